@@ -1,0 +1,195 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// command is one meta command (":name args"). The registry feeds dispatch,
+// :help and completion, so the three can never disagree.
+type command struct {
+	name     string
+	args     string // argument synopsis for :help, "" if none
+	summary  string
+	run      func(s *shell, arg string) error
+	complete func(s *shell, arg string) []string // nil: no argument completion
+}
+
+// commandRegistry returns the shell's meta commands by name.
+func commandRegistry() map[string]*command {
+	cmds := []*command{
+		{name: "help", args: "[topic]", summary: "this help, or help on a module (net, codec, timer, …) or a command",
+			run: (*shell).cmdHelp, complete: (*shell).helpTopics},
+		{name: "load", args: "FILE", summary: "run a Lua file in this shell (its globals stay)",
+			run: (*shell).cmdLoad, complete: func(_ *shell, arg string) []string { return completeFile(arg) }},
+		{name: "conns", summary: "list open connections: id, local, remote, loop, bytes in/out, age",
+			run: (*shell).cmdConns},
+		{name: "stats", summary: "engine statistics (the same as stats() in Lua)",
+			run: (*shell).cmdStats},
+		{name: "quit", summary: "stop every server gracefully and leave (also Ctrl-D)",
+			run: func(s *shell, _ string) error { s.quit = true; return nil }},
+	}
+	m := make(map[string]*command, len(cmds))
+	for _, c := range cmds {
+		m[c.name] = c
+	}
+	return m
+}
+
+// command runs a ":name args" line.
+func (s *shell) command(line string) {
+	name, arg, _ := strings.Cut(strings.TrimPrefix(line, ":"), " ")
+	arg = strings.TrimSpace(arg)
+	cmd, ok := s.cmds[name]
+	if !ok {
+		s.failed = true
+		fmt.Fprintf(s.err, "%s\n", s.paint(colorRed, fmt.Sprintf("unknown command :%s (try :help)", name)))
+		return
+	}
+	if err := cmd.run(s, arg); err != nil {
+		s.failed = true
+		fmt.Fprintln(s.err, s.paint(colorRed, fmt.Sprintf(":%s: %v", name, err)))
+	}
+}
+
+func (s *shell) sortedCommands() []*command {
+	out := make([]*command, 0, len(s.cmds))
+	for _, c := range s.cmds {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func (s *shell) topics() []helpTopic {
+	if s.be.topics == nil {
+		return nil
+	}
+	return s.be.topics()
+}
+
+func (s *shell) helpTopics(string) []string {
+	var out []string
+	for _, t := range s.topics() {
+		out = append(out, t.Name)
+	}
+	for _, c := range s.sortedCommands() {
+		out = append(out, ":"+c.name)
+	}
+	return append(out, "keys")
+}
+
+const keysHelp = `Keys:
+  Enter        run the chunk (an unfinished one continues on a ">>" line)
+  Tab          complete globals, tbl.field, obj:method and :commands
+  Up/Down      history (a multi-line chunk is one entry); Ctrl-R searches it
+  Ctrl-C       discard the line; interrupt a running chunk (servers keep running);
+               on an empty line twice: exit
+  Ctrl-D       on an empty line: stop servers gracefully and exit
+An expression prints its values (also "=expr"); a line runs as a coroutine, so
+net.connect, c:receive and sleep wait without stopping the servers.`
+
+func (s *shell) cmdHelp(arg string) error {
+	if arg == "" {
+		fmt.Fprintln(s.out, "Commands:")
+		tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
+		for _, c := range s.sortedCommands() {
+			fmt.Fprintf(tw, "  :%s %s\t%s\n", c.name, c.args, c.summary)
+		}
+		tw.Flush()
+		if ts := s.topics(); len(ts) > 0 {
+			fmt.Fprintln(s.out, "Modules (:help NAME):")
+			tw = tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
+			for _, t := range ts {
+				fmt.Fprintf(tw, "  %s\t%s\n", t.Name, t.Summary)
+			}
+			tw.Flush()
+		}
+		fmt.Fprintln(s.out, keysHelp)
+		return nil
+	}
+	if arg == "keys" {
+		fmt.Fprintln(s.out, keysHelp)
+		return nil
+	}
+	if c, ok := s.cmds[strings.TrimPrefix(arg, ":")]; ok {
+		fmt.Fprintf(s.out, ":%s %s\n  %s\n", c.name, c.args, c.summary)
+		return nil
+	}
+	for _, t := range s.topics() {
+		if t.Name == arg {
+			body := strings.TrimRight(t.Body, "\n")
+			if body == "" {
+				body = t.Summary
+			}
+			fmt.Fprintln(s.out, body)
+			return nil
+		}
+	}
+	return fmt.Errorf("no help on %q (try :help)", arg)
+}
+
+func (s *shell) cmdLoad(arg string) error {
+	if arg == "" {
+		return fmt.Errorf("usage: :load FILE")
+	}
+	src, err := os.ReadFile(arg)
+	if err != nil {
+		return err
+	}
+	s.eval(arg, string(src), false)
+	return nil
+}
+
+func (s *shell) cmdConns(string) error {
+	if s.be.conns == nil {
+		return fmt.Errorf("not available: the runtime has no engine")
+	}
+	rows := s.be.conns()
+	if len(rows) == 0 {
+		fmt.Fprintln(s.out, "no open connections")
+		return nil
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	writeConns(s.out, rows, time.Now())
+	return nil
+}
+
+// writeConns prints rows as an aligned table.
+func writeConns(w io.Writer, rows []connRow, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNET\tLOCAL\tREMOTE\tLOOP\tIN\tOUT\tAGE")
+	for _, r := range rows {
+		age := "-"
+		if !r.Opened.IsZero() {
+			age = now.Sub(r.Opened).Truncate(100 * time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.Network, r.Local, r.Remote, r.Loop,
+			byteSize(r.BytesIn), byteSize(r.BytesOut), age)
+	}
+	tw.Flush()
+}
+
+func byteSize(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1fG", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fM", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1fK", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+// cmdStats prints what the Lua stats() function returns, so the command and
+// the function always agree.
+func (s *shell) cmdStats(string) error {
+	s.eval("=stats", "return stats()", true) // prints its own error
+	return nil
+}
