@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# netplay's side-by-side benchmark runner.
+#
+#   bench/run.sh [echo] [idle] [lua] [redis]     (default: echo idle)
+#
+#   echo   netplay's reactor vs Go's net vs cloudwego/netpoll echo servers under
+#          loadgen, c=$CONNS size=$SIZE for each depth in $DEPTHS, interleaved
+#          (A B C A B C ...) for $R rounds of $D each; medians and ratios.
+#   idle   RSS per idle conn ($IDLE_N conns) for each server in $IDLE_SERVERS.
+#   lua    the same echo scenarios with netplay's Lua echo (script VM: "lua",
+#          loop VMs: "lualoop") beside the reactor's Go echo and Go's net.
+#   redis  scripts/examples/redis.lua vs redis-server under redis-benchmark
+#          -t ping,set,get -c 50, with -P 1 and -P 16, interleaved.
+#
+# Environment (all optional):
+#   R=3 D=5s CONNS=50 SIZE=64 DEPTHS="1 16"   echo scenarios
+#   SERVERS="reactor net netpoll"              servers of the echo mode, in run order
+#   LUA_SERVERS="lua lualoop reactor net"      servers of the lua mode
+#   RATIOS="reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server"
+#   IDLE_N=10000 IDLE_SERVERS="net netpoll reactor"
+#   REDIS_N=200000 REDIS_PIPELINES="1 16" REDIS_CONNS=50
+#   LOADGEN=path   use this loadgen binary instead of building ../shared/tools/loadgen
+#   NETPLAY=path   use this netplay binary instead of building ./cmd/netplay
+#   LUA_ECHO_SCRIPT=scripts/examples/echo.lua LUA_ECHO_LOOP_SCRIPT=scripts/examples/echo_loop.lua
+#   REDIS_LUA_SCRIPT=scripts/examples/redis.lua
+#
+# Netplay scripts are started as `netplay run SCRIPT tcp://127.0.0.1:PORT` with
+# a port that was free a moment before; a script that prints
+# "listening HOST:PORT" as its first line may bind another one.
+#
+# Every run is bounded by `timeout`; every server started here is killed on exit.
+# Raw lines go to stdout and to bench/bin/last-run.txt.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+BIN=$BENCH_DIR/bin
+
+R=${R:-3}
+D=${D:-5s}
+CONNS=${CONNS:-50}
+SIZE=${SIZE:-64}
+DEPTHS=${DEPTHS:-"1 16"}
+SERVERS=${SERVERS:-"reactor net netpoll"}
+LUA_SERVERS=${LUA_SERVERS:-"lua lualoop reactor net"}
+RATIOS=${RATIOS:-"reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server"}
+IDLE_N=${IDLE_N:-10000}
+IDLE_SERVERS=${IDLE_SERVERS:-"net netpoll reactor"}
+REDIS_N=${REDIS_N:-200000}
+REDIS_PIPELINES=${REDIS_PIPELINES:-"1 16"}
+REDIS_CONNS=${REDIS_CONNS:-50}
+LUA_ECHO_SCRIPT=${LUA_ECHO_SCRIPT:-scripts/examples/echo.lua}
+LUA_ECHO_LOOP_SCRIPT=${LUA_ECHO_LOOP_SCRIPT:-scripts/examples/echo_loop.lua}
+REDIS_LUA_SCRIPT=${REDIS_LUA_SCRIPT:-scripts/examples/redis.lua}
+RUN_TIMEOUT=${RUN_TIMEOUT:-120} # seconds; bound for any one loadgen/redis-benchmark/idleconns run
+
+mkdir -p "$BIN"
+OUT=$BIN/last-run.txt
+: >"$OUT"
+LOGDIR=$(mktemp -d)
+PIDS=()
+
+log() { printf '%s\n' "$*" | tee -a "$OUT"; }
+note() { printf '# %s\n' "$*" | tee -a "$OUT" >&2; }
+
+cleanup() {
+  local p
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && kill "$p" 2>/dev/null || true
+  done
+  sleep 0.2
+  for p in "${PIDS[@]:-}"; do
+    [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$LOGDIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- build
+
+build_tools() {
+  if [ -z "${LOADGEN:-}" ]; then
+    note "building loadgen from ../shared/tools/loadgen"
+    (cd "$ROOT/../shared/tools/loadgen" && go build -o "$BIN/loadgen" .)
+    LOADGEN=$BIN/loadgen
+  fi
+  [ -x "$LOADGEN" ] || { echo "run.sh: loadgen $LOADGEN is not executable" >&2; exit 1; }
+  note "building servers into $BIN"
+  (cd "$BENCH_DIR" && go build -o "$BIN/" ./cmd/netecho ./cmd/netpollecho ./cmd/idleconns ./cmd/freeport)
+  if (cd "$BENCH_DIR" && go build -o "$BIN/" ./cmd/reactorecho) 2>"$LOGDIR/reactor-build.txt"; then
+    HAVE_REACTOR=1
+  else
+    HAVE_REACTOR=0
+    note "reactorecho does not build yet; reactor runs are skipped:"
+    head -5 "$LOGDIR/reactor-build.txt" >&2
+  fi
+}
+
+# have_netplay reports whether netplay's runtime can run a Lua chunk, building
+# the binary on first use.
+NETPLAY_STATE=""
+have_netplay() {
+  if [ -z "$NETPLAY_STATE" ]; then
+    NETPLAY_STATE=no
+    if [ -z "${NETPLAY:-}" ]; then
+      if (cd "$ROOT" && go build -o "$BIN/netplay" ./cmd/netplay) 2>"$LOGDIR/netplay-build.txt"; then
+        NETPLAY=$BIN/netplay
+      else
+        note "netplay does not build yet:"
+        head -5 "$LOGDIR/netplay-build.txt" >&2
+        return 1
+      fi
+    fi
+    if [ "$(timeout 10 "$NETPLAY" -e 'print(1 + 1)' 2>/dev/null)" = "2" ]; then
+      NETPLAY_STATE=yes
+    else
+      note "netplay's runtime cannot run Lua yet (\`netplay -e 'print(1 + 1)'\` did not print 2)"
+    fi
+  fi
+  [ "$NETPLAY_STATE" = yes ]
+}
+
+# ---------------------------------------------------------------- servers
+
+# server_available NAME: whether NAME can run here (prints why not).
+server_available() {
+  case $1 in
+    net | netpoll) return 0 ;;
+    reactor) [ "$HAVE_REACTOR" = 1 ] || { note "skip reactor: reactorecho does not build"; return 1; } ;;
+    lua | lualoop)
+      local s=$LUA_ECHO_SCRIPT
+      [ "$1" = lualoop ] && s=$LUA_ECHO_LOOP_SCRIPT
+      have_netplay || { note "skip $1: netplay's runtime is not ready"; return 1; }
+      [ -f "$ROOT/$s" ] || { note "skip $1: $s does not exist yet"; return 1; } ;;
+    redis-server)
+      command -v redis-server >/dev/null || { note "skip redis-server: not installed (apt-get install redis-server)"; return 1; } ;;
+    redis-lua)
+      have_netplay || { note "skip redis-lua: netplay's runtime is not ready"; return 1; }
+      [ -f "$ROOT/$REDIS_LUA_SCRIPT" ] || { note "skip redis-lua: $REDIS_LUA_SCRIPT does not exist yet"; return 1; } ;;
+    *) echo "run.sh: unknown server $1" >&2; exit 2 ;;
+  esac
+}
+
+# server_argv NAME PORT: the command line of server NAME. PORT is 0 for
+# servers that choose their own port and print "listening HOST:PORT".
+server_argv() {
+  local port=$2
+  case $1 in
+    net) echo "$BIN/netecho -addr 127.0.0.1:0" ;;
+    netpoll) echo "$BIN/netpollecho -addr 127.0.0.1:0" ;;
+    reactor) echo "$BIN/reactorecho -addr 127.0.0.1:0" ;;
+    lua) echo "$NETPLAY run $ROOT/$LUA_ECHO_SCRIPT tcp://127.0.0.1:$port" ;;
+    lualoop) echo "$NETPLAY run $ROOT/$LUA_ECHO_LOOP_SCRIPT tcp://127.0.0.1:$port" ;;
+    redis-server) echo "redis-server --port $port --bind 127.0.0.1 --save '' --appendonly no" ;;
+    redis-lua) echo "$NETPLAY run $ROOT/$REDIS_LUA_SCRIPT tcp://127.0.0.1:$port" ;;
+  esac
+}
+
+# needs_port NAME: whether NAME must be told a port.
+needs_port() { case $1 in net | netpoll | reactor) return 1 ;; *) return 0 ;; esac; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_server NAME: starts NAME with a raised fd limit and sets ADDR and
+# SERVER_PID. Fails if it is not accepting within 15 s.
+start_server() {
+  local name=$1 port=0 argv first i
+  needs_port "$name" && port=$("$BIN/freeport")
+  argv=$(server_argv "$name" "$port")
+  local out=$LOGDIR/$name.out
+  # shellcheck disable=SC2086 # argv is a word list built above
+  (ulimit -n "$(ulimit -Hn)"; eval exec $argv) >"$out" 2>"$LOGDIR/$name.err" &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  ADDR=""
+  for ((i = 0; i < 150; i++)); do
+    first=$(head -n 1 "$out" 2>/dev/null || true)
+    case $first in listening\ *) ADDR=${first#listening } ;; esac
+    if [ -z "$ADDR" ] && [ "$port" != 0 ] && port_open "$port"; then ADDR=127.0.0.1:$port; fi
+    [ -n "$ADDR" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  note "server $name did not come up ($argv):"
+  tail -5 "$LOGDIR/$name.err" >&2
+  stop_server "$SERVER_PID"
+  return 1
+}
+
+stop_server() {
+  kill "$1" 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- echo scenarios
+
+# echo_scenarios PREFIX SERVER...: every depth, R rounds, servers
+# interleaved; scenario names start with PREFIX.
+echo_scenarios() {
+  local prefix=$1 names=() s depth round
+  shift
+  for s in "$@"; do server_available "$s" && names+=("$s"); done
+  [ "${#names[@]}" -gt 0 ] || { note "no echo server can run"; return 0; }
+  declare -A addr pid
+  for s in "${names[@]}"; do
+    start_server "$s" || continue
+    addr[$s]=$ADDR
+    pid[$s]=$SERVER_PID
+    note "$s listening on $ADDR (pid $SERVER_PID)"
+  done
+  for depth in $DEPTHS; do
+    for ((round = 1; round <= R; round++)); do
+      for s in "${names[@]}"; do
+        [ -n "${addr[$s]:-}" ] || continue
+        local line
+        line=$(timeout "$RUN_TIMEOUT" "$LOADGEN" -addr "${addr[$s]}" -c "$CONNS" -size "$SIZE" \
+          -depth "$depth" -d "$D" 2>&1 | tail -n 1) || true
+        log "scenario=$prefix-c$CONNS-s$SIZE-d$depth server=$s round=$round $line"
+      done
+    done
+  done
+  for s in "${names[@]}"; do [ -n "${pid[$s]:-}" ] && stop_server "${pid[$s]}"; done
+  return 0
+}
+
+# ---------------------------------------------------------------- idle conns
+
+idle_conns() {
+  local s argv port
+  for s in $IDLE_SERVERS; do
+    server_available "$s" || continue
+    port=0
+    needs_port "$s" && port=$("$BIN/freeport")
+    argv=$(server_argv "$s" "$port")
+    local extra=()
+    [ "$port" != 0 ] && extra=(-addr "127.0.0.1:$port")
+    # shellcheck disable=SC2086
+    log "$(eval timeout "$RUN_TIMEOUT" "$BIN/idleconns" -n "$IDLE_N" -name "$s" "${extra[@]}" -- $argv 2>&1 | tail -n 1)"
+  done
+}
+
+# ---------------------------------------------------------------- redis
+
+redis_scenarios() {
+  command -v redis-benchmark >/dev/null || { note "skip redis: redis-benchmark not installed (apt-get install redis-tools)"; return 0; }
+  local names=() s p round
+  for s in redis-server redis-lua; do server_available "$s" && names+=("$s"); done
+  if [ "${#names[@]}" -lt 2 ]; then
+    note "skip redis: needs both redis-server and redis-lua"
+    return 0
+  fi
+  declare -A addr pid
+  for s in "${names[@]}"; do
+    start_server "$s" || return 0
+    addr[$s]=$ADDR
+    pid[$s]=$SERVER_PID
+  done
+  for p in $REDIS_PIPELINES; do
+    for ((round = 1; round <= R; round++)); do
+      for s in "${names[@]}"; do
+        local n=$REDIS_N
+        [ "$p" -gt 1 ] && n=$((REDIS_N * 5))
+        timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "${addr[$s]##*:}" -t ping,set,get \
+          -c "$REDIS_CONNS" -n "$n" -P "$p" --csv 2>/dev/null |
+          awk -F'"' -v sc="redis-c$REDIS_CONNS-P$p" -v srv="$s" -v r="$round" \
+            'NR > 1 && $2 != "" { printf "scenario=%s-%s server=%s round=%d rps=%s\n", sc, $2, srv, r, $4 }' |
+          tee -a "$OUT" || true
+      done
+    done
+  done
+  for s in "${names[@]}"; do stop_server "${pid[$s]}"; done
+  return 0
+}
+
+# ---------------------------------------------------------------- summary
+
+# summary: medians per scenario and server (rps, p50, p99) and the ratios of
+# median rps named in $RATIOS, from the lines in $OUT.
+summary() {
+  grep '^scenario=' "$OUT" >/dev/null 2>&1 || return 0
+  echo
+  echo "== medians over rounds (rps; latency in us)"
+  # one "scenario server rps p50 p99" row per run, then medians per group
+  awk '{ sc = ""; sv = ""; rps = ""; p50 = "-"; p99 = "-"
+         for (i = 1; i <= NF; i++) {
+           split($i, kv, "=")
+           if (kv[1] == "scenario") sc = kv[2]; else if (kv[1] == "server") sv = kv[2]
+           else if (kv[1] == "rps") rps = kv[2]; else if (kv[1] == "p50_us") p50 = kv[2]
+           else if (kv[1] == "p99_us") p99 = kv[2]
+         }
+         if (sc != "" && rps != "") print sc, sv, rps, p50, p99 }' "$OUT" >"$LOGDIR/rows"
+  local col
+  : >"$LOGDIR/med"
+  for col in 3 4 5; do
+    sort -k1,1 -k2,2 -k${col},${col}n "$LOGDIR/rows" |
+      awk -v c="$col" '
+        function flush() { if (n) { m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2; if (v[1] == "-") m = "-"; print key, c, m, n } }
+        { k = $1 " " $2; if (k != key) { flush(); key = k; n = 0 } v[++n] = $c }
+        END { flush() }' >>"$LOGDIR/med"
+  done
+  awk '{ key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+         val[key, $3] = $4; runs[key] = $5 }
+       END { printf "%-24s %-13s %5s %12s %8s %8s\n", "scenario", "server", "runs", "rps", "p50_us", "p99_us"
+             for (i = 1; i <= n; i++) { split(order[i], a, " ")
+               printf "%-24s %-13s %5d %12.0f %8s %8s\n", a[1], a[2], runs[order[i]], val[order[i], 3], val[order[i], 4], val[order[i], 5] } }' \
+    "$LOGDIR/med" | tee -a "$OUT"
+  echo
+  echo "== ratios of median rps"
+  ratios | sort -s -k1,1 | tee -a "$OUT"
+}
+
+# ratios: the ratios of median rps listed in $RATIOS, per scenario.
+ratios() {
+  awk -v ratios="$RATIOS" '
+    $3 == 3 { rps[$1 SUBSEP $2] = $4; sc[$1] = 1 }
+    END {
+      nr = split(ratios, rr, " ")
+      for (s in sc) for (i = 1; i <= nr; i++) {
+        split(rr[i], ab, "/")
+        if (((s, ab[1]) in rps) && ((s, ab[2]) in rps) && rps[s, ab[2]] > 0)
+          printf "%-24s %-18s %6.2fx\n", s, rr[i], rps[s, ab[1]] / rps[s, ab[2]]
+      }
+    }' "$LOGDIR/med"
+}
+
+# ---------------------------------------------------------------- main
+
+MODES=("$@")
+[ "${#MODES[@]}" -gt 0 ] || MODES=(echo idle)
+build_tools
+log "# run.sh $(date -u +%Y-%m-%dT%H:%MZ) nproc=$(nproc) R=$R D=$D c=$CONNS size=$SIZE depths=\"$DEPTHS\" $(go version | awk '{print $3}')"
+for mode in "${MODES[@]}"; do
+  case $mode in
+    echo) echo_scenarios echo $SERVERS ;;
+    lua)
+      if server_available lua || server_available lualoop; then
+        echo_scenarios lua $LUA_SERVERS
+      else
+        note "skip lua: neither Lua echo can run yet"
+      fi ;;
+    idle) idle_conns ;;
+    redis) redis_scenarios ;;
+    *) echo "usage: run.sh [echo] [idle] [lua] [redis]" >&2; exit 2 ;;
+  esac
+done
+summary
