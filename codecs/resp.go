@@ -1,0 +1,255 @@
+package codecs
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+)
+
+// RESPOptions configures [RESP]. The zero value gives Redis's own limits.
+type RESPOptions struct {
+	// MaxBulkLength is the longest bulk string; 0 means 512 MiB, Redis's
+	// proto-max-bulk-len. Lua: max_bulk_length.
+	MaxBulkLength int64
+	// MaxMultibulkLength is the most elements in one array; 0 means 1048576.
+	// Lua: max_multibulk_length.
+	MaxMultibulkLength int64
+	// MaxInlineLength is the longest inline command or header line; 0 means
+	// 64 KiB. Lua: max_inline_length.
+	MaxInlineLength int
+	// MaxDepth is the deepest nesting of arrays; 0 means 64. Lua: max_depth.
+	MaxDepth int
+	// CommandsOnly decodes only what a Redis server accepts: an array of bulk
+	// strings, or else an inline command. By default every RESP2 type is
+	// decoded (what a client receives), and a line starting with another byte
+	// is an inline command. Lua: commands_only.
+	CommandsOnly bool
+}
+
+// RESP returns the RESP2 codec. A frame is the raw bytes of one complete value
+// (simple string, error, integer, bulk string, array, nested arrays) or of one
+// inline command line; [ParseRESP] turns it into a [RESPValue]. Empty commands
+// ("*0\r\n", "*-1\r\n" with CommandsOnly, an empty inline line) are skipped as
+// Redis does. Encode appends msg unchanged: msg must already be RESP, as
+// produced by [AppendRESP].
+//
+// The decoder is incremental: it remembers how far it parsed, so a large bulk
+// string arriving in pieces is not re-parsed from the start. Errors use Redis's
+// wording, e.g. "corrupted_frame: Protocol error: invalid multibulk length",
+// "too_long_frame: Protocol error: invalid bulk length: 600000000 >
+// max_bulk_length 536870912", "too_long_frame: Protocol error: too big inline
+// request (max_inline_length 65536)".
+func RESP(o RESPOptions) Spec {
+	if o.MaxBulkLength <= 0 {
+		o.MaxBulkLength = DefaultMaxBulkLength
+	}
+	if o.MaxMultibulkLength <= 0 {
+		o.MaxMultibulkLength = DefaultMaxMultibulkCount
+	}
+	if o.MaxInlineLength <= 0 {
+		o.MaxInlineLength = DefaultMaxInlineLength
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	return respSpec{o: o}
+}
+
+type respSpec struct{ o RESPOptions }
+
+func (respSpec) Name() string   { return "resp" }
+func (s respSpec) New() Codec   { return &respCodec{o: s.o, bulk: -1} }
+
+type respCodec struct {
+	o       RESPOptions
+	started bool
+	inline  bool
+	pos     int   // bytes of the current frame parsed so far
+	scan    int   // no '\n' in in[pos:scan]
+	bulk    int64 // length of the bulk string whose header ends at pos; -1 if none
+	stack   []int64
+	scanned int // bytes searched in total (tests check the O(n) scan)
+}
+
+func (c *respCodec) reset() {
+	c.started, c.inline, c.pos, c.scan, c.bulk = false, false, 0, 0, -1
+	c.stack = c.stack[:0]
+}
+
+func respErr(kind, format string, args ...any) *FrameError {
+	return &FrameError{Kind: kind, Msg: "Protocol error: " + fmt.Sprintf(format, args...)}
+}
+
+func isRESPType(b byte) bool {
+	return b == '+' || b == '-' || b == ':' || b == '$' || b == '*'
+}
+
+// Decode returns the next complete value or inline command.
+func (c *respCodec) Decode(in []byte) ([]byte, int, error) {
+	if c.pos > len(in) || c.scan > len(in) {
+		c.reset() // the caller broke the contract; start over
+	}
+	if !c.started {
+		if len(in) == 0 {
+			return nil, 0, nil
+		}
+		c.started = true
+		c.inline = in[0] != '*' && (c.o.CommandsOnly || !isRESPType(in[0]))
+	}
+	if c.inline {
+		return c.decodeInline(in)
+	}
+	for {
+		if c.bulk >= 0 {
+			end := int64(c.pos) + c.bulk + 2
+			if int64(len(in)) < end {
+				return nil, 0, nil
+			}
+			if in[end-2] != '\r' || in[end-1] != '\n' {
+				return c.fail(len(in), respErr(KindCorruptedFrame, "expected CRLF after bulk string of %d bytes", c.bulk))
+			}
+			c.pos, c.scan, c.bulk = int(end), int(end), -1
+			if done, frame, n := c.complete(in); done {
+				return frame, n, nil
+			}
+			continue
+		}
+		line, ok, err := c.line(in)
+		if err != nil || !ok {
+			return nil, 0, err
+		}
+		typ := in[c.pos]
+		hdr := c.pos + len(line) + 3 // type byte, line, CRLF
+		if len(c.stack) > 0 && c.o.CommandsOnly && typ != '$' {
+			return c.fail(hdr, respErr(KindCorruptedFrame, "expected '$', got '%c'", typ))
+		}
+		switch typ {
+		case '+', '-':
+		case ':':
+			if _, err := strconv.ParseInt(string(line), 10, 64); err != nil {
+				return c.fail(hdr, respErr(KindCorruptedFrame, "invalid integer"))
+			}
+		case '$':
+			n, err := strconv.ParseInt(string(line), 10, 64)
+			if err != nil || n < -1 {
+				return c.fail(hdr, respErr(KindCorruptedFrame, "invalid bulk length"))
+			}
+			if n > c.o.MaxBulkLength {
+				return c.fail(hdr, respErr(KindTooLongFrame, "invalid bulk length: %d > max_bulk_length %d", n, c.o.MaxBulkLength))
+			}
+			c.pos, c.scan = hdr, hdr
+			if n >= 0 {
+				c.bulk = n
+				continue
+			}
+		case '*':
+			n, err := strconv.ParseInt(string(line), 10, 64)
+			if err != nil || n < -1 {
+				return c.fail(hdr, respErr(KindCorruptedFrame, "invalid multibulk length"))
+			}
+			if n > c.o.MaxMultibulkLength {
+				return c.fail(hdr, respErr(KindTooLongFrame, "invalid multibulk length: %d > max_multibulk_length %d", n, c.o.MaxMultibulkLength))
+			}
+			if n > 0 {
+				if len(c.stack) >= c.o.MaxDepth {
+					return c.fail(hdr, respErr(KindTooLongFrame, "nesting depth %d > max_depth %d", len(c.stack)+1, c.o.MaxDepth))
+				}
+				c.stack = append(c.stack, n)
+				c.pos, c.scan = hdr, hdr
+				continue
+			}
+			if len(c.stack) == 0 && c.o.CommandsOnly { // empty command: skipped
+				c.reset()
+				return nil, hdr, nil
+			}
+		default:
+			return c.fail(hdr, respErr(KindCorruptedFrame, "invalid type byte '%c'", typ))
+		}
+		c.pos, c.scan = hdr, hdr
+		if done, frame, n := c.complete(in); done {
+			return frame, n, nil
+		}
+	}
+}
+
+// line finds the CRLF-terminated header line starting at c.pos and returns it
+// without its type byte. ok is false when more bytes are needed.
+func (c *respCodec) line(in []byte) (line []byte, ok bool, err error) {
+	from := max(c.scan, c.pos)
+	c.scanned += len(in) - from
+	i := bytes.IndexByte(in[from:], '\n')
+	if i < 0 {
+		c.scan = len(in)
+		if len(in)-c.pos > c.o.MaxInlineLength+2 {
+			_, _, err = c.fail(len(in), c.tooBigLine(in[c.pos]))
+		}
+		return nil, false, err
+	}
+	nl := from + i
+	if nl-c.pos > c.o.MaxInlineLength+2 {
+		_, _, err = c.fail(nl+1, c.tooBigLine(in[c.pos]))
+		return nil, false, err
+	}
+	if nl < c.pos+2 || in[nl-1] != '\r' {
+		_, _, err = c.fail(nl+1, respErr(KindCorruptedFrame, "expected CRLF at the end of a '%c' line", in[c.pos]))
+		return nil, false, err
+	}
+	return in[c.pos+1 : nl-1], true, nil
+}
+
+func (c *respCodec) tooBigLine(typ byte) *FrameError {
+	what := "line"
+	switch typ {
+	case '*':
+		what = "mbulk count string"
+	case '$':
+		what = "bulk count string"
+	}
+	return respErr(KindTooLongFrame, "too big %s (max_inline_length %d)", what, c.o.MaxInlineLength)
+}
+
+// complete records that the element ending at c.pos is complete, closing the
+// arrays it completes; done is true when the whole frame is complete.
+func (c *respCodec) complete(in []byte) (done bool, frame []byte, n int) {
+	for len(c.stack) > 0 {
+		top := len(c.stack) - 1
+		c.stack[top]--
+		if c.stack[top] > 0 {
+			return false, nil, 0
+		}
+		c.stack = c.stack[:top]
+	}
+	n = c.pos
+	c.reset()
+	return true, in[:n:n], n
+}
+
+func (c *respCodec) fail(n int, err *FrameError) ([]byte, int, error) {
+	c.reset()
+	return nil, n, err
+}
+
+// decodeInline returns an inline command: one line ending in "\n" or "\r\n".
+func (c *respCodec) decodeInline(in []byte) ([]byte, int, error) {
+	c.scanned += len(in) - c.scan
+	i := bytes.IndexByte(in[c.scan:], '\n')
+	if i < 0 {
+		c.scan = len(in)
+		if len(in) > c.o.MaxInlineLength {
+			return c.fail(len(in), respErr(KindTooLongFrame, "too big inline request (max_inline_length %d)", c.o.MaxInlineLength))
+		}
+		return nil, 0, nil
+	}
+	nl := c.scan + i
+	if nl > c.o.MaxInlineLength {
+		return c.fail(nl+1, respErr(KindTooLongFrame, "too big inline request (max_inline_length %d)", c.o.MaxInlineLength))
+	}
+	c.reset()
+	if len(bytes.TrimSpace(in[:nl])) == 0 { // empty query: skipped, as Redis does
+		return nil, nl + 1, nil
+	}
+	return in[: nl+1 : nl+1], nl + 1, nil
+}
+
+// Encode appends msg unchanged; msg must be a complete RESP value.
+func (c *respCodec) Encode(dst, msg []byte) ([]byte, error) { return append(dst, msg...), nil }

@@ -1,0 +1,267 @@
+package codecs
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// RESPValue is one RESP2 value, as [ParseRESP] returns it and [AppendRESP]
+// writes it. The zero value (Type 0) is nil and is written as a null bulk
+// string.
+type RESPValue struct {
+	// Type is '+' simple string, '-' error, ':' integer, '$' bulk string,
+	// '*' array, or 0 for nil.
+	Type byte
+	// Str holds a simple string, an error or a bulk string. Values from
+	// ParseRESP alias the parsed frame.
+	Str []byte
+	// Int holds an integer.
+	Int int64
+	// Array holds an array's elements.
+	Array []RESPValue
+	// Null marks a null bulk string ("$-1") or a null array ("*-1").
+	Null bool
+}
+
+// RESPSimple returns a simple string value ("+OK").
+func RESPSimple(s string) RESPValue { return RESPValue{Type: '+', Str: []byte(s)} }
+
+// RESPError returns an error value ("-ERR unknown command").
+func RESPError(s string) RESPValue { return RESPValue{Type: '-', Str: []byte(s)} }
+
+// RESPInteger returns an integer value.
+func RESPInteger(n int64) RESPValue { return RESPValue{Type: ':', Int: n} }
+
+// RESPBulk returns a bulk string value; b is not copied.
+func RESPBulk(b []byte) RESPValue { return RESPValue{Type: '$', Str: b} }
+
+// RESPNull returns the null bulk string ("$-1").
+func RESPNull() RESPValue { return RESPValue{Type: '$', Null: true} }
+
+// RESPArray returns an array value of vs.
+func RESPArray(vs ...RESPValue) RESPValue {
+	if vs == nil {
+		vs = []RESPValue{}
+	}
+	return RESPValue{Type: '*', Array: vs}
+}
+
+// IsNil reports whether v is nil, a null bulk string or a null array.
+func (v RESPValue) IsNil() bool { return v.Type == 0 || v.Null }
+
+// ParseRESP parses one whole frame returned by the [RESP] codec's Decode: a
+// RESP2 value, or an inline command, which becomes an array of bulk strings
+// split like Redis does (spaces separate arguments; "double" and 'single'
+// quotes group them, with \n \r \t \b \a \\ \" and \xHH escapes in double
+// quotes). A frame starting with '+', '-', ':', '$' or '*' is parsed as that
+// type. Strings in the result alias frame, except inline arguments.
+// Errors are *FrameError values of kind corrupted_frame, in Redis's wording.
+func ParseRESP(frame []byte) (RESPValue, error) {
+	if len(frame) == 0 {
+		return RESPValue{}, respErr(KindCorruptedFrame, "empty frame")
+	}
+	if !isRESPType(frame[0]) {
+		return parseInline(frame)
+	}
+	v, rest, err := parseValue(frame, 0)
+	if err != nil {
+		return RESPValue{}, err
+	}
+	if len(rest) != 0 {
+		return RESPValue{}, respErr(KindCorruptedFrame, "%d unexpected bytes after the value", len(rest))
+	}
+	return v, nil
+}
+
+func parseValue(b []byte, depth int) (RESPValue, []byte, error) {
+	i := bytes.Index(b, []byte("\r\n"))
+	if len(b) == 0 || i < 1 {
+		return RESPValue{}, nil, respErr(KindCorruptedFrame, "expected a CRLF-terminated line")
+	}
+	typ, line, rest := b[0], b[1:i], b[i+2:]
+	switch typ {
+	case '+', '-':
+		return RESPValue{Type: typ, Str: line}, rest, nil
+	case ':':
+		n, err := strconv.ParseInt(string(line), 10, 64)
+		if err != nil {
+			return RESPValue{}, nil, respErr(KindCorruptedFrame, "invalid integer")
+		}
+		return RESPValue{Type: ':', Int: n}, rest, nil
+	case '$':
+		n, err := strconv.ParseInt(string(line), 10, 64)
+		if err != nil || n < -1 || n > int64(len(rest)) {
+			return RESPValue{}, nil, respErr(KindCorruptedFrame, "invalid bulk length")
+		}
+		if n == -1 {
+			return RESPValue{Type: '$', Null: true}, rest, nil
+		}
+		if int64(len(rest)) < n+2 || rest[n] != '\r' || rest[n+1] != '\n' {
+			return RESPValue{}, nil, respErr(KindCorruptedFrame, "expected CRLF after bulk string of %d bytes", n)
+		}
+		return RESPValue{Type: '$', Str: rest[:n:n]}, rest[n+2:], nil
+	case '*':
+		n, err := strconv.ParseInt(string(line), 10, 64)
+		if err != nil || n < -1 || n > int64(len(rest)) {
+			return RESPValue{}, nil, respErr(KindCorruptedFrame, "invalid multibulk length")
+		}
+		if n == -1 {
+			return RESPValue{Type: '*', Null: true}, rest, nil
+		}
+		if depth >= DefaultMaxDepth {
+			return RESPValue{}, nil, respErr(KindCorruptedFrame, "nesting depth %d > max_depth %d", depth+1, DefaultMaxDepth)
+		}
+		// Every element takes at least 3 bytes: never allocate more than the
+		// frame can hold.
+		arr := make([]RESPValue, 0, min(n, int64(len(rest)/3)))
+		for k := int64(0); k < n; k++ {
+			var v RESPValue
+			v, rest, err = parseValue(rest, depth+1)
+			if err != nil {
+				return RESPValue{}, nil, err
+			}
+			arr = append(arr, v)
+		}
+		return RESPValue{Type: '*', Array: arr}, rest, nil
+	}
+	return RESPValue{}, nil, respErr(KindCorruptedFrame, "invalid type byte '%c'", typ)
+}
+
+// AppendRESP appends v in RESP2 to dst. CR and LF inside a simple string or an
+// error are written as spaces, so the result is always one well-formed value.
+func AppendRESP(dst []byte, v RESPValue) []byte {
+	switch v.Type {
+	case '+', '-':
+		dst = append(dst, v.Type)
+		for _, c := range v.Str {
+			if c == '\r' || c == '\n' {
+				c = ' '
+			}
+			dst = append(dst, c)
+		}
+		return append(dst, '\r', '\n')
+	case ':':
+		dst = append(dst, ':')
+		dst = strconv.AppendInt(dst, v.Int, 10)
+		return append(dst, '\r', '\n')
+	case '$':
+		if v.Null {
+			return append(dst, "$-1\r\n"...)
+		}
+		dst = append(dst, '$')
+		dst = strconv.AppendInt(dst, int64(len(v.Str)), 10)
+		dst = append(dst, '\r', '\n')
+		dst = append(dst, v.Str...)
+		return append(dst, '\r', '\n')
+	case '*':
+		if v.Null {
+			return append(dst, "*-1\r\n"...)
+		}
+		dst = append(dst, '*')
+		dst = strconv.AppendInt(dst, int64(len(v.Array)), 10)
+		dst = append(dst, '\r', '\n')
+		for _, e := range v.Array {
+			dst = AppendRESP(dst, e)
+		}
+		return dst
+	}
+	return append(dst, "$-1\r\n"...)
+}
+
+// parseInline splits an inline command line into an array of bulk strings.
+func parseInline(frame []byte) (RESPValue, error) {
+	line := bytes.TrimRight(frame, "\r\n")
+	args := []RESPValue{}
+	p := 0
+	for {
+		for p < len(line) && isSpace(line[p]) {
+			p++
+		}
+		if p == len(line) {
+			return RESPValue{Type: '*', Array: args}, nil
+		}
+		arg, next, ok := splitArg(line, p)
+		if !ok {
+			return RESPValue{}, respErr(KindCorruptedFrame, "unbalanced quotes in request")
+		}
+		args = append(args, RESPValue{Type: '$', Str: arg})
+		p = next
+	}
+}
+
+// splitArg reads one argument starting at line[p], like Redis's sdssplitargs.
+func splitArg(line []byte, p int) (arg []byte, next int, ok bool) {
+	arg = []byte{}
+	inDouble, inSingle := false, false
+	for ; p < len(line); p++ {
+		c := line[p]
+		switch {
+		case inDouble:
+			switch {
+			case c == '\\' && p+3 < len(line) && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
+				v, _ := strconv.ParseUint(string(line[p+2:p+4]), 16, 8)
+				arg = append(arg, byte(v))
+				p += 3
+			case c == '\\' && p+1 < len(line):
+				p++
+				arg = append(arg, unescape(line[p]))
+			case c == '"':
+				if p+1 < len(line) && !isSpace(line[p+1]) {
+					return nil, 0, false // the closing quote must end the argument
+				}
+				return arg, p + 1, true
+			default:
+				arg = append(arg, c)
+			}
+		case inSingle:
+			switch {
+			case c == '\\' && p+1 < len(line) && line[p+1] == '\'':
+				p++
+				arg = append(arg, '\'')
+			case c == '\'':
+				if p+1 < len(line) && !isSpace(line[p+1]) {
+					return nil, 0, false
+				}
+				return arg, p + 1, true
+			default:
+				arg = append(arg, c)
+			}
+		case isSpace(c):
+			return arg, p, true
+		case c == '"':
+			inDouble = true
+		case c == '\'':
+			inSingle = true
+		default:
+			arg = append(arg, c)
+		}
+	}
+	if inDouble || inSingle {
+		return nil, 0, false
+	}
+	return arg, p, true
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == 0
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+func unescape(c byte) byte {
+	switch c {
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	case 'b':
+		return '\b'
+	case 'a':
+		return '\a'
+	}
+	return c
+}
