@@ -28,10 +28,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/netplay-lab/netplay/bench/idle"
+	"github.com/netplay-lab/netplay/bench/servers"
 )
 
 func main() {
@@ -51,6 +53,12 @@ func main() {
 	if err := raiseNoFile(uint64(*n) + 64); err != nil {
 		fatal(err)
 	}
+	go func() {
+		// A stop signal (the runner's timeout, Ctrl-C) must not leave the
+		// started server behind.
+		sig := servers.WaitSignal()
+		fatal(fmt.Errorf("stopped by %v", sig))
+	}()
 	if *pid == 0 {
 		if flag.NArg() == 0 {
 			flag.Usage()
@@ -83,10 +91,15 @@ func main() {
 		*name, res.Conns, res.RSSBefore>>10, res.RSSOpen>>10, res.RSSEchoed>>10, res.OpenPerConn(), res.EchoedPerConn())
 }
 
-var stopFuncs []func()
+var (
+	stopMu    sync.Mutex
+	stopFuncs []func()
+)
 
+// fatal prints err, stops the started server and exits with status 1.
 func fatal(err error) {
 	fmt.Fprintf(os.Stderr, "idleconns: %v\n", err)
+	stopMu.Lock() // held until exit: a second fatal waits here
 	for _, f := range stopFuncs {
 		f()
 	}
@@ -104,6 +117,7 @@ type server struct {
 func start(argv []string, addr string, timeout time.Duration) (*server, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
+	setParentDeathSignal(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -112,7 +126,9 @@ func start(argv []string, addr string, timeout time.Duration) (*server, error) {
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	s := &server{cmd: cmd, addr: addr, done: make(chan struct{})}
+	stopMu.Lock()
 	stopFuncs = append(stopFuncs, s.stop)
+	stopMu.Unlock()
 	lines := make(chan string, 1)
 	go func() {
 		br := bufio.NewReader(out)
