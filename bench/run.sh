@@ -66,11 +66,11 @@ note() { printf '# %s\n' "$*" | tee -a "$OUT" >&2; }
 cleanup() {
   local p
   for p in "${PIDS[@]:-}"; do
-    [ -n "$p" ] && kill "$p" 2>/dev/null || true
+    if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; fi
   done
   sleep 0.2
   for p in "${PIDS[@]:-}"; do
-    [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+    if [ -n "$p" ]; then kill -9 "$p" 2>/dev/null || true; fi
   done
   rm -rf "$LOGDIR"
 }
@@ -142,18 +142,19 @@ server_available() {
   esac
 }
 
-# server_argv NAME PORT: the command line of server NAME. PORT is 0 for
-# servers that choose their own port and print "listening HOST:PORT".
+# server_argv NAME PORT: the command line of server NAME, shell-quoted for
+# eval. PORT is 0 for servers that choose their own port and print
+# "listening HOST:PORT".
 server_argv() {
   local port=$2
   case $1 in
-    net) echo "$BIN/netecho -addr 127.0.0.1:0" ;;
-    netpoll) echo "$BIN/netpollecho -addr 127.0.0.1:0" ;;
-    reactor) echo "$BIN/reactorecho -addr 127.0.0.1:0" ;;
-    lua) echo "$NETPLAY run $ROOT/$LUA_ECHO_SCRIPT tcp://127.0.0.1:$port" ;;
-    lualoop) echo "$NETPLAY run $ROOT/$LUA_ECHO_LOOP_SCRIPT tcp://127.0.0.1:$port" ;;
-    redis-server) echo "redis-server --port $port --bind 127.0.0.1 --save '' --appendonly no" ;;
-    redis-lua) echo "$NETPLAY run $ROOT/$REDIS_LUA_SCRIPT tcp://127.0.0.1:$port" ;;
+    net) printf '%q -addr 127.0.0.1:0' "$BIN/netecho" ;;
+    netpoll) printf '%q -addr 127.0.0.1:0' "$BIN/netpollecho" ;;
+    reactor) printf '%q -addr 127.0.0.1:0' "$BIN/reactorecho" ;;
+    lua) printf '%q run %q tcp://127.0.0.1:%s' "$NETPLAY" "$ROOT/$LUA_ECHO_SCRIPT" "$port" ;;
+    lualoop) printf '%q run %q tcp://127.0.0.1:%s' "$NETPLAY" "$ROOT/$LUA_ECHO_LOOP_SCRIPT" "$port" ;;
+    redis-server) printf "redis-server --port %s --bind 127.0.0.1 --save '' --appendonly no" "$port" ;;
+    redis-lua) printf '%q run %q tcp://127.0.0.1:%s' "$NETPLAY" "$ROOT/$REDIS_LUA_SCRIPT" "$port" ;;
   esac
 }
 
@@ -169,8 +170,7 @@ start_server() {
   needs_port "$name" && port=$("$BIN/freeport")
   argv=$(server_argv "$name" "$port")
   local out=$LOGDIR/$name.out
-  # shellcheck disable=SC2086 # argv is a word list built above
-  (ulimit -n "$(ulimit -Hn)"; eval exec $argv) >"$out" 2>"$LOGDIR/$name.err" &
+  (ulimit -n "$(ulimit -Hn)"; eval "exec $argv") >"$out" 2>"$LOGDIR/$name.err" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   ADDR=""
@@ -234,10 +234,10 @@ idle_conns() {
     port=0
     needs_port "$s" && port=$("$BIN/freeport")
     argv=$(server_argv "$s" "$port")
-    local extra=()
-    [ "$port" != 0 ] && extra=(-addr "127.0.0.1:$port")
-    # shellcheck disable=SC2086
-    log "$(eval timeout "$RUN_TIMEOUT" "$BIN/idleconns" -n "$IDLE_N" -name "$s" "${extra[@]}" -- $argv 2>&1 | tail -n 1)"
+    local cmd
+    printf -v cmd '%q ' timeout "$RUN_TIMEOUT" "$BIN/idleconns" -n "$IDLE_N" -name "$s"
+    [ "$port" != 0 ] && cmd+="-addr 127.0.0.1:$port "
+    log "$(eval "$cmd -- $argv" 2>&1 | tail -n 1)"
   done
 }
 
@@ -332,6 +332,7 @@ MODES=("$@")
 build_tools
 log "# run.sh $(date -u +%Y-%m-%dT%H:%MZ) nproc=$(nproc) R=$R D=$D c=$CONNS size=$SIZE depths=\"$DEPTHS\" $(go version | awk '{print $3}')"
 for mode in "${MODES[@]}"; do
+  # shellcheck disable=SC2086 # server lists are word lists
   case $mode in
     echo) echo_scenarios echo $SERVERS ;;
     lua)
