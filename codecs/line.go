@@ -65,8 +65,8 @@ func (c *lineCodec) Decode(in []byte) ([]byte, int, error) {
 	if c.offset > len(in) {
 		c.offset = 0
 	}
-	c.scanned += len(in) - c.offset
 	i := bytes.IndexByte(in[c.offset:], '\n')
+	c.scanned += searched(len(in)-c.offset, i)
 	if i < 0 {
 		c.offset = len(in)
 		keep := 0
@@ -117,4 +117,13 @@ func (c *lineCodec) Decode(in []byte) ([]byte, int, error) {
 func (c *lineCodec) Encode(dst, msg []byte) ([]byte, error) {
 	dst = append(dst, msg...)
 	return append(dst, c.sep...), nil
+}
+
+// searched returns how many bytes a search of n bytes that found its target at
+// index i (-1: not found) looked at.
+func searched(n, i int) int {
+	if i < 0 {
+		return n
+	}
+	return i + 1
 }

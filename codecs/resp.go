@@ -17,7 +17,8 @@ type RESPOptions struct {
 	// MaxInlineLength is the longest inline command or header line; 0 means
 	// 64 KiB. Lua: max_inline_length.
 	MaxInlineLength int
-	// MaxDepth is the deepest nesting of arrays; 0 means 64. Lua: max_depth.
+	// MaxDepth is the deepest nesting of arrays; 0 means 64, and it is capped
+	// at 1000 (the deepest [ParseRESP] accepts). Lua: max_depth.
 	MaxDepth int
 	// CommandsOnly decodes only what a Redis server accepts: an array of bulk
 	// strings, or else an inline command. By default every RESP2 type is
@@ -28,7 +29,8 @@ type RESPOptions struct {
 
 // RESP returns the RESP2 codec. A frame is the raw bytes of one complete value
 // (simple string, error, integer, bulk string, array, nested arrays) or of one
-// inline command line; [ParseRESP] turns it into a [RESPValue]. Empty commands
+// inline command line; [ParseRESP] (or, with CommandsOnly, [ParseRESPCommand])
+// turns it into a [RESPValue]. Empty commands
 // ("*0\r\n", "*-1\r\n" with CommandsOnly, an empty inline line) are skipped as
 // Redis does. Encode appends msg unchanged: msg must already be RESP, as
 // produced by [AppendRESP].
@@ -52,13 +54,14 @@ func RESP(o RESPOptions) Spec {
 	if o.MaxDepth <= 0 {
 		o.MaxDepth = DefaultMaxDepth
 	}
+	o.MaxDepth = min(o.MaxDepth, maxParseDepth)
 	return respSpec{o: o}
 }
 
 type respSpec struct{ o RESPOptions }
 
-func (respSpec) Name() string   { return "resp" }
-func (s respSpec) New() Codec   { return &respCodec{o: s.o, bulk: -1} }
+func (respSpec) Name() string { return "resp" }
+func (s respSpec) New() Codec { return &respCodec{o: s.o, bulk: -1} }
 
 type respCodec struct {
 	o       RESPOptions
@@ -114,9 +117,12 @@ func (c *respCodec) Decode(in []byte) ([]byte, int, error) {
 			}
 			continue
 		}
-		line, ok, err := c.line(in)
-		if err != nil || !ok {
-			return nil, 0, err
+		line, drop, ferr := c.line(in)
+		if ferr != nil {
+			return c.fail(drop, ferr)
+		}
+		if line == nil {
+			return nil, 0, nil
 		}
 		typ := in[c.pos]
 		hdr := c.pos + len(line) + 3 // type byte, line, CRLF
@@ -173,28 +179,27 @@ func (c *respCodec) Decode(in []byte) ([]byte, int, error) {
 }
 
 // line finds the CRLF-terminated header line starting at c.pos and returns it
-// without its type byte. ok is false when more bytes are needed.
-func (c *respCodec) line(in []byte) (line []byte, ok bool, err error) {
+// without its type byte. A nil line and nil error mean more bytes are needed;
+// on error, drop is how many bytes to drop.
+func (c *respCodec) line(in []byte) (line []byte, drop int, err *FrameError) {
 	from := max(c.scan, c.pos)
-	c.scanned += len(in) - from
 	i := bytes.IndexByte(in[from:], '\n')
+	c.scanned += searched(len(in)-from, i)
 	if i < 0 {
 		c.scan = len(in)
 		if len(in)-c.pos > c.o.MaxInlineLength+2 {
-			_, _, err = c.fail(len(in), c.tooBigLine(in[c.pos]))
+			return nil, len(in), c.tooBigLine(in[c.pos])
 		}
-		return nil, false, err
+		return nil, 0, nil
 	}
 	nl := from + i
 	if nl-c.pos > c.o.MaxInlineLength+2 {
-		_, _, err = c.fail(nl+1, c.tooBigLine(in[c.pos]))
-		return nil, false, err
+		return nil, nl + 1, c.tooBigLine(in[c.pos])
 	}
 	if nl < c.pos+2 || in[nl-1] != '\r' {
-		_, _, err = c.fail(nl+1, respErr(KindCorruptedFrame, "expected CRLF at the end of a '%c' line", in[c.pos]))
-		return nil, false, err
+		return nil, nl + 1, respErr(KindCorruptedFrame, "expected CRLF at the end of a '%c' line", in[c.pos])
 	}
-	return in[c.pos+1 : nl-1], true, nil
+	return in[c.pos+1 : nl-1], 0, nil
 }
 
 func (c *respCodec) tooBigLine(typ byte) *FrameError {
@@ -231,8 +236,8 @@ func (c *respCodec) fail(n int, err *FrameError) ([]byte, int, error) {
 
 // decodeInline returns an inline command: one line ending in "\n" or "\r\n".
 func (c *respCodec) decodeInline(in []byte) ([]byte, int, error) {
-	c.scanned += len(in) - c.scan
 	i := bytes.IndexByte(in[c.scan:], '\n')
+	c.scanned += searched(len(in)-c.scan, i)
 	if i < 0 {
 		c.scan = len(in)
 		if len(in) > c.o.MaxInlineLength {

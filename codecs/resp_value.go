@@ -73,6 +73,19 @@ func ParseRESP(frame []byte) (RESPValue, error) {
 	return v, nil
 }
 
+// ParseRESPCommand parses a frame from a [RESP] codec with CommandsOnly set:
+// an array (of bulk strings) if it starts with '*', otherwise an inline
+// command, whatever its first byte.
+func ParseRESPCommand(frame []byte) (RESPValue, error) {
+	if len(frame) > 0 && frame[0] != '*' {
+		return parseInline(frame)
+	}
+	return ParseRESP(frame)
+}
+
+// maxParseDepth bounds the recursion of ParseRESP.
+const maxParseDepth = 1000
+
 func parseValue(b []byte, depth int) (RESPValue, []byte, error) {
 	i := bytes.Index(b, []byte("\r\n"))
 	if len(b) == 0 || i < 1 {
@@ -108,8 +121,8 @@ func parseValue(b []byte, depth int) (RESPValue, []byte, error) {
 		if n == -1 {
 			return RESPValue{Type: '*', Null: true}, rest, nil
 		}
-		if depth >= DefaultMaxDepth {
-			return RESPValue{}, nil, respErr(KindCorruptedFrame, "nesting depth %d > max_depth %d", depth+1, DefaultMaxDepth)
+		if depth >= maxParseDepth {
+			return RESPValue{}, nil, respErr(KindCorruptedFrame, "nesting depth %d > max_depth %d", depth+1, maxParseDepth)
 		}
 		// Every element takes at least 3 bytes: never allocate more than the
 		// frame can hold.
