@@ -132,7 +132,10 @@ func (f *formatter) table(t *lua.LTable, depth int) string {
 	defer delete(f.seen, t)
 
 	var items []string
-	n := t.Len()
+	n := 0 // the sequence 1..n without holes
+	for t.RawGetInt(n+1) != lua.LNil {
+		n++
+	}
 	shown := min(n, maxItems)
 	for i := 1; i <= shown; i++ {
 		items = append(items, f.value(t.RawGetInt(i), depth+1, maxStringInner))

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+func TestFormatValues(t *testing.T) {
+	tests := []struct {
+		name   string
+		src    string // a chunk returning the values
+		want   string // exact, unless prefix is set
+		prefix bool
+	}{
+		{name: "nil", src: "return nil", want: "nil"},
+		{name: "several", src: "return 1, true, 'x'", want: "1\ttrue\t\"x\""},
+		{name: "float", src: "return 0.5", want: "0.5"},
+		{name: "escapes", src: `return "a\"b\\c\n\0z\1272"`, want: `"a\"b\\c\n\000z\1272"`},
+		{name: "empty table", src: "return {}", want: "{}"},
+		{name: "array then sorted keys", src: "return {10, 20, z = 1, a = 2, [5] = 'five', ['not id'] = true}",
+			want: `{ 10, 20, a = 2, ["not id"] = true, z = 1, [5] = "five" }`},
+		{name: "keyword key quoted", src: "return {['end'] = 1}", want: `{ ["end"] = 1 }`},
+		{name: "nested", src: "return {a = {b = {c = {d = 1}}}}", want: "{ a = { b = { c = table: 0x", prefix: true},
+		{name: "function", src: "return print", want: "function: ", prefix: true},
+		{name: "long table breaks lines", src: "local t = {} for i = 1, 12 do t['key' .. i] = 'value' .. i end return t",
+			want: "{\n  key1 = \"value1\",\n  key10 = ", prefix: true},
+	}
+	L := lua.NewState()
+	defer L.Close()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			top := L.GetTop()
+			if err := L.DoString(tt.src); err != nil {
+				t.Fatal(err)
+			}
+			var vals []lua.LValue
+			for i := top + 1; i <= L.GetTop(); i++ {
+				vals = append(vals, L.Get(i))
+			}
+			L.SetTop(top)
+			got := formatValues(L, vals, false)
+			if tt.prefix && !strings.HasPrefix(got, tt.want) || !tt.prefix && got != tt.want {
+				t.Fatalf("got\n%s\nwant (prefix=%v)\n%s", got, tt.prefix, tt.want)
+			}
+		})
+	}
+}
+
+func TestFormatLimits(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	run := func(src string) string {
+		t.Helper()
+		if err := L.DoString(src); err != nil {
+			t.Fatal(err)
+		}
+		v := L.Get(-1)
+		L.Pop(1)
+		return formatValues(L, []lua.LValue{v}, false)
+	}
+	if got := run("local t = {} for i = 1, 100 do t[i] = i end return t"); !strings.Contains(got, "… (70 more)") || strings.Contains(got, " 31,") {
+		t.Fatalf("array of 100 not cut at %d items: %s", maxItems, got)
+	}
+	if got := run("local t = {} for i = 1, 50 do t['k' .. i] = i end return t"); !strings.Contains(got, "… (20 more)") {
+		t.Fatalf("hash of 50 not cut at %d items: %s", maxItems, got)
+	}
+	if got := run("local t = {} t.self = t return t"); !strings.Contains(got, "self = <cycle table: 0x") {
+		t.Fatalf("cycle not shown: %s", got)
+	}
+	if got := run("return {s = string.rep('x', 1000)}"); !strings.Contains(got, "…(+800 bytes)") {
+		t.Fatalf("long inner string not cut: %s", got)
+	}
+	if got := run("return string.rep('x', 5000)"); !strings.HasSuffix(got, "…(+904 bytes)") {
+		t.Fatalf("long top-level string not cut: %s", got[len(got)-40:])
+	}
+}
+
+func TestFormatUserdataToString(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	mt := L.NewTypeMetatable("netplay.test")
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString("conn#7 127.0.0.1:9000"))
+		return 1
+	}))
+	ud := L.NewUserData()
+	ud.Metatable = mt
+	broken := L.NewUserData()
+	bmt := L.NewTable()
+	L.SetField(bmt, "__tostring", L.NewFunction(func(L *lua.LState) int { L.RaiseError("nope"); return 0 }))
+	broken.Metatable = bmt
+	got := formatValues(L, []lua.LValue{ud, broken}, false)
+	if !strings.HasPrefix(got, "conn#7 127.0.0.1:9000\tuserdata: ") {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestFormatColor(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	got := formatValues(L, []lua.LValue{lua.LString("hi")}, true)
+	if got != colorGreen+`"hi"`+colorReset {
+		t.Fatalf("got %q", got)
+	}
+	tests := []struct {
+		name    string
+		tty     bool
+		noColor string // "-" unset
+		term    string
+		want    bool
+	}{
+		{name: "tty", tty: true, noColor: "-", term: "xterm", want: true},
+		{name: "not a tty", tty: false, noColor: "-", term: "xterm", want: false},
+		{name: "NO_COLOR", tty: true, noColor: "", term: "xterm", want: false},
+		{name: "dumb", tty: true, noColor: "-", term: "dumb", want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("TERM", tt.term)
+			t.Setenv("NO_COLOR", tt.noColor)
+			if tt.noColor == "-" {
+				if err := unsetenv(t, "NO_COLOR"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := useColor(tt.tty); got != tt.want {
+				t.Fatalf("useColor = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,421 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// The tests in this file drive the real netplay binary through a
+// pseudo-terminal, as a person at a terminal would.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+	binDir    string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// netplayBin builds the binary once per test run.
+func netplayBin(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "netplay-shell-test")
+		if buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "netplay")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+const ptyTimeout = 10 * time.Second
+
+// ptyShell is a running netplay shell on a pseudo-terminal. A reader
+// goroutine collects everything the shell writes.
+type ptyShell struct {
+	t    *testing.T
+	tty  *os.File
+	cmd  *exec.Cmd
+	exit chan error
+
+	mu   sync.Mutex
+	out  bytes.Buffer
+	mark int // expect searches from here
+	more chan struct{}
+}
+
+func startShell(t *testing.T, histFile string) *ptyShell {
+	t.Helper()
+	cmd := exec.Command(netplayBin(t))
+	cmd.Env = append(os.Environ(), "NETPLAY_HISTORY="+histFile, "NO_COLOR=1", "TERM=xterm")
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &ptyShell{t: t, tty: tty, cmd: cmd, exit: make(chan error, 1), more: make(chan struct{}, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := tty.Read(buf)
+			if n > 0 {
+				p.mu.Lock()
+				p.out.Write(buf[:n])
+				p.mu.Unlock()
+				select {
+				case p.more <- struct{}{}:
+				default:
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() { p.exit <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		tty.Close()
+		if t.Failed() {
+			t.Logf("shell output:\n%s", p.screen())
+		}
+	})
+	return p
+}
+
+func (p *ptyShell) screen() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return plainText(p.out.String())
+}
+
+var (
+	csiRe     = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
+	partialRe = regexp.MustCompile(`\x1b(\[[0-9;?]*[ -/]*)?$`)
+)
+
+// plainText drops terminal control sequences and carriage returns, so tests
+// match what a person reads; an unfinished sequence at the end is left out
+// until the rest of it arrives (the result only ever grows).
+func plainText(s string) string {
+	s = partialRe.ReplaceAllString(s, "")
+	return strings.NewReplacer("\r", "", "\b", "").Replace(csiRe.ReplaceAllString(s, ""))
+}
+
+// expect waits until the output after the last match contains want and
+// moves past it. It returns the text before the match.
+func (p *ptyShell) expect(want string) string {
+	p.t.Helper()
+	return p.expectRe(regexp.MustCompile(regexp.QuoteMeta(want)))
+}
+
+func (p *ptyShell) expectRe(re *regexp.Regexp) string {
+	p.t.Helper()
+	deadline := time.NewTimer(ptyTimeout)
+	defer deadline.Stop()
+	for {
+		text := p.screen()
+		rest := text[min(p.mark, len(text)):]
+		if loc := re.FindStringIndex(rest); loc != nil {
+			p.mark += loc[1]
+			return rest[:loc[1]]
+		}
+		select {
+		case <-p.more:
+		case <-deadline.C:
+			p.t.Fatalf("timed out after %v waiting for %q", ptyTimeout, re)
+		}
+	}
+}
+
+func (p *ptyShell) send(s string) {
+	p.t.Helper()
+	if _, err := p.tty.Write([]byte(s)); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// line types s, presses Enter and waits for the next prompt.
+func (p *ptyShell) line(s string) string {
+	p.t.Helper()
+	p.send(s + "\r")
+	return p.expect("\n> ")
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (p *ptyShell) wait() int {
+	p.t.Helper()
+	select {
+	case err := <-p.exit:
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		return 0
+	case <-time.After(ptyTimeout):
+		p.t.Fatalf("shell did not exit within %v", ptyTimeout)
+		return -1
+	}
+}
+
+func histPath(t *testing.T) string { return filepath.Join(t.TempDir(), "state", "history") }
+
+func TestPTYBannerAndExit(t *testing.T) {
+	tests := []struct {
+		name string
+		keys string
+	}{
+		{name: "ctrl-d", keys: "\x04"},
+		{name: "quit", keys: ":quit\r"},
+		{name: "ctrl-c twice", keys: "\x03"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startShell(t, histPath(t))
+			p.expect("netplay " + version)
+			p.expect(":help")
+			p.expect("\n> ")
+			p.send(tt.keys)
+			if tt.name == "ctrl-c twice" {
+				p.expect("Ctrl-C again")
+				p.send("\x03")
+			}
+			if code := p.wait(); code != 0 {
+				t.Fatalf("exit code %d, want 0", code)
+			}
+		})
+	}
+}
+
+func TestPTYMultilineAndExpressions(t *testing.T) {
+	p := startShell(t, histPath(t))
+	p.expect("\n> ")
+	p.send("function sq(n)\r")
+	p.expect("\n>> ")
+	p.send("  return n * n\r")
+	p.expect("\n>> ")
+	p.send("end\r")
+	p.expect("\n> ")
+	if out := p.line("sq(12)"); !strings.Contains(out, "144") {
+		t.Fatalf("sq(12) printed %q", out)
+	}
+	if out := p.line("{1, 'a', k = true}"); !strings.Contains(out, `{ 1, "a", k = true }`) {
+		t.Fatalf("table printed %q", out)
+	}
+	if out := p.line("=1, nil, 'x'"); !strings.Contains(out, "1\tnil\t\"x\"") {
+		t.Fatalf("=expr printed %q", out)
+	}
+	if out := p.line("error('boom')"); !strings.Contains(out, "stdin:1: boom") {
+		t.Fatalf("error printed %q", out)
+	}
+	if out := p.line("sq(3)"); !strings.Contains(out, "9") {
+		t.Fatalf("shell did not go on after an error: %q", out)
+	}
+	p.line("x = 'abc") // a syntax error, not a continuation
+	if out := p.line("'after'"); !strings.Contains(out, `"after"`) {
+		t.Fatalf("shell did not go on after a syntax error: %q", out)
+	}
+}
+
+func TestPTYCompletion(t *testing.T) {
+	tests := []struct {
+		name, typed, want string
+	}{
+		{name: "stdlib", typed: "string.up", want: "string.upper"},
+		{name: "net", typed: "net.li", want: "net.listen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startShell(t, histPath(t))
+			p.expect("\n> ")
+			p.send(tt.typed + "\t")
+			p.expect(tt.want)
+			// Enter: the completed name is a function, so its value prints
+			if out := p.line(""); !strings.Contains(out, "function: ") {
+				t.Fatalf("%s after completion printed %q, want a function", tt.want, out)
+			}
+		})
+	}
+}
+
+// echoServer starts a line echo server in the shell and returns its URL.
+func echoServer(p *ptyShell) string {
+	p.t.Helper()
+	p.line(`srv = net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m) c:send(m) end})`)
+	out := p.line(`print("URL=" .. (srv.addr:find("://") and srv.addr or "tcp://" .. srv.addr) .. "=")`)
+	m := regexp.MustCompile(`URL=(\S+)=`).FindStringSubmatch(out)
+	if m == nil {
+		p.t.Fatalf("no server address in %q", out)
+	}
+	return m[1]
+}
+
+func TestPTYEchoServerAndClient(t *testing.T) {
+	p := startShell(t, histPath(t))
+	p.expect("\n> ")
+	url := echoServer(p)
+	p.line(fmt.Sprintf(`c = net.connect(%q, {codec = codec.line()})`, url))
+	p.line(`c:send("hello netplay")`)
+	if out := p.line("c:receive()"); !strings.Contains(out, `"hello netplay"`) {
+		t.Fatalf("c:receive() printed %q, want the echo", out)
+	}
+	if out := p.line(":conns"); !strings.Contains(out, "REMOTE") || strings.Count(out, "127.0.0.1:") < 4 {
+		t.Fatalf(":conns printed %q, want both ends of the conn", out)
+	}
+}
+
+func TestPTYCtrlCInterruptsChunkNotServers(t *testing.T) {
+	p := startShell(t, histPath(t))
+	p.expect("\n> ")
+	url := echoServer(p)
+	p.send(`print("spinning") while true do end` + "\r")
+	p.expect("spinning")
+	p.send("\x03")
+	p.expect("interrupted")
+	p.expect("\n> ")
+	p.line(fmt.Sprintf(`c2 = net.connect(%q, {codec = codec.line()})`, url))
+	p.line(`c2:send("still serving")`)
+	if out := p.line("c2:receive()"); !strings.Contains(out, `"still serving"`) {
+		t.Fatalf("server did not answer a new client after Ctrl-C: %q", out)
+	}
+}
+
+func TestPTYHandlerOutputKeepsTypedLine(t *testing.T) {
+	p := startShell(t, histPath(t))
+	p.expect("\n> ")
+	p.line(`srv = net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m) print("handler got " .. m) end})`)
+	out := p.line(`print("ADDR=" .. tostring(srv.addr):gsub("^%a+://", "") .. "=")`)
+	m := regexp.MustCompile(`ADDR=(\S+?)=`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no address in %q", out)
+	}
+	p.send("typed = 'half")
+	p.expect("typed = 'half")
+	conn := dialTCP(t, m[1])
+	if _, err := conn.Write([]byte("ping\n")); err != nil {
+		t.Fatal(err)
+	}
+	p.expect("handler got ping")
+	// the line editor redraws the prompt and the half-typed text below it
+	p.expect("> typed = 'half")
+	p.send(" done'\r")
+	p.expect("\n> ")
+	if out := p.line("typed"); !strings.Contains(out, `"half done"`) {
+		t.Fatalf("typed line was changed by the handler's output: %q", out)
+	}
+}
+
+func TestPTYHistorySurvivesRestart(t *testing.T) {
+	hist := histPath(t)
+	p := startShell(t, hist)
+	p.expect("\n> ")
+	p.send("function hist_fn()\r")
+	p.expect("\n>> ")
+	p.send("return 42\r")
+	p.expect("\n>> ")
+	p.send("end\r")
+	p.expect("\n> ")
+	p.line("marker = 1")
+	p.send("\x04")
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	data, err := os.ReadFile(hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"function hist_fn()\nreturn 42\nend"`) {
+		t.Fatalf("history file lacks the chunk as one entry:\n%s", data)
+	}
+
+	p = startShell(t, hist)
+	p.expect("\n> ")
+	p.send("\x1b[A\x1b[A") // up twice: the multi-line chunk, recalled as one entry
+	p.expect("function hist_fn() return 42 end")
+	p.send("\r")
+	p.expect("\n> ")
+	if out := p.line("hist_fn()"); !strings.Contains(out, "42") {
+		t.Fatalf("recalled chunk did not define hist_fn: %q", out)
+	}
+}
+
+func TestPipedInputRunsAsScript(t *testing.T) {
+	tests := []struct {
+		name     string
+		stdin    string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{name: "ok", stdin: "local x = 20\nprint(x + 1)\n", wantCode: 0, wantOut: "21\n"},
+		{name: "error", stdin: "print('before')\n\nerror('bad')\n", wantCode: 1, wantOut: "before\n", wantErr: "stdin:3: bad"},
+		{name: "syntax error", stdin: "x = = 1\n", wantCode: 1, wantErr: "stdin:1:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(netplayBin(t))
+			cmd.Stdin = strings.NewReader(tt.stdin)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			cmd.Env = append(os.Environ(), "NETPLAY_HISTORY="+histPath(t))
+			err := runWithTimeout(cmd, ptyTimeout)
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.wantCode || stdout.String() != tt.wantOut || !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Fatalf("exit %d stdout %q stderr %q; want %d %q %q", code, stdout.String(), stderr.String(),
+					tt.wantCode, tt.wantOut, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestPTYStartupTime measures the time from exec to a ready prompt.
+func TestPTYStartupTime(t *testing.T) {
+	netplayBin(t)
+	var best time.Duration
+	for range 5 {
+		start := time.Now()
+		p := startShell(t, histPath(t))
+		p.expect("\n> ")
+		d := time.Since(start)
+		if best == 0 || d < best {
+			best = d
+		}
+		p.send("\x04")
+		p.wait()
+	}
+	t.Logf("start-up to a ready prompt: best of 5 = %v", best)
+	if best > 500*time.Millisecond {
+		t.Fatalf("start-up took %v", best)
+	}
+}
