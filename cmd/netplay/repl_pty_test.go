@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/netplay-lab/netplay/runtime"
 )
 
 // The tests in this file drive the real netplay binary through a
@@ -25,7 +27,15 @@ var (
 	binDir    string
 )
 
+// envShellOptions makes the test binary act as netplay's shell started
+// through runShellOptions (the runtime created by the shell itself), so that
+// entry point is tested through a pty too.
+const envShellOptions = "NETPLAY_TEST_RUN_SHELL_OPTIONS"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(envShellOptions) == "1" {
+		os.Exit(runShellOptions(runtime.Options{}))
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
@@ -71,8 +81,24 @@ type ptyShell struct {
 
 func startShell(t *testing.T, histFile string) *ptyShell {
 	t.Helper()
-	cmd := exec.Command(netplayBin(t))
-	cmd.Env = append(os.Environ(), "NETPLAY_HISTORY="+histFile, "NO_COLOR=1", "TERM=xterm")
+	return startShellCmd(t, exec.Command(netplayBin(t)), histFile)
+}
+
+// startShellOptions starts the test binary as a shell created by
+// runShellOptions.
+func startShellOptions(t *testing.T, histFile string) *ptyShell {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), envShellOptions+"=1")
+	return startShellCmd(t, cmd, histFile)
+}
+
+func startShellCmd(t *testing.T, cmd *exec.Cmd, histFile string) *ptyShell {
+	t.Helper()
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "NETPLAY_HISTORY="+histFile, "NO_COLOR=1", "TERM=xterm")
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 250})
 	if err != nil {
 		t.Fatal(err)
@@ -328,6 +354,37 @@ func TestPTYHandlerOutputKeepsTypedLine(t *testing.T) {
 	p.expect("\n> ")
 	if out := p.line("typed"); !strings.Contains(out, `"half done"`) {
 		t.Fatalf("typed line was changed by the handler's output: %q", out)
+	}
+}
+
+func TestPTYTimerOutputKeepsTypedLine(t *testing.T) {
+	tests := []struct {
+		name  string
+		start func(t *testing.T, hist string) *ptyShell
+	}{
+		{name: "netplay binary", start: startShell},
+		{name: "runShellOptions", start: startShellOptions},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { testTimerOutputKeepsTypedLine(t, tt.start(t, histPath(t))) })
+	}
+}
+
+func testTimerOutputKeepsTypedLine(t *testing.T, p *ptyShell) {
+	p.expect("\n> ")
+	p.line(`n = 0; tick = timer.every(0.1, function() n = n + 1; print("tick " .. n) end)`)
+	p.send("typed = 'half")
+	p.expect("typed = 'half")
+	// a tick printed after the text was typed must be followed by a redraw
+	// of the prompt and the text
+	p.expectRe(regexp.MustCompile(`tick \d+\n`))
+	p.expect("> typed = 'half")
+	p.send(" done'\r")
+	p.expect("\n> ")
+	p.send("tick:stop()\r")
+	p.expect("\n> ")
+	if out := p.line("typed"); !strings.Contains(out, `"half done"`) {
+		t.Fatalf("typed line was changed by the timer's output: %q", out)
 	}
 }
 
