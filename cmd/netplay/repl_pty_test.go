@@ -263,6 +263,12 @@ func TestPTYMultilineAndExpressions(t *testing.T) {
 	if out := p.line("sq(3)"); !strings.Contains(out, "9") {
 		t.Fatalf("shell did not go on after an error: %q", out)
 	}
+	if out := p.line(":help timer"); !strings.Contains(out, "timer.after(seconds, fn)") {
+		t.Fatalf(":help timer printed %q", out)
+	}
+	if out := p.line(":stats"); !strings.Contains(out, "{") {
+		t.Fatalf(":stats printed %q, want the stats() table", out)
+	}
 	p.line("x = 'abc") // a syntax error, not a continuation
 	if out := p.line("'after'"); !strings.Contains(out, `"after"`) {
 		t.Fatalf("shell did not go on after a syntax error: %q", out)
@@ -314,6 +320,23 @@ func TestPTYEchoServerAndClient(t *testing.T) {
 	if out := p.line(":conns"); !strings.Contains(out, "REMOTE") || strings.Count(out, "127.0.0.1:") < 4 {
 		t.Fatalf(":conns printed %q, want both ends of the conn", out)
 	}
+}
+
+func TestPTYCtrlCInterruptsChunkAndKeepsTimers(t *testing.T) {
+	p := startShell(t, histPath(t))
+	p.expect("\n> ")
+	p.line(`ticks = 0; tk = timer.every(0.01, function() ticks = ticks + 1 end)`)
+	p.send(`print("spinning") while true do end` + "\r")
+	p.expect("spinning")
+	p.send("\x03")
+	p.expect("interrupted")
+	p.expect("\n> ")
+	// the timer still runs after the interrupt: ticks keeps growing
+	p.line(`before = ticks`)
+	p.send(`sleep(0.1) print("grew=" .. tostring(ticks > before))` + "\r")
+	p.expect("grew=true")
+	p.expect("\n> ")
+	p.line("tk:stop()")
 }
 
 func TestPTYCtrlCInterruptsChunkNotServers(t *testing.T) {

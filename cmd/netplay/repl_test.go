@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -258,5 +259,34 @@ func TestShellStopsRuntimeOnExit(t *testing.T) {
 				t.Fatalf("runtime stopped %d times, want 1", stopped)
 			}
 		})
+	}
+}
+
+func TestShellSIGINTInterruptsChunk(t *testing.T) {
+	s, sio, _ := newTestShell(t, lines(`while true do end`, "'alive'"))
+	stop := s.watchSIGINT()
+	defer stop()
+	go func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			s.mu.Lock()
+			running := s.cancel != nil
+			s.mu.Unlock()
+			if running {
+				syscall.Kill(os.Getpid(), syscall.SIGINT)
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	done := make(chan int)
+	go func() { done <- s.run() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGINT did not interrupt the running chunk")
+	}
+	if out := sio.out.String(); !strings.Contains(out, "interrupted") || !strings.Contains(out, `"alive"`) {
+		t.Fatalf("output:\n%s", out)
 	}
 }
