@@ -1,0 +1,117 @@
+package reactor
+
+import (
+	"log"
+	"runtime"
+	"time"
+)
+
+// Defaults applied to zero-valued options.
+const (
+	DefaultReadBufferSize = 64 << 10 // per-loop shared read buffer
+	DefaultEngineMaxConns = 4096     // conns per engine
+	DefaultListenMaxConns = 1024     // conns per listener
+	DefaultHighWater      = 64 << 10 // outbound bytes that arm OnWritable
+	DefaultLowWater       = 32 << 10 // outbound bytes below which OnWritable fires
+	DefaultMaxOutbound    = 4 << 20  // outbound bytes past which a conn is closed
+)
+
+// Option configures an Engine; see New.
+type Option func(*Options)
+
+// Options is the engine configuration. The zero value of every field
+// selects the default stated next to it.
+type Options struct {
+	Loops          int         // event loops; 0 -> runtime.GOMAXPROCS(0)
+	ReadBufferSize int         // per-loop shared read buffer; 0 -> 64 KiB
+	MaxConns       int         // conns in the whole engine; 0 -> 4096; accept-and-close past it
+	Logger         *log.Logger // recovered panics and accept trouble; nil -> log.Default()
+}
+
+// WithLoops sets Options.Loops.
+func WithLoops(n int) Option { return func(o *Options) { o.Loops = n } }
+
+// WithMaxConns sets Options.MaxConns.
+func WithMaxConns(n int) Option { return func(o *Options) { o.MaxConns = n } }
+
+// WithReadBufferSize sets Options.ReadBufferSize.
+func WithReadBufferSize(n int) Option { return func(o *Options) { o.ReadBufferSize = n } }
+
+// WithLogger sets Options.Logger.
+func WithLogger(l *log.Logger) Option { return func(o *Options) { o.Logger = l } }
+
+func (o *Options) normalize() {
+	if o.Loops <= 0 {
+		o.Loops = runtime.GOMAXPROCS(0)
+	}
+	if o.ReadBufferSize <= 0 {
+		o.ReadBufferSize = DefaultReadBufferSize
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultEngineMaxConns
+	}
+	if o.Logger == nil {
+		o.Logger = log.Default()
+	}
+}
+
+// ListenConfig configures one listener. The zero value is a sane default:
+// all loops, round robin, TCP_NODELAY on, no keepalive, 1024 conns,
+// 64/32 KiB water marks, a 4 MiB outbound cap and no half-close.
+type ListenConfig struct {
+	Loops       int           // 0 -> all engine loops; else the first N loops
+	LB          LoadBalancing // RoundRobin (zero), LeastConnections, SourceAddrHash
+	ReusePort   bool          // each loop listens itself with SO_REUSEPORT
+	NoDelayOff  bool          // TCP_NODELAY is on unless this is true
+	KeepAlive   time.Duration // TCP keepalive idle time and interval; 0 -> off
+	MaxConns    int           // 0 -> 1024 conns at once for this listener
+	HighWater   int           // 0 -> 64 KiB
+	LowWater    int           // 0 -> 32 KiB
+	MaxOutbound int           // 0 -> 4 MiB; past it the conn closes with *OutboundFullError
+	HalfClose   bool          // peer EOF -> OnReadEOF (if implemented) instead of closing
+}
+
+// DialConfig configures one dialed conn. The zero value means TCP_NODELAY
+// on, no keepalive, 64/32 KiB water marks, a 4 MiB outbound cap, no
+// half-close and no timeout of its own (Dial uses its context).
+type DialConfig struct {
+	NoDelayOff  bool
+	KeepAlive   time.Duration
+	HighWater   int
+	LowWater    int
+	MaxOutbound int
+	HalfClose   bool
+	// Timeout bounds the connect for DialAsync (Dial also honours its
+	// context); 0 -> no limit of its own.
+	Timeout time.Duration
+}
+
+// connConfig is the per-conn part shared by ListenConfig and DialConfig,
+// with defaults applied.
+type connConfig struct {
+	noDelayOff  bool
+	keepAlive   time.Duration
+	highWater   int
+	lowWater    int
+	maxOutbound int
+	halfClose   bool
+}
+
+func newConnConfig(noDelayOff bool, ka time.Duration, hi, lo, max int, half bool) connConfig {
+	if hi <= 0 {
+		hi = DefaultHighWater
+	}
+	if lo <= 0 {
+		lo = DefaultLowWater
+	}
+	if lo > hi {
+		lo = hi
+	}
+	if max <= 0 {
+		max = DefaultMaxOutbound
+	}
+	if max < hi {
+		max = hi
+	}
+	return connConfig{noDelayOff: noDelayOff, keepAlive: ka, highWater: hi, lowWater: lo, maxOutbound: max, halfClose: half}
+}
