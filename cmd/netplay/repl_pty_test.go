@@ -303,7 +303,7 @@ func echoServer(p *ptyShell) string {
 	out := p.line(`print("URL=" .. (srv.addr:find("://") and srv.addr or "tcp://" .. srv.addr) .. "=")`)
 	m := regexp.MustCompile(`URL=(\S+)=`).FindStringSubmatch(out)
 	if m == nil {
-		p.t.Fatalf("no server address in %q", out)
+		p.t.Fatalf("no server address; the shell answered %q", lastLines(out))
 	}
 	return m[1]
 }
@@ -362,7 +362,7 @@ func TestPTYHandlerOutputKeepsTypedLine(t *testing.T) {
 	out := p.line(`print("ADDR=" .. tostring(srv.addr):gsub("^%a+://", "") .. "=")`)
 	m := regexp.MustCompile(`ADDR=(\S+?)=`).FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("no address in %q", out)
+		t.Fatalf("no server address; the shell answered %q", lastLines(out))
 	}
 	p.send("typed = 'half")
 	p.expect("typed = 'half")
@@ -498,4 +498,13 @@ func TestPTYStartupTime(t *testing.T) {
 	if best > 500*time.Millisecond {
 		t.Fatalf("start-up took %v", best)
 	}
+}
+
+// lastLines is the end of a shell's answer (its output after the echo of
+// the typed line), for short failure messages.
+func lastLines(out string) string {
+	if i := strings.LastIndex(strings.TrimSuffix(out, "\n> "), ")\n"); i >= 0 {
+		return out[i+2:]
+	}
+	return out
 }
