@@ -105,8 +105,12 @@ func (c *delimiterCodec) Decode(in []byte) ([]byte, int, error) {
 			best, bestLen = c.offset+i, len(d)
 		}
 	}
-	if best < 0 {
-		c.offset = max(0, len(in)-(c.spec.maxDelim-1))
+	if best < 0 || c.pendingEarlier(in, best) {
+		// No usable delimiter yet. The frame is at least as long as the
+		// bytes before the earliest place a delimiter may still start.
+		if best < 0 {
+			c.offset = max(0, len(in)-(c.spec.maxDelim-1))
+		}
 		length := len(in) - c.partialTail(in)
 		if c.discarding {
 			return c.skip(length, nil)
@@ -119,9 +123,6 @@ func (c *delimiterCodec) Decode(in []byte) ([]byte, int, error) {
 			return c.skip(length, tooLong(int64(length), "max_length", c.max))
 		}
 		return c.skip(length, nil)
-	}
-	if c.pendingEarlier(in, best) {
-		return nil, 0, nil
 	}
 	n := best + bestLen
 	c.offset = 0
