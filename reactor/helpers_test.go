@@ -24,6 +24,8 @@ func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool)
 	}
 }
 
+func quietLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
 // newEngine starts an engine that is stopped when the test ends.
 func newEngine(t testing.TB, opts ...Option) *Engine {
 	t.Helper()

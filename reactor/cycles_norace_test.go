@@ -1,0 +1,5 @@
+//go:build !race && (linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package reactor
+
+const resetCycles = 10000
