@@ -1,19 +1,121 @@
 // Command netplay is a scriptable network-protocol playground.
+//
+//	netplay                       interactive shell (stdin not a terminal: read as a script)
+//	netplay run FILE [ARGS…]      run a script; ARGS in the global arg, arg[0] = FILE
+//	netplay -e CODE               run a chunk
+//	netplay version
+//	netplay -h | help
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"strings"
+	"time"
+
+	"github.com/netplay-lab/netplay/runtime"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "0.1.0-dev"
 
+// Exit codes.
+const (
+	exitOK        = 0
+	exitError     = 1   // a script error
+	exitUsage     = 2   // a usage error
+	exitInterrupt = 130 // a second SIGINT/SIGTERM forced the stop
+)
+
+// shellEntry starts the interactive shell; the shell's file sets it. Until
+// then, netplay without a command prints a note.
+var shellEntry func(rt *runtime.Runtime) int
+
+const usage = `usage:
+  netplay [flags]                  interactive shell
+  netplay [flags] run FILE [ARGS…] run a script (ARGS in the global arg, arg[0] = FILE)
+  netplay [flags] -e CODE          run a chunk
+  netplay version                  print the version
+  netplay -h | help                this help
+
+flags:
+  --unsafe        allow io, os.execute, debug… in scripts
+  --budget DUR    per-callback budget (default 1s; 0 or negative: none)
+`
+
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "version" {
-		fmt.Println("netplay", version)
-		return
+	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// dispatch parses the command line and runs the command; it returns the exit code.
+func dispatch(args []string, stdout, stderr io.Writer) int {
+	opts := runtime.Options{}
+	for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+		flag, val, hasVal := strings.Cut(args[0], "=")
+		args = args[1:]
+		switch flag {
+		case "--unsafe":
+			opts.Unsafe = true
+		case "--budget":
+			if !hasVal {
+				if len(args) == 0 {
+					return usageError(stderr, "--budget needs a duration")
+				}
+				val, args = args[0], args[1:]
+			}
+			d, err := time.ParseDuration(val)
+			if err != nil {
+				return usageError(stderr, "--budget: "+err.Error())
+			}
+			if d <= 0 {
+				d = -1
+			}
+			opts.Budget = d
+		case "--help":
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		default:
+			return usageError(stderr, "unknown flag "+flag)
+		}
 	}
-	fmt.Fprintln(os.Stderr, "netplay: the shell and `run` are not built yet; only `netplay version` works")
-	os.Exit(2)
+	if len(args) == 0 {
+		if shellEntry == nil {
+			fmt.Fprintln(stderr, "netplay: the interactive shell is not built in yet; use `netplay run FILE` or `netplay -e CODE`")
+			return exitUsage
+		}
+		rt, err := runtime.New(opts)
+		if err != nil {
+			fmt.Fprintln(stderr, "netplay:", err)
+			return exitError
+		}
+		return shellEntry(rt)
+	}
+	switch cmd := args[0]; cmd {
+	case "version", "--version":
+		fmt.Fprintln(stdout, "netplay", version)
+		return exitOK
+	case "-h", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "run":
+		if len(args) < 2 {
+			return usageError(stderr, "run needs a FILE")
+		}
+		file, scriptArgs := args[1], args[2:]
+		return runScript(opts, stderr, func(rt *runtime.Runtime) error { return rt.RunFile(file, scriptArgs) })
+	case "-e":
+		if len(args) != 2 {
+			return usageError(stderr, "-e needs exactly one CODE argument")
+		}
+		code := args[1]
+		return runScript(opts, stderr, func(rt *runtime.Runtime) error { return rt.RunString("(command line)", code) })
+	default:
+		return usageError(stderr, "unknown command "+cmd)
+	}
+}
+
+func usageError(stderr io.Writer, msg string) int {
+	fmt.Fprintf(stderr, "netplay: %s\n%s", msg, usage)
+	return exitUsage
 }

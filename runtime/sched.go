@@ -1,0 +1,269 @@
+package runtime
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// sched runs Lua on one VM as coroutines. Every handler call, timer callback
+// and top-level chunk is a coroutine taken from a pool of threads; a Go
+// function that must wait (sleep, c:receive, pool.run…) calls await, which
+// yields the coroutine and resumes it when the operation posts its result.
+//
+// All methods except post and wake functions run on the VM's goroutine (the
+// script VM goroutine, or the event loop that owns a loop VM).
+type sched struct {
+	v          *vm
+	L          *lua.LState
+	budget     *budget
+	trampoline *lua.LFunction
+	doneMark   *lua.LUserData // yielded by the trampoline when a call finished
+	awaitMark  *lua.LUserData // yielded by await
+
+	post func(fn func()) // runs fn on the VM goroutine; safe for concurrent use
+	// after runs fn on the VM goroutine after d; the result stops it. VM goroutine only.
+	after func(d time.Duration, fn func()) (stop func() bool)
+
+	free    []*coro
+	cur     *coro
+	running atomic.Pointer[coro]
+
+	pending int // coroutines suspended in await
+	keep    int // servers, conns, timers keeping the VM alive
+	timers  int // pending Lua timers
+	logErr  func(e *ScriptError)
+
+	spawned atomic.Uint64 // coroutine runs started, for stats
+	threads atomic.Int64  // threads created
+}
+
+// coro is one pooled coroutine thread.
+type coro struct {
+	th      *lua.LState
+	trace   string // traceback captured at the error site
+	waiting bool
+	gen     uint64 // bumped at each await; a stale wake is dropped
+	limited bool   // subject to the per-callback budget
+	run     atomic.Uint64 // bumped at each start; interrupt targets one run
+	done    func(rets []lua.LValue, err *ScriptError)
+}
+
+const maxFreeCoros = 512
+
+// schedChunk names the trampoline chunk; its frames are left out of tracebacks.
+const schedChunk = "netplay.sched"
+
+// trampolineSrc keeps a thread alive across calls: it runs fn(...), yields
+// (done, results...) and waits for the next function.
+const trampolineSrc = `local yield, done = coroutine.yield, ...
+local function loop(fn, ...)
+  return loop(yield(done, fn(...)))
+end
+return loop`
+
+func newSched(v *vm, b *budget, post func(func())) *sched {
+	s := &sched{v: v, L: v.L, budget: b, post: post}
+	s.doneMark = v.L.NewUserData()
+	s.awaitMark = v.L.NewUserData()
+	fn, err := v.L.Load(strings.NewReader(trampolineSrc), schedChunk)
+	if err != nil {
+		panic(err)
+	}
+	v.L.Push(fn)
+	v.L.Push(s.doneMark)
+	v.L.Call(1, 1)
+	s.trampoline = v.L.Get(-1).(*lua.LFunction)
+	v.L.Pop(1)
+	s.logErr = func(e *ScriptError) { v.rt.logError(e) }
+	return s
+}
+
+// get returns a ready thread, suspended in the trampoline's yield.
+func (s *sched) get() *coro {
+	if n := len(s.free); n > 0 {
+		co := s.free[n-1]
+		s.free = s.free[:n-1]
+		return co
+	}
+	th, _ := s.L.NewThread()
+	th.SetContext(s.budget)
+	co := &coro{th: th}
+	nop := s.L.NewFunction(func(*lua.LState) int { return 0 })
+	if st, err, _ := s.L.Resume(th, s.trampoline, nop); st != lua.ResumeYield || err != nil {
+		panic(fmt.Sprintf("netplay: priming a coroutine: %v", err))
+	}
+	th.Panic = func(L *lua.LState) {
+		co.trace = traceback(L)
+		panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
+	}
+	s.threads.Add(1)
+	return co
+}
+
+// spawn runs fn(args...) as a coroutine. done (may be nil) runs when the call
+// finishes or fails; a failure without done is logged. limited subjects each
+// resume to the budget. spawn called from inside a running coroutine is
+// deferred to the queue (threads are never resumed from inside one another).
+func (s *sched) spawn(fn *lua.LFunction, args []lua.LValue, limited bool, done func([]lua.LValue, *ScriptError)) *coro {
+	if s.cur != nil {
+		s.post(func() { s.spawn(fn, args, limited, done) })
+		return nil
+	}
+	co := s.get()
+	s.start(co, fn, args, limited, done)
+	return co
+}
+
+// start runs fn(args...) on co, a thread from get.
+func (s *sched) start(co *coro, fn *lua.LFunction, args []lua.LValue, limited bool, done func([]lua.LValue, *ScriptError)) {
+	co.done, co.limited = done, limited
+	co.trace = ""
+	co.run.Add(1)
+	s.spawned.Add(1)
+	vals := make([]lua.LValue, 0, len(args)+1)
+	vals = append(vals, fn)
+	vals = append(vals, args...)
+	s.resume(co, vals)
+}
+
+// call is spawn for handlers: limited by the budget, errors logged by done.
+func (s *sched) call(fn *lua.LFunction, done func([]lua.LValue, *ScriptError), args ...lua.LValue) {
+	s.spawn(fn, args, true, done)
+}
+
+func (s *sched) resume(co *coro, vals []lua.LValue) {
+	s.cur = co
+	s.running.Store(co)
+	s.budget.begin(co.limited)
+	st, err, rets := s.L.Resume(co.th, nil, vals...)
+	s.budget.end()
+	s.running.Store(nil)
+	s.cur = nil
+	switch {
+	case err != nil:
+		s.finish(co, nil, s.scriptError(co, err))
+	case st == lua.ResumeYield && len(rets) > 0 && rets[0] == s.doneMark:
+		s.finish(co, rets[1:], nil)
+		if len(s.free) < maxFreeCoros {
+			co.done = nil
+			s.free = append(s.free, co)
+		}
+	case st == lua.ResumeYield && len(rets) > 0 && rets[0] == s.awaitMark:
+		co.waiting = true
+		s.pending++
+	default:
+		s.finish(co, nil, &ScriptError{Msg: "coroutine.yield called outside a coroutine created by the script"})
+	}
+}
+
+func (s *sched) finish(co *coro, rets []lua.LValue, e *ScriptError) {
+	done := co.done
+	co.done = nil
+	if done != nil {
+		done(rets, e)
+	} else if e != nil {
+		s.logErr(e)
+	}
+}
+
+func (s *sched) scriptError(co *coro, err error) *ScriptError {
+	msg := err.Error()
+	if ae, ok := err.(*lua.ApiError); ok {
+		msg = lua.LVAsString(ae.Object)
+		if msg == "" {
+			msg = ae.Object.String()
+		}
+	}
+	if s.budget.limit > 0 {
+		msg = strings.Replace(msg, ErrBudget.Error(), fmt.Sprintf("%s (%v)", ErrBudget.Error(), s.budget.limit), 1)
+	}
+	return &ScriptError{Msg: msg, Traceback: co.trace}
+}
+
+// await suspends the running coroutine until the operation started by start
+// calls wake; the values given to wake are what the Lua call returns. start
+// runs at once, on the VM goroutine; wake is safe for concurrent use and only
+// its first call counts. A Go function uses it as `return s.await(L, "sleep", …)`.
+func (s *sched) await(L *lua.LState, what string, start func(wake func(vals ...lua.LValue))) int {
+	co := s.cur
+	if co == nil || co.th != L {
+		L.RaiseError("%s: cannot wait here (inside coroutine.create/wrap, or outside a netplay coroutine)", what)
+		return 0
+	}
+	co.gen++
+	gen := co.gen
+	var once atomic.Bool
+	start(func(vals ...lua.LValue) {
+		if once.CompareAndSwap(false, true) {
+			s.post(func() { s.wake(co, gen, vals) })
+		}
+	})
+	return L.Yield(s.awaitMark)
+}
+
+// wake resumes co if it still waits for the await numbered gen.
+func (s *sched) wake(co *coro, gen uint64, vals []lua.LValue) {
+	if !co.waiting || co.gen != gen {
+		return
+	}
+	co.waiting = false
+	s.pending--
+	s.resume(co, vals)
+}
+
+// interrupt stops run number run of co: if it runs, its budget trips; if
+// it waits, it is abandoned and finishes with ErrInterrupted. Safe for
+// concurrent use.
+func (s *sched) interrupt(co *coro, run uint64) {
+	if s.running.Load() == co && co.run.Load() == run {
+		s.budget.trip(ErrInterrupted)
+	}
+	s.post(func() {
+		if co.run.Load() == run && co.waiting {
+			co.waiting = false
+			co.gen++
+			s.pending--
+			s.finish(co, nil, &ScriptError{Msg: ErrInterrupted.Error()})
+		}
+	})
+}
+
+// traceback renders L's Lua call stack, leaving out the scheduler's frames.
+func traceback(L *lua.LState) string {
+	var b strings.Builder
+	b.WriteString("stack traceback:")
+	for i := 0; ; i++ {
+		dbg, ok := L.GetStack(i)
+		if !ok {
+			break
+		}
+		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil {
+			continue
+		}
+		if dbg.Source == schedChunk {
+			continue
+		}
+		b.WriteString("\n\t")
+		switch {
+		case dbg.What == "G":
+			b.WriteString("[G]: in ")
+		case dbg.CurrentLine > 0:
+			fmt.Fprintf(&b, "%s:%d: in ", dbg.Source, dbg.CurrentLine)
+		default:
+			fmt.Fprintf(&b, "%s: in ", dbg.Source)
+		}
+		switch {
+		case dbg.What == "main" || (dbg.What == "Lua" && dbg.LineDefined == 0):
+			b.WriteString("main chunk")
+		case dbg.Name != "":
+			fmt.Fprintf(&b, "function '%s'", dbg.Name)
+		default:
+			fmt.Fprintf(&b, "function <%s:%d>", dbg.Source, dbg.LineDefined)
+		}
+	}
+	return b.String()
+}

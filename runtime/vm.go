@@ -1,0 +1,160 @@
+package runtime
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// vm is one Lua world: the script VM, a loop VM or a worker VM. Its LState
+// is used by one goroutine at a time (the script VM goroutine, the loop
+// goroutine, or the pool worker running a job).
+type vm struct {
+	rt    *Runtime
+	L     *lua.LState
+	kind  vmKind
+	s     *sched // coroutine scheduler; nil for worker VMs
+	dir   string // folder of the main script, for relative handler paths
+	loopI int    // loop index for loop VMs
+}
+
+// luaOptions sizes a state small and lets it grow: coroutine threads share
+// these options and a pooled thread must stay cheap.
+var luaOptions = lua.Options{
+	SkipOpenLibs:        true,
+	CallStackSize:       200,
+	RegistrySize:        256,
+	RegistryMaxSize:     1 << 20,
+	RegistryGrowStep:    256,
+	MinimizeStackMemory: true,
+}
+
+// sandboxRemoved lists what the sandbox withholds unless Options.Unsafe.
+var (
+	baseRemoved = []string{"dofile", "loadfile", "collectgarbage", "_printregs"}
+	osRemoved   = []string{"execute", "exit", "remove", "rename", "getenv", "tmpname", "setenv", "setlocale"}
+)
+
+// newVM builds a sandboxed LState with the standard libraries netplay allows
+// and every registry module of its kind preloaded (require "net") and set as
+// a global.
+func newVM(rt *Runtime, kind vmKind) *vm {
+	L := lua.NewState(luaOptions)
+	v := &vm{rt: rt, L: L, kind: kind}
+	for _, lib := range []struct {
+		name string
+		fn   lua.LGFunction
+	}{
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.LoadLibName, lua.OpenPackage},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+		{lua.OsLibName, lua.OpenOs},
+	} {
+		L.Push(L.NewFunction(lib.fn))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	if rt.opts.Unsafe {
+		for _, lib := range []struct {
+			name string
+			fn   lua.LGFunction
+		}{{lua.IoLibName, lua.OpenIo}, {lua.DebugLibName, lua.OpenDebug}} {
+			L.Push(L.NewFunction(lib.fn))
+			L.Push(lua.LString(lib.name))
+			L.Call(1, 0)
+		}
+	} else {
+		for _, name := range baseRemoved {
+			L.SetGlobal(name, lua.LNil)
+		}
+		if os, ok := L.GetGlobal("os").(*lua.LTable); ok {
+			for _, name := range osRemoved {
+				os.RawSetString(name, lua.LNil)
+			}
+		}
+	}
+	L.SetGlobal("print", L.NewFunction(v.print))
+	for _, m := range registry() {
+		if m.kinds&kind == 0 {
+			continue
+		}
+		m := m
+		if m.Name == "_G" {
+			m.open(v, L)
+			continue
+		}
+		L.PreloadModule(m.Name, func(L *lua.LState) int {
+			L.Push(v.moduleTable(m))
+			return 1
+		})
+		L.SetGlobal(m.Name, v.moduleTable(m))
+	}
+	return v
+}
+
+// moduleTable opens m once per VM and caches the table in package.loaded, so
+// require "net" and the global net are the same table.
+func (v *vm) moduleTable(m *module) lua.LValue {
+	L := v.L
+	loaded := L.GetField(L.Get(lua.RegistryIndex), "_LOADED")
+	if t, ok := loaded.(*lua.LTable); ok {
+		if mt, ok := t.RawGetString(m.Name).(*lua.LTable); ok {
+			return mt
+		}
+		mt := m.open(v, L)
+		t.RawSetString(m.Name, mt)
+		return mt
+	}
+	return m.open(v, L)
+}
+
+// stdout returns where print writes.
+func (v *vm) stdout() io.Writer { return v.rt.stdout }
+
+// print is Lua's print writing to Options.Stdout in one write per call, so
+// lines from handlers do not interleave mid-line.
+func (v *vm) print(L *lua.LState) int {
+	var b strings.Builder
+	top := L.GetTop()
+	for i := 1; i <= top; i++ {
+		if i > 1 {
+			b.WriteByte('\t')
+		}
+		b.WriteString(luaToString(L, L.Get(i)))
+	}
+	b.WriteByte('\n')
+	v.rt.writeOut(b.String())
+	return 0
+}
+
+// luaToString is tostring(v) honouring __tostring.
+func luaToString(L *lua.LState, v lua.LValue) string {
+	if mt, ok := L.GetMetaField(v, "__tostring").(*lua.LFunction); ok {
+		L.Push(mt)
+		L.Push(v)
+		L.Call(1, 1)
+		s := L.Get(-1)
+		L.Pop(1)
+		return lua.LVAsString(s)
+	}
+	switch x := v.(type) {
+	case lua.LNumber:
+		return fmtNumber(float64(x))
+	default:
+		return v.String()
+	}
+}
+
+// fmtNumber prints integers without a fraction, like Lua 5.3's %d for
+// integral floats in the playground's usual range.
+func fmtNumber(f float64) string {
+	if f == float64(int64(f)) && f < 1e15 && f > -1e15 {
+		return fmt.Sprintf("%d", int64(f))
+	}
+	return lua.LNumber(f).String()
+}
