@@ -23,9 +23,8 @@ func NewFixed(n int) (Spec, error) {
 
 type fixedSpec struct{ n int }
 
-func (fixedSpec) Name() string  { return "fixed" }
-func (s fixedSpec) New() Codec  { return fixedCodec(s) }
-func (s fixedSpec) Length() int { return s.n }
+func (fixedSpec) Name() string { return "fixed" }
+func (s fixedSpec) New() Codec { return fixedCodec(s) }
 
 type fixedCodec struct{ n int }
 

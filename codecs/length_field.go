@@ -101,9 +101,6 @@ type lengthFieldSpec struct {
 func (s *lengthFieldSpec) Name() string { return "length_field" }
 func (s *lengthFieldSpec) New() Codec   { return &lengthFieldCodec{spec: s} }
 
-// Options returns the normalized options (defaults filled in).
-func (s *lengthFieldSpec) Options() LengthFieldOptions { return s.o }
-
 type lengthFieldCodec struct {
 	spec       *lengthFieldSpec
 	discarding bool

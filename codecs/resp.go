@@ -253,6 +253,9 @@ func (c *respCodec) decodeInline(in []byte) ([]byte, int, error) {
 	if len(bytes.TrimSpace(in[:nl])) == 0 { // empty query: skipped, as Redis does
 		return nil, nl + 1, nil
 	}
+	if !balancedQuotes(in[:nl]) {
+		return c.fail(nl+1, respErr(KindCorruptedFrame, "unbalanced quotes in request"))
+	}
 	return in[: nl+1 : nl+1], nl + 1, nil
 }
 

@@ -26,6 +26,8 @@ func TestRESPDecode(t *testing.T) {
 		{name: "empty inline lines are skipped", chunks: []string{"\r\n  \r\nPING\r\n"}, want: []string{"PING\r\n"}},
 		{name: "empty commands are skipped with commands_only", o: RESPOptions{CommandsOnly: true},
 			chunks: []string{"*0\r\n*-1\r\n+PING\r\n"}, want: []string{"+PING\r\n"}},
+		{name: "unbalanced quotes in an inline command", chunks: []string{"SET k \"v\r\n"},
+			want: []string{"!corrupted_frame: Protocol error: unbalanced quotes in request"}},
 		{name: "invalid multibulk length", chunks: []string{"*abc\r\n"},
 			want: []string{"!corrupted_frame: Protocol error: invalid multibulk length"}},
 		{name: "multibulk count over the limit", chunks: []string{"*2000000\r\n"},
@@ -142,7 +144,8 @@ func TestParseRESP(t *testing.T) {
 }
 
 // showRESP formats v compactly: arrays as [a b], bulk strings bare, others
-// with their type byte.
+// with their type byte (CR and LF in simple strings and errors shown as
+// spaces, as AppendRESP writes them).
 func showRESP(v RESPValue) string {
 	switch {
 	case v.IsNil():
@@ -158,7 +161,7 @@ func showRESP(v RESPValue) string {
 	case v.Type == ':':
 		return fmt.Sprintf(":%d", v.Int)
 	}
-	return string(v.Type) + string(v.Str)
+	return string(v.Type) + strings.NewReplacer("\r", " ", "\n", " ").Replace(string(v.Str))
 }
 
 func TestAppendRESP(t *testing.T) {
@@ -204,8 +207,9 @@ func FuzzRESP(f *testing.F) {
 			if err != nil {
 				t.Fatalf("decoded frame %q does not parse: %v", frame, err)
 			}
-			again, err := ParseRESP(AppendRESP(nil, v))
-			if err != nil || showRESP(again) != showRESP(v) {
+			enc := AppendRESP(nil, v)
+			again, err := ParseRESP(enc)
+			if err != nil || showRESP(again) != showRESP(v) || string(AppendRESP(nil, again)) != string(enc) {
 				t.Fatalf("AppendRESP(ParseRESP(%q)) parses as %s, %v; want %s", frame, showRESP(again), err, showRESP(v))
 			}
 		}

@@ -202,9 +202,34 @@ func parseInline(frame []byte) (RESPValue, error) {
 	}
 }
 
+// balancedQuotes reports whether an inline command line splits into
+// arguments; it allocates nothing.
+func balancedQuotes(line []byte) bool {
+	p := 0
+	for {
+		for p < len(line) && isSpace(line[p]) {
+			p++
+		}
+		if p == len(line) {
+			return true
+		}
+		var ok bool
+		if _, p, ok = scanArg(line, p, false); !ok {
+			return false
+		}
+	}
+}
+
 // splitArg reads one argument starting at line[p], like Redis's sdssplitargs.
 func splitArg(line []byte, p int) (arg []byte, next int, ok bool) {
-	arg = []byte{}
+	return scanArg(line, p, true)
+}
+
+// scanArg is splitArg; with build false it only finds where the argument ends.
+func scanArg(line []byte, p int, build bool) (arg []byte, next int, ok bool) {
+	if build {
+		arg = []byte{}
+	}
 	inDouble, inSingle := false, false
 	for ; p < len(line); p++ {
 		c := line[p]
@@ -213,31 +238,31 @@ func splitArg(line []byte, p int) (arg []byte, next int, ok bool) {
 			switch {
 			case c == '\\' && p+3 < len(line) && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
 				v, _ := strconv.ParseUint(string(line[p+2:p+4]), 16, 8)
-				arg = append(arg, byte(v))
+				arg = appendIf(build, arg, byte(v))
 				p += 3
 			case c == '\\' && p+1 < len(line):
 				p++
-				arg = append(arg, unescape(line[p]))
+				arg = appendIf(build, arg, unescape(line[p]))
 			case c == '"':
 				if p+1 < len(line) && !isSpace(line[p+1]) {
 					return nil, 0, false // the closing quote must end the argument
 				}
 				return arg, p + 1, true
 			default:
-				arg = append(arg, c)
+				arg = appendIf(build, arg, c)
 			}
 		case inSingle:
 			switch {
 			case c == '\\' && p+1 < len(line) && line[p+1] == '\'':
 				p++
-				arg = append(arg, '\'')
+				arg = appendIf(build, arg, '\'')
 			case c == '\'':
 				if p+1 < len(line) && !isSpace(line[p+1]) {
 					return nil, 0, false
 				}
 				return arg, p + 1, true
 			default:
-				arg = append(arg, c)
+				arg = appendIf(build, arg, c)
 			}
 		case isSpace(c):
 			return arg, p, true
@@ -246,7 +271,7 @@ func splitArg(line []byte, p int) (arg []byte, next int, ok bool) {
 		case c == '\'':
 			inSingle = true
 		default:
-			arg = append(arg, c)
+			arg = appendIf(build, arg, c)
 		}
 	}
 	if inDouble || inSingle {
@@ -277,4 +302,11 @@ func unescape(c byte) byte {
 		return '\a'
 	}
 	return c
+}
+
+func appendIf(build bool, arg []byte, c byte) []byte {
+	if build {
+		return append(arg, c)
+	}
+	return arg
 }
