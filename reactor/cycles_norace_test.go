@@ -3,3 +3,5 @@
 package reactor
 
 const resetCycles = 10000
+
+const raceEnabled = false

@@ -52,7 +52,7 @@ func (c *Conn) countIn(n int) {
 // writeDirect tries one write(2) and returns how much the kernel took.
 func (c *Conn) writeDirect(p []byte) int {
 	for {
-		n, err := unix.Write(c.fd, p)
+		n, err := sysWrite(c.fd, p)
 		if err == unix.EINTR {
 			continue
 		}
@@ -309,7 +309,7 @@ func (l *Loop) connEvent(c *Conn, ev pollEvent) {
 
 // read does one read(2) into the loop buffer and calls OnTraffic.
 func (l *Loop) read(c *Conn) {
-	n, err := unix.Read(c.fd, l.buf)
+	n, err := sysRead(c.fd, l.buf)
 	if err != nil {
 		if err == unix.EAGAIN || err == unix.EINTR {
 			return

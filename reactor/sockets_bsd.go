@@ -70,3 +70,7 @@ func sysWritev(fd int, _ []unix.Iovec, bufs [][]byte) (int, error) {
 func setKeepAlivePeriod(fd, secs int) error {
 	return setKeepAliveIdle(fd, secs)
 }
+
+func sysRead(fd int, p []byte) (int, error) { return unix.Read(fd, p) }
+
+func sysWrite(fd int, p []byte) (int, error) { return unix.Write(fd, p) }

@@ -4,6 +4,7 @@ package reactor
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,7 @@ type Timer struct {
 type timerHeap struct {
 	mu sync.Mutex
 	h  []*Timer
+	n  atomic.Int64 // len(h), readable without mu
 }
 
 // AfterFunc runs fn once on the loop goroutine after at least d.
@@ -98,6 +100,9 @@ func (t *Timer) Reset(d time.Duration) bool {
 
 // timeout returns the poll timeout in ms for the nearest timer, -1 if none.
 func (h *timerHeap) timeout(now int64) int {
+	if h.n.Load() == 0 {
+		return -1
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.h) == 0 {
@@ -114,6 +119,9 @@ func (h *timerHeap) timeout(now int64) int {
 // their grid, skipping ticks that are already past.
 func (l *Loop) runTimers() {
 	h := &l.timers
+	if h.n.Load() == 0 {
+		return
+	}
 	h.mu.Lock()
 	if len(h.h) == 0 {
 		h.mu.Unlock()
@@ -151,6 +159,7 @@ func (l *Loop) runTimer(t *Timer) {
 func (h *timerHeap) push(t *Timer) {
 	t.index = len(h.h)
 	h.h = append(h.h, t)
+	h.n.Store(int64(len(h.h)))
 	h.up(t.index)
 }
 
@@ -162,6 +171,7 @@ func (h *timerHeap) remove(i int) {
 	}
 	h.h[n] = nil
 	h.h = h.h[:n]
+	h.n.Store(int64(n))
 	if i != n {
 		if !h.down(i) {
 			h.up(i)
