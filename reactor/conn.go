@@ -232,6 +232,7 @@ func (c *Conn) CloseWrite() error {
 // after the call. Writes queued in one loop round are flushed together with
 // one writev. done, if not nil, runs on the loop goroutine after the flush
 // attempt, with a non-nil error if the conn was closed or the write failed.
+// When AsyncWrite itself returns an error (ErrClosed), done is not called.
 // Safe for concurrent use.
 func (c *Conn) AsyncWrite(p []byte, done func(c *Conn, err error)) error {
 	if c.isClosed.Load() {

@@ -205,6 +205,7 @@ func (l *Loop) establish(c *Conn) {
 	}
 	c.interest = interestRead
 	c.openedAt = time.Now()
+	l.publish(c)
 	c.opened = true
 	a := l.callOpen(c)
 	d.finished = true

@@ -394,6 +394,10 @@ func (c *Conn) wakeTraffic() {
 
 // peerEOF handles a read of 0 bytes on a stream.
 func (l *Loop) peerEOF(c *Conn) {
+	if c.readEOF { // EOF seen again after a half-close: the conn is done
+		l.closeNow(c, nil)
+		return
+	}
 	if c.cfg.halfClose {
 		if rh, ok := c.h.(ReadEOFHandler); ok {
 			c.readEOF = true
@@ -402,10 +406,6 @@ func (l *Loop) peerEOF(c *Conn) {
 			l.afterCallback(c, a)
 			return
 		}
-	}
-	if c.readEOF { // EOF seen again after a half-close: the conn is done
-		l.closeNow(c, nil)
-		return
 	}
 	c.readEOF = true
 	l.closeGracefully(c, nil)
@@ -474,13 +474,13 @@ func (l *Loop) closeNow(c *Conn, err error) {
 	if c.opened {
 		l.callClose(c, err)
 	}
-	if c.dial != nil {
-		c.dial.finish(l, c, err)
-	}
 	l.nconns.Add(-1)
 	l.eng.connClosed()
 	if c.ln != nil {
 		c.ln.connClosed()
+	}
+	if c.dial != nil {
+		c.dial.finish(l, c, err) // a connect that never opened reports here
 	}
 }
 

@@ -444,6 +444,7 @@ func (l *Loop) register(fd int, remote net.Addr, ln *Listener) {
 	c.interest = interestRead
 	l.accepted.Add(1)
 	l.addConn(c)
+	l.publish(c)
 	c.opened = true
 	a := l.callOpen(c)
 	l.afterCallback(c, a)

@@ -211,10 +211,10 @@ func (l *Loop) runTask(t *task) {
 		l.closeNow(c, t.err)
 	case taskPause:
 		c.paused = true
-		l.markDirty(c)
+		l.updateInterest(c)
 	case taskResume:
 		c.paused = false
-		l.markDirty(c)
+		l.updateInterest(c)
 	}
 	if t.done != nil {
 		l.dones = append(l.dones, doneCall{c: c, done: t.done, err: err})
@@ -277,12 +277,17 @@ func (l *Loop) safeCall(what string, fn func()) {
 	fn()
 }
 
-// addConn places c in the fd table and registry.
+// addConn places c in the fd table.
 func (l *Loop) addConn(c *Conn) {
 	for c.fd >= len(l.conns) {
 		l.conns = append(l.conns, make([]*Conn, len(l.conns)+64)...)
 	}
 	l.conns[c.fd] = c
+}
+
+// publish adds an open conn to the registry that snapshots read; its
+// address fields must not change afterwards.
+func (l *Loop) publish(c *Conn) {
 	l.regMu.Lock()
 	l.reg[c] = struct{}{}
 	l.regMu.Unlock()
