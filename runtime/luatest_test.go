@@ -100,27 +100,20 @@ func installT(t *testing.T, rt *Runtime) {
 				t.Logf("%s: %s", where(L), strings.Join(parts, " "))
 				return 0
 			},
-			"error": func(L *lua.LState) int {
-				fn := L.CheckFunction(2)
-				pat := L.OptString(3, "")
-				L.Push(fn)
-				err := L.PCall(0, 0, nil)
-				if err == nil {
-					t.Errorf("%s: %s: no error raised", where(L), L.OptString(4, "error"))
-					return 0
-				}
-				msg := err.Error()
-				if ae, ok := err.(*lua.ApiError); ok {
-					msg = ae.Object.String()
-				}
-				if pat != "" && !strings.Contains(msg, pat) {
-					t.Errorf("%s: %s: error %q does not contain %q", where(L), L.OptString(4, "error"), msg, pat)
-				}
-				L.Push(lua.LString(msg))
-				return 1
-			},
 		})
 		L.SetGlobal("t", tt)
+		// t:error runs fn under the script's pcall, so fn may yield.
+		if err := L.DoString(`function t:error(fn, pattern, msg)
+  local ok, err = pcall(fn)
+  if ok then self:fail((msg or "error") .. ": no error raised") return nil end
+  err = tostring(err)
+  if pattern and not err:find(pattern, 1, true) then
+    self:fail((msg or "error") .. ": error " .. string.format("%q", err) .. " does not contain " .. string.format("%q", pattern))
+  end
+  return err
+end`); err != nil {
+			t.Fatal(err)
+		}
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -41,16 +41,22 @@ type module struct {
 
 // registry lists every netplay module. It is the one source for what a VM
 // preloads, what the shell's :help shows and what docs/lua-api.md contains.
-func registry() []*module {
-	return []*module{
+func registry() []*module { return modules }
+
+// modules is filled in init: the module tables refer (through newVM) back
+// to the registry, which a package-level initializer cannot express.
+var modules []*module
+
+func init() {
+	modules = []*module{
 		globalsModule,
 		timerModule,
-		// contextModule,
-		// poolModule,
-		// sharedModule,
-		// binModule,
-		// hexModule,
-		// jsonModule,
+		contextModule,
+		poolModule,
+		sharedModule,
+		binModule,
+		hexModule,
+		jsonModule,
 		// netModule,
 		// codecModule,
 	}

@@ -37,6 +37,8 @@ type sched struct {
 	timers  int // pending Lua timers
 	logErr  func(e *ScriptError)
 
+	pcallParent map[*lua.LState]*lua.LState // pcall coroutine -> the thread that called pcall
+
 	spawned atomic.Uint64 // coroutine runs started, for stats
 	threads atomic.Int64  // threads created
 }
@@ -46,8 +48,8 @@ type coro struct {
 	th      *lua.LState
 	trace   string // traceback captured at the error site
 	waiting bool
-	gen     uint64 // bumped at each await; a stale wake is dropped
-	limited bool   // subject to the per-callback budget
+	gen     uint64        // bumped at each await; a stale wake is dropped
+	limited bool          // subject to the per-callback budget
 	run     atomic.Uint64 // bumped at each start; interrupt targets one run
 	done    func(rets []lua.LValue, err *ScriptError)
 }
@@ -79,6 +81,7 @@ func newSched(v *vm, b *budget, post func(func())) *sched {
 	s.trampoline = v.L.Get(-1).(*lua.LFunction)
 	v.L.Pop(1)
 	s.logErr = func(e *ScriptError) { v.rt.logError(e) }
+	s.installPcall()
 	return s
 }
 
@@ -190,7 +193,7 @@ func (s *sched) scriptError(co *coro, err error) *ScriptError {
 // its first call counts. A Go function uses it as `return s.await(L, "sleep", …)`.
 func (s *sched) await(L *lua.LState, what string, start func(wake func(vals ...lua.LValue))) int {
 	co := s.cur
-	if co == nil || co.th != L {
+	if co == nil || !s.reaches(L, co) {
 		L.RaiseError("%s: cannot wait here (inside coroutine.create/wrap, or outside a netplay coroutine)", what)
 		return 0
 	}

@@ -1,0 +1,182 @@
+package runtime
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+var sharedModule = &module{
+	ModuleDoc: ModuleDoc{Name: "shared", Doc: "Named dictionaries shared by every VM of the process (script, loop and worker VMs).",
+		Funcs: []FuncDoc{
+			{Name: "dict", Signature: "shared.dict(name) -> d", Doc: "The dictionary called name, created on first use. Values: nil, booleans, numbers, strings.",
+				Example: "local d = shared.dict('hits')\nd:set('x', 1)\nassert(shared.dict('hits'):get('x') == 1)"},
+			{Name: "d:get", Signature: "d:get(key) -> value | nil", Doc: "The value, or nil if missing or expired.",
+				Example: "assert(shared.dict('doc'):get('missing') == nil)"},
+			{Name: "d:set", Signature: "d:set(key, value[, ttl_seconds])", Doc: "Stores value (nil deletes); with ttl it expires after ttl seconds.",
+				Example: "local d = shared.dict('doc')\nd:set('k', 'v', 0.01)\nassert(d:get('k') == 'v')\nsleep(0.02)\nassert(d:get('k') == nil)"},
+			{Name: "d:incr", Signature: "d:incr(key, n[, init]) -> new_value", Doc: "Atomically adds n (a missing key starts at init, default 0); errors on a non-number.",
+				Example: "local d = shared.dict('doc')\nassert(d:incr('n', 2) == 2 and d:incr('n', 3) == 5)"},
+			{Name: "d:delete", Signature: "d:delete(key)", Doc: "Removes key.",
+				Example: "local d = shared.dict('doc')\nd:set('gone', 1)\nd:delete('gone')\nassert(d:get('gone') == nil)"},
+			{Name: "d:keys", Signature: "d:keys() -> {key…}", Doc: "The live keys, sorted.",
+				Example: "local d = shared.dict('keys-doc')\nd:set('b', 1)\nd:set('a', 1)\nassert(table.concat(d:keys(), ',') == 'a,b')"},
+		}},
+	kinds: kindAll,
+	open: func(v *vm, L *lua.LState) *lua.LTable {
+		mt := L.NewTypeMetatable("netplay.dict")
+		L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), dictMethods))
+		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+			"dict": func(L *lua.LState) int {
+				d := sharedDict(L.CheckString(1))
+				ud := L.NewUserData()
+				ud.Value = d
+				L.SetMetatable(ud, mt)
+				L.Push(ud)
+				return 1
+			},
+		})
+	},
+}
+
+var (
+	dictsMu sync.Mutex
+	dicts   = map[string]*dict{}
+)
+
+// sharedDict returns the process-wide dictionary called name.
+func sharedDict(name string) *dict {
+	dictsMu.Lock()
+	defer dictsMu.Unlock()
+	d := dicts[name]
+	if d == nil {
+		d = &dict{m: map[string]dictEntry{}}
+		dicts[name] = d
+	}
+	return d
+}
+
+// dict is a string-keyed map of immutable Lua scalars; safe for concurrent use.
+type dict struct {
+	mu sync.Mutex
+	m  map[string]dictEntry
+}
+
+type dictEntry struct {
+	v   lua.LValue // LBool, LNumber or LString: immutable, safe to share across VMs
+	exp time.Time  // zero: no expiry
+}
+
+func (d *dict) getLocked(k string, now time.Time) (lua.LValue, bool) {
+	e, ok := d.m[k]
+	if !ok {
+		return lua.LNil, false
+	}
+	if !e.exp.IsZero() && !now.Before(e.exp) {
+		delete(d.m, k)
+		return lua.LNil, false
+	}
+	return e.v, true
+}
+
+func checkDict(L *lua.LState) *dict {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if d, ok := ud.Value.(*dict); ok {
+			return d
+		}
+	}
+	L.ArgError(1, "shared dict expected")
+	return nil
+}
+
+func dictKey(L *lua.LState, n int) string {
+	switch k := L.Get(n).(type) {
+	case lua.LString:
+		return string(k)
+	case lua.LNumber:
+		return fmtNumber(float64(k))
+	}
+	L.ArgError(n, "string or number key expected")
+	return ""
+}
+
+var dictMethods = map[string]lua.LGFunction{
+	"get": func(L *lua.LState) int {
+		d, k := checkDict(L), dictKey(L, 2)
+		d.mu.Lock()
+		v, _ := d.getLocked(k, time.Now())
+		d.mu.Unlock()
+		L.Push(v)
+		return 1
+	},
+	"set": func(L *lua.LState) int {
+		d, k := checkDict(L), dictKey(L, 2)
+		v := L.Get(3)
+		switch v.(type) {
+		case *lua.LNilType, lua.LBool, lua.LNumber, lua.LString:
+		default:
+			L.ArgError(3, "shared dict values are nil, booleans, numbers or strings")
+		}
+		var exp time.Time
+		if L.Get(4) != lua.LNil {
+			exp = time.Now().Add(checkDuration(L, 4))
+		}
+		d.mu.Lock()
+		if v == lua.LNil {
+			delete(d.m, k)
+		} else {
+			d.m[k] = dictEntry{v: v, exp: exp}
+		}
+		d.mu.Unlock()
+		return 0
+	},
+	"incr": func(L *lua.LState) int {
+		d, k := checkDict(L), dictKey(L, 2)
+		n := L.CheckNumber(3)
+		init := L.OptNumber(4, 0)
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		cur, ok := d.getLocked(k, time.Now())
+		base := init
+		if ok {
+			num, isNum := cur.(lua.LNumber)
+			if !isNum {
+				L.RaiseError("incr: value of %q is not a number", k)
+			}
+			base = num
+		}
+		nv := base + n
+		e := d.m[k]
+		d.m[k] = dictEntry{v: nv, exp: e.exp}
+		L.Push(nv)
+		return 1
+	},
+	"delete": func(L *lua.LState) int {
+		d, k := checkDict(L), dictKey(L, 2)
+		d.mu.Lock()
+		delete(d.m, k)
+		d.mu.Unlock()
+		return 0
+	},
+	"keys": func(L *lua.LState) int {
+		d := checkDict(L)
+		now := time.Now()
+		d.mu.Lock()
+		keys := make([]string, 0, len(d.m))
+		for k := range d.m {
+			if _, ok := d.getLocked(k, now); ok {
+				keys = append(keys, k)
+			}
+		}
+		d.mu.Unlock()
+		sort.Strings(keys)
+		t := L.CreateTable(len(keys), 0)
+		for i, k := range keys {
+			t.RawSetInt(i+1, lua.LString(k))
+		}
+		L.Push(t)
+		return 1
+	},
+}

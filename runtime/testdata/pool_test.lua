@@ -1,0 +1,44 @@
+-- results and errors
+local a, b, c = pool.run(function(x, y) return x + y, {x, y}, nil end, 2, 5)
+t:eq(a, 7, "first result")
+t:eq(b[2], 5, "table result copied")
+t:eq(c, nil, "nil result")
+local msg = t:error(function()
+  pool.run(function() error("worker failed") end)
+end, "worker failed")
+t:ok(msg:find("pool_test.lua:%d+: worker failed"), "error keeps the worker's file:line: " .. tostring(msg))
+
+-- args are copies
+local arg = {n = 1}
+pool.run(function(tb) tb.n = 99 end, arg)
+t:eq(arg.n, 1, "worker changes a copy")
+
+-- upvalues refused with a clear message
+local captured = 1
+t:error(function() pool.run(function() return captured end) end, "upvalues (captured)")
+t:error(function() pool.run(print) end, "a Lua function expected")
+t:error(function() pool.run(function() end, print) end, "cannot copy a function")
+
+-- ctx: done before start -> not started; deadline during the job -> cancelled
+local done_ctx, cancel = context.with_cancel(context.background())
+cancel()
+t:error(function() pool.run(done_ctx, function() shared.dict("pool_test"):set("ran", true) end) end, "context canceled")
+t:eq(shared.dict("pool_test"):get("ran"), nil, "cancelled job never started")
+local dl = context.with_timeout(context.background(), 0.05)
+local t0 = os.clock()
+t:error(function() pool.run(dl, function() sleep(5) end) end, "context deadline exceeded")
+t:error(function() pool.run(context.with_timeout(context.background(), 0.05), function() while true do end end) end, "deadline exceeded")
+
+-- jobs run in parallel with the script VM
+local started = os.time()
+local r1
+timer.after(0.001, function() r1 = pool.run(function() sleep(0.05) return "slow" end) end)
+local r2 = pool.run(function() return "fast" end)
+t:eq(r2, "fast", "fast job not stuck behind slow one")
+sleep(0.1)
+t:eq(r1, "slow", "slow job done")
+
+-- submit
+t:ok(pool.submit(function(n) shared.dict("pool_test"):incr("n", n) end, 3), "submit")
+local st = pool.stats()
+t:ok(st.workers >= 1 and st.submitted >= 5, "stats")
