@@ -348,9 +348,9 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 		unix.Close(l.spareFD)
 		l.spareFD = -1
 		if fd, _, aerr := sysAccept(s.fd); aerr == nil {
-			unix.Close(fd)
 			ln.rejected.Add(1)
 			l.eng.rejected.Add(1)
+			unix.Close(fd)
 		}
 		l.openSpare()
 	}
@@ -384,9 +384,9 @@ func (ln *Listener) hand(from *Loop, fd int, sa unix.Sockaddr) {
 		return
 	}
 	if e.active.Load() >= int64(e.opts.MaxConns) || ln.active.Load() >= ln.maxConns {
-		unix.Close(fd)
-		ln.rejected.Add(1)
+		ln.rejected.Add(1) // counted before the peer can see the close
 		e.rejected.Add(1)
+		unix.Close(fd)
 		return
 	}
 	e.active.Add(1)

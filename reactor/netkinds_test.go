@@ -196,7 +196,7 @@ func TestDialErrorsNameTheAddress(t *testing.T) {
 // and never drained, so further connects hang until they time out.
 func stuckAddr(t *testing.T) string {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
