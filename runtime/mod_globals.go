@@ -40,7 +40,7 @@ func (v *vm) sleep(L *lua.LState) int {
 		return 0
 	}
 	s := v.s
-	return s.await(L, "sleep", func(wake func(...lua.LValue)) {
+	return s.await(L, "sleep", 0, func(wake func(...lua.LValue)) {
 		s.after(d, func() { wake() })
 	})
 }

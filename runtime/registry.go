@@ -57,8 +57,8 @@ func init() {
 		binModule,
 		hexModule,
 		jsonModule,
-		// netModule,
-		// codecModule,
+		netModule,
+		codecModule,
 	}
 }
 

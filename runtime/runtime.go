@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -66,6 +67,9 @@ type Runtime struct {
 	exited   chan struct{} // closed when the VM goroutine returns
 
 	lazy lazyParts // engine, pool, loop VMs: started on first use
+	dir  atomic.Pointer[string] // folder of the main script
+
+	msgsIn, msgsOut atomic.Uint64 // messages decoded and sent
 }
 
 // New starts a runtime: the script VM and its goroutine. The network engine,
@@ -204,6 +208,7 @@ func (rt *Runtime) RunFile(path string, args []string) error {
 	}
 	if err := rt.Do(func(L *lua.LState) {
 		rt.script.dir = dir
+		rt.dir.Store(&dir)
 		t := L.NewTable()
 		t.RawSetInt(0, lua.LString(path))
 		for i, a := range args {
@@ -323,4 +328,12 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 		rt.wd.stop()
 	})
 	return err
+}
+
+// scriptDir is the folder of the main script ("." before RunFile).
+func (rt *Runtime) scriptDir() string {
+	if p := rt.dir.Load(); p != nil {
+		return *p
+	}
+	return "."
 }

@@ -191,7 +191,11 @@ func (s *sched) scriptError(co *coro, err error) *ScriptError {
 // calls wake; the values given to wake are what the Lua call returns. start
 // runs at once, on the VM goroutine; wake is safe for concurrent use and only
 // its first call counts. A Go function uses it as `return s.await(L, "sleep", …)`.
-func (s *sched) await(L *lua.LState, what string, start func(wake func(vals ...lua.LValue))) int {
+//
+// nret is how many values the call returns: wake pads with nil up to it.
+// (gopher-lua leaves Go nils in a caller's registers when a coroutine is
+// resumed with fewer values than the yielding call site expects.)
+func (s *sched) await(L *lua.LState, what string, nret int, start func(wake func(vals ...lua.LValue))) int {
 	co := s.cur
 	if co == nil || !s.reaches(L, co) {
 		L.RaiseError("%s: cannot wait here (inside coroutine.create/wrap, or outside a netplay coroutine)", what)
@@ -202,6 +206,9 @@ func (s *sched) await(L *lua.LState, what string, start func(wake func(vals ...l
 	var once atomic.Bool
 	start(func(vals ...lua.LValue) {
 		if once.CompareAndSwap(false, true) {
+			for len(vals) < nret {
+				vals = append(vals, lua.LNil)
+			}
 			s.post(func() { s.wake(co, gen, vals) })
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/netplay-lab/netplay/reactor"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -17,7 +18,9 @@ type vm struct {
 	kind  vmKind
 	s     *sched // coroutine scheduler; nil for worker VMs
 	dir   string // folder of the main script, for relative handler paths
-	loopI int    // loop index for loop VMs
+	loop  *reactor.Loop // loop VMs: the loop they run on
+	// handlers are the handler modules a loop VM has loaded.
+	handlers map[string]*loopHandlerT
 }
 
 // luaOptions sizes a state small and lets it grow: coroutine threads share

@@ -1,0 +1,498 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/netplay-lab/netplay/codecs"
+	"github.com/netplay-lab/netplay/reactor"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// maxBacklog is how many decoded messages may wait for a conn's handler (or
+// its c:receive) before the conn's reads are paused; they resume below half.
+const maxBacklog = 1024
+
+const connType = "netplay.conn"
+
+// callbacks are a conn's Lua handlers; all belong to the VM that runs them.
+type callbacks struct {
+	onOpen, onMessage, onClose, onWritable *lua.LFunction
+}
+
+func readCallbacks(t *lua.LTable) callbacks {
+	fn := func(k string) *lua.LFunction {
+		f, _ := t.RawGetString(k).(*lua.LFunction)
+		return f
+	}
+	return callbacks{fn("on_open"), fn("on_message"), fn("on_close"), fn("on_writable")}
+}
+
+// luaConn is a conn as its VM sees it. Everything here belongs to the owner
+// VM's goroutine.
+type luaConn struct {
+	v      *vm
+	conn   *reactor.Conn // nil until open (net.dial)
+	st     *connState
+	ud     *lua.LUserData
+	codec  *luaCodec
+	enc    codecs.Codec // encoder instance for c:send
+	cb     callbacks
+	data   *lua.LTable
+	ctx    context.Context
+	cancel context.CancelFunc
+	direct bool // the VM runs on the conn's loop: write inline
+
+	busy, pumping bool
+	backlog       []lua.LValue
+	receivers     []*receiver
+	paused        bool
+	inbuf         codecBuf
+
+	closing, closeDone bool
+	closeErr           string
+	kept               bool
+	highWater          int
+}
+
+type receiver struct {
+	wake func(...lua.LValue)
+	done bool
+}
+
+func newLuaConn(v *vm, codec *luaCodec, cb callbacks, highWater int) *luaConn {
+	lc := &luaConn{v: v, codec: codec, cb: cb, highWater: highWater}
+	if highWater <= 0 {
+		lc.highWater = 64 << 10
+	}
+	if codec.spec != nil {
+		lc.enc = codec.spec.New()
+	}
+	L := v.L
+	lc.ud = L.NewUserData()
+	lc.ud.Value = lc
+	L.SetMetatable(lc.ud, L.GetTypeMetatable(connType))
+	return lc
+}
+
+// keepAlive counts the conn in the VM's keepalive once.
+func (lc *luaConn) keepAlive() {
+	if !lc.kept {
+		lc.kept = true
+		lc.v.s.keep++
+	}
+}
+
+func (lc *luaConn) release() {
+	if lc.kept {
+		lc.kept = false
+		lc.v.s.keep--
+	}
+}
+
+// opened binds the reactor conn and runs on_open.
+func (lc *luaConn) opened(c *reactor.Conn, st *connState) {
+	lc.conn, lc.st = c, st
+	lc.direct = lc.v.kind == kindLoop && lc.v.loop == c.Loop()
+	st.lc = lc
+	lc.keepAlive()
+	if lc.cb.onOpen != nil {
+		lc.v.s.call(lc.cb.onOpen, lc.handlerDone, lc.ud)
+	}
+}
+
+// handlerDone closes the conn when a handler failed.
+func (lc *luaConn) handlerDone(_ []lua.LValue, e *ScriptError) {
+	if e == nil {
+		return
+	}
+	lc.v.s.logErr(e)
+	if lc.conn != nil {
+		lc.conn.CloseWithError(errors.New(e.Msg))
+	}
+}
+
+// deliver hands decoded frames to on_message or to c:receive.
+func (lc *luaConn) deliver(frames [][]byte) {
+	for _, f := range frames {
+		if lc.codec.resp {
+			v, err := codecs.ParseRESP(f)
+			if err != nil {
+				lc.conn.CloseWithError(err)
+				return
+			}
+			lc.push(respToLua(lc.v.L, v, true))
+		} else {
+			lc.push(lua.LString(f))
+		}
+	}
+	lc.pump()
+}
+
+// deliverRaw runs codec.custom's decode over newly arrived bytes.
+func (lc *luaConn) deliverRaw(data []byte) {
+	lc.inbuf.b = append(lc.inbuf.b, data...)
+	L := lc.v.L
+	ud := L.NewUserData()
+	ud.Value = &lc.inbuf
+	L.SetMetatable(ud, L.GetTypeMetatable(bufType))
+	for len(lc.inbuf.b) > 0 && lc.codec.decode != nil {
+		before := len(lc.inbuf.b)
+		if err := L.CallByParam(lua.P{Fn: lc.codec.decode, NRet: 1, Protect: true}, ud); err != nil {
+			lc.v.rt.logf("codec.custom decode: %v", err)
+			lc.conn.CloseWithError(fmt.Errorf("corrupted_frame: %v", err))
+			return
+		}
+		frame := L.Get(-1)
+		L.Pop(1)
+		if frame == lua.LNil {
+			break
+		}
+		lc.push(frame)
+		if len(lc.inbuf.b) == before {
+			break // a frame without taking bytes: stop rather than spin
+		}
+	}
+	if len(lc.inbuf.b) == 0 {
+		lc.inbuf.b = nil
+	}
+	lc.pump()
+}
+
+func (lc *luaConn) push(msg lua.LValue) {
+	if lc.cb.onMessage == nil {
+		for len(lc.receivers) > 0 {
+			r := lc.receivers[0]
+			lc.receivers = lc.receivers[1:]
+			if !r.done {
+				r.done = true
+				r.wake(msg)
+				return
+			}
+		}
+	}
+	lc.backlog = append(lc.backlog, msg)
+	if len(lc.backlog) >= maxBacklog && !lc.paused && lc.conn != nil {
+		lc.paused = true
+		lc.conn.Pause()
+	}
+}
+
+// pump runs on_message for waiting messages, one at a time per conn: the
+// next message waits while a handler is suspended (sleep, pool.run…).
+func (lc *luaConn) pump() {
+	if lc.pumping {
+		return
+	}
+	lc.pumping = true
+	for lc.cb.onMessage != nil && !lc.busy && len(lc.backlog) > 0 {
+		m := lc.backlog[0]
+		lc.backlog[0] = nil
+		lc.backlog = lc.backlog[1:]
+		lc.busy = true
+		lc.v.s.call(lc.cb.onMessage, lc.messageDone, lc.ud, m)
+	}
+	lc.pumping = false
+	if lc.paused && len(lc.backlog) < maxBacklog/2 && !lc.closing {
+		lc.paused = false
+		lc.conn.Resume()
+	}
+	lc.maybeFinishClose()
+}
+
+func (lc *luaConn) messageDone(rets []lua.LValue, e *ScriptError) {
+	lc.busy = false
+	if e != nil {
+		lc.handlerDone(rets, e)
+		lc.backlog = nil
+	}
+	lc.pump()
+}
+
+// closed records the reactor's OnClose; on_close runs once the messages
+// decoded before it have been handled.
+func (lc *luaConn) closed(err error) {
+	lc.closing = true
+	if err != nil {
+		lc.closeErr = err.Error()
+	}
+	if lc.cb.onMessage == nil {
+		lc.backlog = lc.backlog[:len(lc.backlog):len(lc.backlog)]
+	}
+	lc.maybeFinishClose()
+}
+
+func (lc *luaConn) maybeFinishClose() {
+	if !lc.closing || lc.closeDone || lc.busy || (lc.cb.onMessage != nil && len(lc.backlog) > 0) {
+		return
+	}
+	lc.closeDone = true
+	if lc.cancel != nil {
+		lc.cancel()
+	}
+	reason := lua.LValue(lua.LString("closed"))
+	if lc.closeErr != "" {
+		reason = lua.LString(lc.closeErr)
+	}
+	for _, r := range lc.receivers {
+		if !r.done {
+			r.done = true
+			r.wake(lua.LNil, reason)
+		}
+	}
+	lc.receivers = nil
+	lc.release()
+	if lc.cb.onClose != nil {
+		var e lua.LValue = lua.LNil
+		if lc.closeErr != "" {
+			e = lua.LString(lc.closeErr)
+		}
+		lc.v.s.call(lc.cb.onClose, nil, lc.ud, e)
+	}
+}
+
+// write sends bytes; it reports false past the high water mark.
+func (lc *luaConn) write(b []byte) (bool, string) {
+	if lc.conn == nil {
+		return false, "not connected"
+	}
+	if lc.closing {
+		return false, "closed"
+	}
+	if lc.st != nil && lc.st.h.trace {
+		lc.v.rt.trace(lc.conn, ">", b)
+	}
+	over := lc.conn.OutboundBuffered()+len(b) > lc.highWater
+	var err error
+	if lc.direct {
+		_, err = lc.conn.Write(b)
+	} else {
+		err = lc.conn.AsyncWrite(b, nil)
+	}
+	if err != nil {
+		return false, err.Error()
+	}
+	lc.v.rt.msgsOut.Add(1)
+	if over {
+		return false, "backpressure"
+	}
+	return true, ""
+}
+
+// encode frames msg with the conn's codec.
+func (lc *luaConn) encode(L *lua.LState, msg lua.LValue) ([]byte, error) {
+	c := lc.codec
+	switch {
+	case c.resp:
+		rv, err := luaToRESP(msg, 0)
+		if err != nil {
+			return nil, err
+		}
+		return codecs.AppendRESP(nil, rv), nil
+	case c.spec == nil: // custom
+		if c.encode == nil {
+			return []byte(lua.LVAsString(msg)), nil
+		}
+		L.Push(c.encode)
+		L.Push(msg)
+		L.Call(1, 1)
+		out := L.Get(-1)
+		L.Pop(1)
+		s, ok := out.(lua.LString)
+		if !ok {
+			return nil, fmt.Errorf("codec.custom encode returned a %s, not a string", out.Type())
+		}
+		return []byte(s), nil
+	}
+	s, ok := msg.(lua.LString)
+	if !ok {
+		if n, isNum := msg.(lua.LNumber); isNum {
+			s = lua.LString(n.String())
+		} else {
+			return nil, fmt.Errorf("string expected, got %s", msg.Type())
+		}
+	}
+	return lc.enc.Encode(nil, []byte(s))
+}
+
+func checkConn(L *lua.LState) *luaConn {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if lc, ok := ud.Value.(*luaConn); ok {
+			return lc
+		}
+	}
+	L.ArgError(1, "conn expected")
+	return nil
+}
+
+var connMethods = map[string]lua.LGFunction{
+	"send": func(L *lua.LState) int {
+		lc := checkConn(L)
+		b, err := lc.encode(L, L.Get(2))
+		if err != nil {
+			L.RaiseError("send: %v", err)
+		}
+		return pushWrite(L, lc, b)
+	},
+	"write": func(L *lua.LState) int {
+		lc := checkConn(L)
+		return pushWrite(L, lc, []byte(L.CheckString(2)))
+	},
+	"receive": func(L *lua.LState) int {
+		lc := checkConn(L)
+		if lc.cb.onMessage != nil {
+			L.RaiseError("receive: this conn has on_message; use one or the other")
+		}
+		if len(lc.backlog) > 0 {
+			m := lc.backlog[0]
+			lc.backlog[0] = nil
+			lc.backlog = lc.backlog[1:]
+			if lc.paused && len(lc.backlog) < maxBacklog/2 && !lc.closing {
+				lc.paused = false
+				lc.conn.Resume()
+			}
+			L.Push(m)
+			return 1
+		}
+		if lc.closing {
+			L.Push(lua.LNil)
+			if lc.closeErr != "" {
+				L.Push(lua.LString(lc.closeErr))
+			} else {
+				L.Push(lua.LString("closed"))
+			}
+			return 2
+		}
+		var timeout float64 = -1
+		if L.Get(2) != lua.LNil {
+			timeout = float64(L.CheckNumber(2))
+		}
+		s := lc.v.s
+		return s.await(L, "c:receive", 2, func(wake func(...lua.LValue)) {
+			r := &receiver{wake: wake}
+			lc.receivers = append(lc.receivers, r)
+			if timeout >= 0 {
+				s.after(secondsToDuration(timeout), func() {
+					if !r.done {
+						r.done = true
+						wake(lua.LNil, lua.LString("timeout"))
+					}
+				})
+			}
+		})
+	},
+	"close": func(L *lua.LState) int {
+		if lc := checkConn(L); lc.conn != nil {
+			lc.conn.Close()
+		}
+		return 0
+	},
+	"pause": func(L *lua.LState) int {
+		if lc := checkConn(L); lc.conn != nil {
+			lc.conn.Pause()
+		}
+		return 0
+	},
+	"resume": func(L *lua.LState) int {
+		if lc := checkConn(L); lc.conn != nil {
+			lc.conn.Resume()
+		}
+		return 0
+	},
+	"set_codec": func(L *lua.LState) int {
+		lc := checkConn(L)
+		nc := checkCodecArg(L, 2)
+		if nc.owner != nil && nc.owner != lc.v {
+			L.ArgError(2, "codec.custom belongs to another VM")
+		}
+		lc.codec = nc
+		lc.enc = nil
+		if nc.spec != nil {
+			lc.enc = nc.spec.New()
+		}
+		if c, st := lc.conn, lc.st; c != nil && st != nil {
+			swap := func() {
+				st.dec = nil
+				if nc.spec != nil {
+					st.dec = nc.spec.New()
+				}
+				c.Wake(nil) // decode what is already buffered with the new codec
+			}
+			if lc.direct {
+				swap()
+			} else {
+				c.Loop().Execute(swap)
+			}
+		}
+		return 0
+	},
+}
+
+func checkCodecArg(L *lua.LState, n int) *luaCodec {
+	if ud, ok := L.Get(n).(*lua.LUserData); ok {
+		if c, ok := ud.Value.(*luaCodec); ok {
+			return c
+		}
+	}
+	L.ArgError(n, "codec expected")
+	return nil
+}
+
+func pushWrite(L *lua.LState, lc *luaConn, b []byte) int {
+	ok, why := lc.write(b)
+	L.Push(lua.LBool(ok))
+	if !ok {
+		L.Push(lua.LString(why))
+		return 2
+	}
+	return 1
+}
+
+// connIndex serves c.id, c.remote, c.local, c.ctx, c.data and the methods.
+func connIndex(methods *lua.LTable) lua.LGFunction {
+	return func(L *lua.LState) int {
+		lc := checkConn(L)
+		key := L.CheckString(2)
+		switch key {
+		case "id":
+			if lc.conn != nil {
+				L.Push(lua.LNumber(lc.conn.ID()))
+			} else {
+				L.Push(lua.LNil)
+			}
+		case "remote", "local":
+			if lc.conn == nil {
+				L.Push(lua.LNil)
+				break
+			}
+			a := lc.conn.RemoteAddr()
+			if key == "local" {
+				a = lc.conn.LocalAddr()
+			}
+			if a == nil {
+				L.Push(lua.LNil)
+			} else {
+				L.Push(lua.LString(a.String()))
+			}
+		case "ctx":
+			if lc.ctx == nil {
+				lc.ctx, lc.cancel = context.WithCancel(context.Background())
+				if lc.closeDone {
+					lc.cancel()
+				}
+			}
+			L.Push(newCtx(L, lc.ctx))
+		case "data":
+			if lc.data == nil {
+				lc.data = L.NewTable()
+			}
+			L.Push(lc.data)
+		case "codec":
+			L.Push(lua.LString(lc.codec.name))
+		default:
+			L.Push(methods.RawGetString(key))
+		}
+		return 1
+	}
+}

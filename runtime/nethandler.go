@@ -1,0 +1,180 @@
+package runtime
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/netplay-lab/netplay/codecs"
+	"github.com/netplay-lab/netplay/reactor"
+)
+
+// connState is what a loop keeps per conn (reactor.Conn.Context): the
+// decoder runs on the loop; lc belongs to the owner VM's goroutine.
+type connState struct {
+	h   *netHandler
+	v   *vm
+	dec codecs.Codec // nil: raw bytes go to the VM (codec.custom)
+	lc  *luaConn
+}
+
+// netHandler connects a listener (or one dialed conn) to Lua. Its reactor
+// callbacks run on loop goroutines; they decode frames in Go and hand whole
+// messages to the VM that owns the conn: the script VM through its queue, or
+// the loop's own VM inline.
+type netHandler struct {
+	reactor.BaseHandler
+	rt        *Runtime
+	loopMode  bool
+	handler   string    // loop mode: handler file or module
+	codec     *luaCodec // script mode, or the default in loop mode
+	cb        callbacks // script mode
+	dial      *luaConn  // a dialed conn, created before it opens
+	srv       *luaServer
+	trace     bool
+	highWater int
+}
+
+// run executes fn on st's VM: inline when that VM lives on this loop.
+func (st *connState) run(c *reactor.Conn, fn func()) {
+	if st.v.kind == kindLoop && st.v.loop == c.Loop() {
+		st.v.rt.safely(fn)
+		return
+	}
+	st.v.s.post(fn)
+}
+
+func (h *netHandler) OnOpen(c *reactor.Conn) reactor.Action {
+	st := &connState{h: h}
+	codec, cb := h.codec, h.cb
+	if h.loopMode {
+		v := h.rt.loopVM(c.Loop())
+		lh, err := v.loopHandler(h.handler)
+		if err != nil {
+			h.rt.logf("%v", err)
+			return reactor.Close
+		}
+		st.v, cb = v, lh.cb
+		if lh.codec != nil {
+			codec = lh.codec
+		}
+	} else if h.dial != nil {
+		st.v = h.dial.v
+	} else {
+		st.v = h.rt.script
+	}
+	if codec.spec != nil {
+		st.dec = codec.spec.New()
+	}
+	c.SetContext(st)
+	st.run(c, func() {
+		lc := h.dial
+		if lc == nil {
+			lc = newLuaConn(st.v, codec, cb, h.highWater)
+		}
+		lc.opened(c, st)
+	})
+	return reactor.None
+}
+
+func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
+	st, ok := c.Context().(*connState)
+	if !ok {
+		return reactor.Close
+	}
+	buf, _ := c.Peek(0)
+	if len(buf) == 0 {
+		return reactor.None
+	}
+	if h.trace {
+		h.rt.trace(c, "<", buf)
+	}
+	if st.dec == nil {
+		data := append([]byte(nil), buf...)
+		c.Discard(len(buf))
+		st.run(c, func() {
+			if st.lc != nil {
+				st.lc.deliverRaw(data)
+			}
+		})
+		return reactor.None
+	}
+	var frames [][]byte
+	var ferr error
+	off := 0
+	for off < len(buf) {
+		frame, n, err := st.dec.Decode(buf[off:])
+		if err != nil {
+			off += n
+			ferr = err
+			break
+		}
+		if frame == nil && n == 0 {
+			break
+		}
+		off += n
+		if frame != nil {
+			frames = append(frames, append([]byte(nil), frame...))
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if off > len(buf) {
+		off = len(buf)
+	}
+	c.Discard(off)
+	if len(frames) > 0 {
+		h.rt.msgsIn.Add(uint64(len(frames)))
+		st.run(c, func() {
+			if st.lc != nil {
+				st.lc.deliver(frames)
+			}
+		})
+	}
+	if ferr != nil {
+		c.CloseWithError(ferr)
+	}
+	return reactor.None
+}
+
+func (h *netHandler) OnWritable(c *reactor.Conn) reactor.Action {
+	st, ok := c.Context().(*connState)
+	if !ok {
+		return reactor.None
+	}
+	st.run(c, func() {
+		if lc := st.lc; lc != nil && lc.cb.onWritable != nil && !lc.closing {
+			lc.v.s.call(lc.cb.onWritable, lc.handlerDone, lc.ud)
+		}
+	})
+	return reactor.None
+}
+
+func (h *netHandler) OnClose(c *reactor.Conn, err error) {
+	st, ok := c.Context().(*connState)
+	if !ok {
+		return
+	}
+	st.run(c, func() {
+		if st.lc != nil {
+			st.lc.closed(err)
+		}
+	})
+}
+
+func (h *netHandler) OnShutdown(ln *reactor.Listener) {
+	if srv := h.srv; srv != nil {
+		srv.v.s.post(srv.release)
+	}
+}
+
+// trace prints one frame in or out as a hexdump (net.listen{trace = true}).
+func (rt *Runtime) trace(c *reactor.Conn, dir string, b []byte) {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "netplay: conn %d %s %d bytes\n", c.ID(), dir, len(b))
+	sb.WriteString(hex.Dump(b))
+	rt.outMu.Lock()
+	fmt.Fprint(rt.stderr, sb.String())
+	rt.outMu.Unlock()
+}

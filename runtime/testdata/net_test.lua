@@ -1,0 +1,91 @@
+-- echo over real sockets, script VM, line codec
+local opened, closed = 0, {}
+local srv = assert(net.listen("tcp://127.0.0.1:0", {
+  codec = codec.line{max_length = 16},
+  on_open = function(c) opened = opened + 1; c.data.n = 0 end,
+  on_message = function(c, msg)
+    c.data.n = c.data.n + 1
+    if msg == "boom" then error("handler failed") end
+    if msg == "slow" then sleep(0.01) end
+    c:send(msg:upper() .. " " .. c.data.n)
+  end,
+  on_close = function(c, err) closed[#closed + 1] = err or "clean" end,
+}))
+t:ok(srv.addr:find("^127%.0%.0%.1:%d+$"), "addr " .. srv.addr)
+
+local c = assert(net.connect("tcp://" .. srv.addr, {codec = codec.line()}))
+c:send("slow")
+c:send("fast")
+t:eq(c:receive(2), "SLOW 1", "messages of one conn handled in order")
+t:eq(c:receive(2), "FAST 2", "second message after the suspended first")
+t:eq(select(2, c:receive(0.01)), "timeout", "receive timeout")
+t:ok(c.remote:find("127.0.0.1"), "c.remote")
+t:ok(type(c.id) == "number", "c.id")
+
+-- an oversize frame closes only that conn
+local c2 = assert(net.connect("tcp://" .. srv.addr, {codec = codec.line()}))
+c2:write(string.rep("x", 40) .. "\n")
+local m, err = c2:receive(2)
+t:eq(m, nil, "oversize: no message")
+sleep(0.02)
+t:ok(closed[#closed] and closed[#closed]:find("too_long_frame"), "on_close got too_long_frame: " .. tostring(closed[#closed]))
+
+-- a handler error closes only its conn
+local c3 = assert(net.connect("tcp://" .. srv.addr, {codec = codec.line()}))
+c3:send("boom")
+local m3, err3 = c3:receive(2)
+t:eq(m3, nil, "failing handler: conn closed")
+sleep(0.02)
+t:ok(closed[#closed]:find("net_test.lua:%d+: handler failed"), "on_close err has file:line: " .. closed[#closed])
+c:send("still")
+t:eq(c:receive(2), "STILL 3", "other conn still served")
+
+-- conn ctx is cancelled on close
+local ctx = c.ctx
+t:eq(ctx:err(), nil, "conn ctx live")
+c:close()
+t:eq(ctx:wait(), "context canceled", "conn ctx cancelled on close")
+t:eq(srv:stats().accepted, 3, "server stats")
+srv:close()
+
+-- RESP values
+local rs = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.resp(), on_message = function(c, cmd)
+  if cmd[1] == "PING" then c:send({ok = "PONG"})
+  elseif cmd[1] == "GET" then c:send(nil)
+  elseif cmd[1] == "INCR" then c:send(42)
+  else c:send({err = "ERR unknown command '" .. tostring(cmd[1]) .. "'"}) end
+end}))
+local rc = assert(net.connect("tcp://" .. rs.addr, {codec = codec.resp()}))
+rc:send({"PING"})
+t:eq(rc:receive(2), "PONG", "simple string")
+rc:send({"INCR", "k"})
+t:eq(rc:receive(2), 42, "integer")
+rc:send({"NOPE"})
+t:eq(rc:receive(2).err, "ERR unknown command 'NOPE'", "error reply")
+rc:write("GET k\r\n")
+local v, e = rc:receive(2)
+t:eq(v, nil, "null bulk")
+t:eq(e, nil, "null is not an error")
+rc:close()
+rs:close()
+
+-- codec.custom: 1-byte length prefix, decoded on the script VM
+local cs = assert(net.listen("tcp://127.0.0.1:0", {
+  codec = codec.custom{
+    decode = function(buf)
+      if buf:len() < 1 then return nil end
+      local n = buf:peek(1):byte()
+      if buf:len() < 1 + n then return nil end
+      buf:take(1)
+      return buf:take(n)
+    end,
+    encode = function(msg) return string.char(#msg) .. msg end},
+  on_message = function(c, msg) c:send(msg .. "!") end}))
+local cc = assert(net.connect("tcp://" .. cs.addr))
+cc:write("\3abc\2d")
+cc:write("e")
+local got = ""
+while #got < 9 do got = got .. assert(cc:receive(2)) end
+t:eq(got, "\4abc!\3de!", "custom codec framing both ways")
+cc:close()
+cs:close()
