@@ -50,6 +50,7 @@ type luaConn struct {
 	paused        bool
 	inbuf         codecBuf
 
+	eof                bool // the peer half-closed; close once its messages are handled
 	closing, closeDone bool
 	closeErr           string
 	kept               bool
@@ -59,6 +60,20 @@ type luaConn struct {
 type receiver struct {
 	wake func(...lua.LValue)
 	done bool
+	stop func() bool // its timeout timer, if any
+}
+
+// resolve hands vals to the waiting c:receive once.
+func (r *receiver) resolve(vals ...lua.LValue) bool {
+	if r.done {
+		return false
+	}
+	r.done = true
+	if r.stop != nil {
+		r.stop()
+	}
+	r.wake(vals...)
+	return true
 }
 
 func newLuaConn(v *vm, codec *luaCodec, cb callbacks, highWater int) *luaConn {
@@ -165,9 +180,7 @@ func (lc *luaConn) push(msg lua.LValue) {
 		for len(lc.receivers) > 0 {
 			r := lc.receivers[0]
 			lc.receivers = lc.receivers[1:]
-			if !r.done {
-				r.done = true
-				r.wake(msg)
+			if r.resolve(msg) {
 				return
 			}
 		}
@@ -223,7 +236,17 @@ func (lc *luaConn) closed(err error) {
 	lc.maybeFinishClose()
 }
 
+// peerEOF records the peer's half-close.
+func (lc *luaConn) peerEOF() {
+	lc.eof = true
+	lc.maybeFinishClose()
+}
+
 func (lc *luaConn) maybeFinishClose() {
+	if lc.eof && !lc.closing && !lc.busy && (lc.cb.onMessage == nil || len(lc.backlog) == 0) && lc.conn != nil {
+		lc.eof = false
+		lc.conn.Close() // flushes the replies queued so far
+	}
 	if !lc.closing || lc.closeDone || lc.busy || (lc.cb.onMessage != nil && len(lc.backlog) > 0) {
 		return
 	}
@@ -236,10 +259,7 @@ func (lc *luaConn) maybeFinishClose() {
 		reason = lua.LString(lc.closeErr)
 	}
 	for _, r := range lc.receivers {
-		if !r.done {
-			r.done = true
-			r.wake(lua.LNil, reason)
-		}
+		r.resolve(lua.LNil, reason)
 	}
 	lc.receivers = nil
 	lc.release()
@@ -373,11 +393,8 @@ var connMethods = map[string]lua.LGFunction{
 			r := &receiver{wake: wake}
 			lc.receivers = append(lc.receivers, r)
 			if timeout >= 0 {
-				s.after(secondsToDuration(timeout), func() {
-					if !r.done {
-						r.done = true
-						wake(lua.LNil, lua.LString("timeout"))
-					}
+				r.stop = s.after(secondsToDuration(timeout), func() {
+					r.resolve(lua.LNil, lua.LString("timeout"))
 				})
 			}
 		})

@@ -88,6 +88,10 @@ func installT(t *testing.T, rt *Runtime) {
 				}
 				return 0
 			},
+			"now": func(L *lua.LState) int {
+				L.Push(lua.LNumber(float64(time.Now().UnixNano()) / 1e9))
+				return 1
+			},
 			"fail": func(L *lua.LState) int {
 				t.Errorf("%s: %s", where(L), L.OptString(2, "fail"))
 				return 0

@@ -101,6 +101,7 @@ func (v *vm) netListen(L *lua.LState) int {
 		HighWater:   optInt(L, o, "high_water", 0),
 		LowWater:    optInt(L, o, "low_water", 0),
 		MaxOutbound: optInt(L, o, "max_outbound", 0),
+		HalfClose:   true, // see netHandler.OnReadEOF
 	}
 	if lb := optString(L, o, "lb", ""); lb != "" {
 		b, err := reactor.ParseLoadBalancing(lb)
@@ -170,6 +171,7 @@ func dialConfig(L *lua.LState, o *lua.LTable) reactor.DialConfig {
 		LowWater:    optInt(L, o, "low_water", 0),
 		MaxOutbound: optInt(L, o, "max_outbound", 0),
 		Timeout:     secondsToDuration(optNum(L, o, "timeout", 0)),
+		HalfClose:   true,
 	}
 }
 

@@ -163,6 +163,25 @@ func (h *netHandler) OnClose(c *reactor.Conn, err error) {
 	})
 }
 
+// OnReadEOF (half-close is on for every Lua conn): the peer finished
+// sending. The conn closes once the messages that came before the EOF have
+// been handled and their replies queued, so a request followed by a
+// shutdown(SHUT_WR), as nc and socat send it, still gets its answer.
+func (h *netHandler) OnReadEOF(c *reactor.Conn) reactor.Action {
+	st, ok := c.Context().(*connState)
+	if !ok {
+		return reactor.Close
+	}
+	st.run(c, func() {
+		if st.lc != nil {
+			st.lc.peerEOF()
+		} else {
+			c.Close()
+		}
+	})
+	return reactor.None
+}
+
 func (h *netHandler) OnShutdown(ln *reactor.Listener) {
 	if srv := h.srv; srv != nil {
 		srv.v.s.post(srv.release)

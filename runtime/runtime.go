@@ -66,7 +66,7 @@ type Runtime struct {
 	stopped  chan struct{}
 	exited   chan struct{} // closed when the VM goroutine returns
 
-	lazy lazyParts // engine, pool, loop VMs: started on first use
+	lazy lazyParts              // engine, pool, loop VMs: started on first use
 	dir  atomic.Pointer[string] // folder of the main script
 
 	msgsIn, msgsOut atomic.Uint64 // messages decoded and sent
@@ -149,7 +149,7 @@ func (rt *Runtime) vmLoop() {
 		if q.len() > 0 {
 			continue
 		}
-		if s.keep == 0 && s.pending == 0 && q.timers.len() == 0 {
+		if s.keep == 0 && s.pending == 0 { // Lua timers are in keep; internal ones (timeouts) do not count
 			q.notifyIdle()
 		}
 		if !q.sleep() {

@@ -13,12 +13,12 @@ import (
 // is used by one goroutine at a time (the script VM goroutine, the loop
 // goroutine, or the pool worker running a job).
 type vm struct {
-	rt    *Runtime
-	L     *lua.LState
-	kind  vmKind
-	s     *sched // coroutine scheduler; nil for worker VMs
-	dir   string // folder of the main script, for relative handler paths
-	loop  *reactor.Loop // loop VMs: the loop they run on
+	rt   *Runtime
+	L    *lua.LState
+	kind vmKind
+	s    *sched        // coroutine scheduler; nil for worker VMs
+	dir  string        // folder of the main script, for relative handler paths
+	loop *reactor.Loop // loop VMs: the loop they run on
 	// handlers are the handler modules a loop VM has loaded.
 	handlers map[string]*loopHandlerT
 }

@@ -1,0 +1,167 @@
+package runtime
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// startServer runs src (which must set the global ADDR) and returns ADDR.
+func startServer(t *testing.T, rt *Runtime, src string) string {
+	t.Helper()
+	if err := rt.RunString("server.lua", src); err != nil {
+		t.Fatalf("server chunk: %v", err)
+	}
+	var addr string
+	rt.Do(func(L *lua.LState) { addr = L.GetGlobal("ADDR").String() })
+	return addr
+}
+
+// lineConn is a plain Go TCP client with line helpers.
+type lineConn struct {
+	t *testing.T
+	c net.Conn
+	r *bufio.Reader
+}
+
+func dialLine(t *testing.T, addr string) *lineConn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &lineConn{t: t, c: c, r: bufio.NewReader(c)}
+}
+
+func (lc *lineConn) send(s string) {
+	lc.t.Helper()
+	if _, err := lc.c.Write([]byte(s + "\n")); err != nil {
+		lc.t.Fatal(err)
+	}
+}
+
+// recv reads one line; err is io.EOF or a timeout.
+func (lc *lineConn) recv(timeout time.Duration) (string, error) {
+	lc.c.SetReadDeadline(time.Now().Add(timeout))
+	s, err := lc.r.ReadString('\n')
+	return strings.TrimRight(s, "\r\n"), err
+}
+
+func TestRunawayHandlerOtherConnServed(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{Budget: 200 * time.Millisecond})
+	addr := startServer(t, rt, `
+local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
+  on_message = function(c, msg)
+    if msg == "spin" then
+      while true do end
+    end
+    c:send("echo " .. msg)
+  end}))
+ADDR = srv.addr`)
+	bad, good := dialLine(t, addr), dialLine(t, addr)
+	bad.send("spin")
+	start := time.Now()
+	good.send("hello") // queued behind the runaway handler on the script VM
+	if got, err := good.recv(3 * time.Second); err != nil || got != "echo hello" {
+		t.Fatalf("second conn: %q, %v", got, err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("second conn answered after %v (budget 200ms)", el)
+	}
+	if _, err := bad.recv(3 * time.Second); err == nil {
+		t.Errorf("runaway conn still open")
+	}
+	waitFor(t, "error log", 2*time.Second, func() bool { return strings.Contains(errOut.String(), "budget") })
+	if e := errOut.String(); !strings.Contains(e, "server.lua:5:") || !strings.Contains(e, "stack traceback:") {
+		t.Errorf("log lacks file:line or traceback: %q", e)
+	}
+	good.send("again")
+	if got, _ := good.recv(2 * time.Second); got != "echo again" {
+		t.Errorf("after the runaway: %q", got)
+	}
+}
+
+func TestLoopVMs(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{Loops: 2, Budget: 200 * time.Millisecond})
+	addr := startServer(t, rt, `
+local srv = assert(net.listen("tcp://127.0.0.1:0", {vm = "loop", handler = "testdata/handlers/upper.lua"}))
+ADDR = srv.addr`)
+	conns := make([]*lineConn, 4)
+	for i := range conns {
+		conns[i] = dialLine(t, addr)
+	}
+	for round := 0; round < 3; round++ {
+		for i, c := range conns {
+			msg := fmt.Sprintf("m%d", i)
+			if round == 1 && i == 0 {
+				msg = "nap"
+			}
+			c.send(msg)
+			got, err := c.recv(2 * time.Second)
+			if err != nil || !strings.HasPrefix(got, strings.ToUpper(msg)+" ") {
+				t.Fatalf("conn %d round %d: %q, %v (stderr %s)", i, round, got, err, errOut)
+			}
+		}
+	}
+	// the loop VMs count separately: no loop VM saw all 12 messages
+	var total float64
+	rt.Do(func(L *lua.LState) {
+		L.DoString(`TOTAL = shared.dict("loop_test"):get("messages")`)
+		total = float64(L.GetGlobal("TOTAL").(lua.LNumber))
+	})
+	if total != 12 {
+		t.Errorf("shared dict counted %v messages, want 12", total)
+	}
+	rt.lazy.mu.Lock()
+	nvm := len(rt.lazy.loopVMs)
+	rt.lazy.mu.Unlock()
+	if nvm != 2 {
+		t.Errorf("%d loop VMs, want 2 (one per loop)", nvm)
+	}
+	// a runaway handler on a loop VM is stopped too; its loop keeps serving
+	conns[0].send("spin")
+	if _, err := conns[0].recv(3 * time.Second); err == nil {
+		t.Errorf("runaway conn still open")
+	}
+	conns[2].send("after") // same loop as conns[0] with round robin over 2 loops
+	if got, err := conns[2].recv(2 * time.Second); err != nil || !strings.HasPrefix(got, "AFTER ") {
+		t.Errorf("same-loop conn after runaway: %q, %v", got, err)
+	}
+}
+
+func TestWaitLifetime(t *testing.T) {
+	tests := []struct {
+		name    string
+		src     string
+		minWait time.Duration
+	}{
+		{name: "nothing pending", src: `local x = 1`},
+		{name: "timer keeps alive", src: `timer.after(0.05, function() end)`, minWait: 40 * time.Millisecond},
+		{name: "server closed later", src: `local s = net.listen("tcp://127.0.0.1:0", {}); timer.after(0.05, function() s:close() end)`, minWait: 40 * time.Millisecond},
+		{name: "stopped timer", src: `timer.after(10, function() end):stop()`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rt, _, _ := newTestRuntime(t, Options{})
+			start := time.Now()
+			if err := rt.RunString("life.lua", tc.src); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := rt.Wait(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if el := time.Since(start); el < tc.minWait {
+				t.Errorf("Wait returned after %v, want >= %v", el, tc.minWait)
+			}
+		})
+	}
+}
