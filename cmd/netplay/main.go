@@ -28,8 +28,9 @@ const (
 	exitInterrupt = 130 // a second SIGINT/SIGTERM forced the stop
 )
 
-// shellEntry starts the interactive shell; the shell's file sets it. Until
-// then, netplay without a command prints a note.
+// shellEntry is the shell's entry on an existing runtime (set by
+// repl_runtime.go). dispatch prefers runShellOptions, which creates the
+// runtime with its output routed through the line editor.
 var shellEntry func(rt *runtime.Runtime) int
 
 const usage = `usage:
@@ -80,16 +81,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if len(args) == 0 {
-		if shellEntry == nil {
-			fmt.Fprintln(stderr, "netplay: the interactive shell is not built in yet; use `netplay run FILE` or `netplay -e CODE`")
-			return exitUsage
-		}
-		rt, err := runtime.New(opts)
-		if err != nil {
-			fmt.Fprintln(stderr, "netplay:", err)
-			return exitError
-		}
-		return shellEntry(rt)
+		return runShellOptions(opts)
 	}
 	switch cmd := args[0]; cmd {
 	case "version", "--version":
@@ -103,13 +95,13 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 			return usageError(stderr, "run needs a FILE")
 		}
 		file, scriptArgs := args[1], args[2:]
-		return runScript(opts, stderr, func(rt *runtime.Runtime) error { return rt.RunFile(file, scriptArgs) })
+		return runScript(opts, stdout, stderr, func(rt *runtime.Runtime) error { return rt.RunFile(file, scriptArgs) })
 	case "-e":
 		if len(args) != 2 {
 			return usageError(stderr, "-e needs exactly one CODE argument")
 		}
 		code := args[1]
-		return runScript(opts, stderr, func(rt *runtime.Runtime) error { return rt.RunString("(command line)", code) })
+		return runScript(opts, stdout, stderr, func(rt *runtime.Runtime) error { return rt.RunString("(command line)", code) })
 	default:
 		return usageError(stderr, "unknown command "+cmd)
 	}

@@ -20,8 +20,8 @@ const gracePeriod = 5 * time.Second
 // nothing keeps the script alive. The first SIGINT/SIGTERM stops it
 // gracefully (exit 0); a second forces the exit with 130. A script error
 // prints "file:line: message" and the traceback and exits 1.
-func runScript(opts runtime.Options, stderr io.Writer, start func(rt *runtime.Runtime) error) int {
-	opts.Stderr = stderr
+func runScript(opts runtime.Options, stdout, stderr io.Writer, start func(rt *runtime.Runtime) error) int {
+	opts.Stdout, opts.Stderr = stdout, stderr
 	rt, err := runtime.New(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "netplay:", err)

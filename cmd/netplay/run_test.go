@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestDispatchExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ok := write("ok.lua", `print("args", arg[0] ~= nil, arg[1], arg[2], #arg)`)
+	bad := write("bad.lua", "local x = 1\nerror('boom')\n")
+	lives := write("lives.lua", `local n = 0
+local ev = timer.every(0.01, function() n = n + 1 end)
+timer.after(0.1, function() ev:stop() print("ticks", n > 3) end)
+`)
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		stdout     string // substring
+		stderr     string // substring
+		minElapsed time.Duration
+	}{
+		{name: "version", args: []string{"version"}, code: 0, stdout: "netplay "},
+		{name: "help", args: []string{"-h"}, code: 0, stdout: "usage:"},
+		{name: "no command file", args: []string{"run"}, code: 2, stderr: "run needs a FILE"},
+		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderr: "unknown command"},
+		{name: "unknown flag", args: []string{"--nope"}, code: 2, stderr: "unknown flag"},
+		{name: "bad budget", args: []string{"--budget", "x", "-e", "1"}, code: 2, stderr: "--budget"},
+		{name: "-e ok", args: []string{"-e", "print(1 + 1)"}, code: 0, stdout: "2\n"},
+		{name: "-e error", args: []string{"-e", "error('x')"}, code: 1, stderr: "(command line):1: x\nstack traceback:"},
+		{name: "-e syntax", args: []string{"-e", "print("}, code: 1, stderr: "(command line)"},
+		{name: "run with args", args: []string{"run", ok, "a", "b"}, code: 0, stdout: "args\ttrue\ta\tb\t2\n"},
+		{name: "run error", args: []string{"run", bad}, code: 1, stderr: bad + ":2: boom\nstack traceback:\n\t[G]: in function 'error'\n\t" + bad + ":2: in main chunk"},
+		{name: "run missing file", args: []string{"run", filepath.Join(dir, "nope.lua")}, code: 1, stderr: "nope.lua"},
+		{name: "run lives while timers run", args: []string{"run", lives}, code: 0, stdout: "ticks\ttrue\n", minElapsed: 90 * time.Millisecond},
+		{name: "sandbox", args: []string{"-e", "os.execute('true')"}, code: 1, stderr: "attempt to call a non-function object"},
+		{name: "unsafe", args: []string{"--unsafe", "-e", "assert(io and os.execute)"}, code: 0},
+		{name: "budget flag", args: []string{"--budget", "50ms", "-e", "timer.after(0, function() while true do end end)"}, code: 0, stderr: "budget"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			start := time.Now()
+			code := dispatch(tc.args, &out, &errOut)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, errOut.String())
+			}
+			if !strings.Contains(out.String(), tc.stdout) {
+				t.Errorf("stdout %q lacks %q", out.String(), tc.stdout)
+			}
+			if !strings.Contains(errOut.String(), tc.stderr) {
+				t.Errorf("stderr %q lacks %q", errOut.String(), tc.stderr)
+			}
+			if el := time.Since(start); el < tc.minElapsed {
+				t.Errorf("exited after %v, want >= %v", el, tc.minElapsed)
+			}
+		})
+	}
+}
+
+func TestRunSignals(t *testing.T) {
+	bin := netplayBin(t) // built once by repl_pty_test.go
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "server.lua")
+	os.WriteFile(plain, []byte(`
+local srv = assert(net.listen("tcp://127.0.0.1:0", {}))
+print("listening on " .. srv.addr)
+`), 0o644)
+	// a long pool job holds the graceful stop open (the pool drains for 5 s)
+	stuck := filepath.Join(dir, "stuck.lua")
+	os.WriteFile(stuck, []byte(`
+pool.submit(function() sleep(30) end)
+local srv = assert(net.listen("tcp://127.0.0.1:0", {}))
+print("listening on " .. srv.addr)
+`), 0o644)
+	tests := []struct {
+		name    string
+		args    []string
+		signals []os.Signal
+		code    int
+	}{
+		{name: "first signal stops gracefully", args: []string{"run", plain}, signals: []os.Signal{syscall.SIGTERM}, code: 0},
+		{name: "second signal forces", args: []string{"run", stuck}, signals: []os.Signal{syscall.SIGINT, syscall.SIGINT}, code: 130},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var out syncWriter
+			cmd := exec.CommandContext(ctx, bin, tc.args...)
+			cmd.Stdout = &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(out.String(), "listening on") {
+				if time.Now().After(deadline) {
+					t.Fatal("server did not start")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			addr := strings.TrimSpace(strings.TrimPrefix(out.String(), "listening on "))
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			time.Sleep(20 * time.Millisecond) // let the server see the conn open
+			for i, sig := range tc.signals {
+				if i > 0 {
+					time.Sleep(100 * time.Millisecond)
+				}
+				cmd.Process.Signal(sig)
+			}
+			err = cmd.Wait()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+		})
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
