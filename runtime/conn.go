@@ -478,13 +478,13 @@ func connIndex(methods *lua.LTable) lua.LGFunction {
 			} else {
 				L.Push(lua.LNil)
 			}
-		case "remote", "local":
+		case "remote", "local", "local_addr":
 			if lc.conn == nil {
 				L.Push(lua.LNil)
 				break
 			}
 			a := lc.conn.RemoteAddr()
-			if key == "local" {
+			if key != "remote" {
 				a = lc.conn.LocalAddr()
 			}
 			if a == nil {

@@ -31,7 +31,7 @@ var contextModule = &module{
 				Example: "assert(context.background():deadline() == nil)"},
 			{Name: "ctx:on_done", Signature: "ctx:on_done(fn)", Doc: "Calls fn(err) on this VM once ctx is done (does not keep the process alive).",
 				Example: "local ctx, cancel = context.with_cancel(context.background())\nlocal got\nctx:on_done(function(err) got = err end)\ncancel()\nsleep(0.01)\nassert(got == 'context canceled')"},
-			{Name: "ctx:wait", Signature: "ctx:wait() -> err", Doc: "Suspends the coroutine until ctx is done; returns ctx:err().",
+			{Name: "ctx:wait", Suspends: true, Signature: "ctx:wait() -> err", Doc: "Suspends the coroutine until ctx is done; returns ctx:err().",
 				Example: "local ctx = context.with_timeout(context.background(), 0.005)\nprint(ctx:wait())"},
 		}},
 	kinds: kindScript | kindLoop,

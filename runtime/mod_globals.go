@@ -9,7 +9,7 @@ import (
 var globalsModule = &module{
 	ModuleDoc: ModuleDoc{Name: "_G", Doc: "Global functions netplay adds.",
 		Funcs: []FuncDoc{
-			{Name: "sleep", Signature: "sleep(seconds)", Doc: "Suspends the calling coroutine (the VM keeps serving others); on a worker VM it blocks that worker.",
+			{Name: "sleep", Suspends: true, Signature: "sleep(seconds)", Doc: "Suspends the calling coroutine (the VM keeps serving others); on a worker VM it blocks that worker.",
 				Example: "local t0 = os.clock()\nsleep(0.01)\nprint('slept')"},
 			{Name: "stats", Signature: "stats() -> table", Doc: "Engine-wide counters: loops, conns per loop, bytes, messages, coroutines, timers, pool.",
 				Example: "local s = stats()\nassert(type(s.coroutines) == 'number')"},

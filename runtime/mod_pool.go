@@ -22,7 +22,7 @@ const (
 var poolModule = &module{
 	ModuleDoc: ModuleDoc{Name: "pool", Doc: "Runs functions on worker VMs (an ants/v2 pool) off the loops, for blocking or CPU-heavy work. Arguments and results are copied by value; the function travels as compiled code and must not use upvalues (pass what it needs as arguments).",
 		Funcs: []FuncDoc{
-			{Name: "run", Signature: "pool.run([ctx,] fn, …) -> results…", Doc: "Runs fn(…) on a worker and suspends the caller until it returns; fn's error is raised in the caller. A ctx done before the start (or while running) fails the call with its error.",
+			{Name: "run", Suspends: true, Signature: "pool.run([ctx,] fn, …) -> results…", Doc: "Runs fn(…) on a worker and suspends the caller until it returns; fn's error is raised in the caller. A ctx done before the start (or while running) fails the call with its error.",
 				Example: "local a, b = pool.run(function(x, y) return x + y, x * y end, 3, 4)\nassert(a == 7 and b == 12)"},
 			{Name: "submit", Signature: "pool.submit([ctx,] fn, …) -> ok, err", Doc: "Queues fn(…) and returns at once; errors are logged. Fails when 1024 jobs already wait.",
 				Example: "assert(pool.submit(function(n) shared.dict('jobs'):incr('done', n) end, 1))"},

@@ -10,6 +10,7 @@ type FuncDoc struct {
 	Signature string // "timer.after(seconds, fn) -> t"
 	Doc       string // one line
 	Example   string // a runnable Lua snippet; docs/lua-api.md shows it and a test runs it
+	Suspends  bool   // the call yields the calling coroutine until its result is ready
 }
 
 // ModuleDoc documents one Lua module (or the global functions, under the name "_G").

@@ -29,6 +29,7 @@ type sched struct {
 	after func(d time.Duration, fn func()) (stop func() bool)
 
 	free    []*coro
+	argBuf  []lua.LValue
 	cur     *coro
 	running atomic.Pointer[coro]
 
@@ -127,10 +128,9 @@ func (s *sched) start(co *coro, fn *lua.LFunction, args []lua.LValue, limited bo
 	co.trace = ""
 	co.run.Add(1)
 	s.spawned.Add(1)
-	vals := make([]lua.LValue, 0, len(args)+1)
-	vals = append(vals, fn)
-	vals = append(vals, args...)
-	s.resume(co, vals)
+	s.argBuf = append(append(s.argBuf[:0], fn), args...) // Resume copies them onto the thread
+	s.resume(co, s.argBuf)
+	clear(s.argBuf)
 }
 
 // call is spawn for handlers: limited by the budget, errors logged by done.
