@@ -13,7 +13,7 @@ import (
 var netModule = &module{
 	ModuleDoc: ModuleDoc{Name: "net", Doc: "TCP, UDP and Unix servers and clients on netplay's reactor. Addresses are URLs (tcp://127.0.0.1:9000, udp://…, unix:///path); a listen URL without a host binds 127.0.0.1.",
 		Funcs: []FuncDoc{
-			{Name: "listen", Signature: "net.listen(url, {codec, on_open, on_message, on_close, on_writable, loops, lb, reuse_port, tcp_no_delay, tcp_keepalive, max_conns, high_water, low_water, max_outbound, vm, handler, trace}) -> srv | nil, err", Doc: "Starts a server. Handlers run on the script VM, one message at a time per conn; vm = \"loop\" runs handler (a .lua file or module returning on_* functions) in one VM per event loop instead.",
+			{Name: "listen", Signature: "net.listen(url, {codec, on_open, on_message, on_close, on_writable, loops, lb, reuse_port, tcp_no_delay, tcp_keepalive, idle_timeout, max_conns, high_water, low_water, max_outbound, vm, handler, trace}) -> srv | nil, err", Doc: "Starts a server. Handlers run on the script VM, one message at a time per conn; vm = \"loop\" runs handler (a .lua file or module returning on_* functions) in one VM per event loop instead.",
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, msg) c:send(msg) end})\nprint(srv.addr)\nsrv:close()"},
 			{Name: "dial", Signature: "net.dial(url, {codec, on_open, on_message, on_close, on_writable}) -> c", Doc: "Connects in the background; on_open(c) when connected, on_close(c, err) if it fails.",
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, m) c:send(m) end})\nlocal c = net.dial('tcp://' .. srv.addr, {on_open = function(c) c:send('hi') end,\n  on_message = function(c, m) print('echo', m); c:close() end,\n  on_close = function() srv:close() end})"},
@@ -110,7 +110,8 @@ func (v *vm) netListen(L *lua.LState) int {
 		}
 		cfg.LB = b
 	}
-	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater}
+	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater,
+		idle: secondsToDuration(optNum(L, o, "idle_timeout", 0))}
 	switch mode := optString(L, o, "vm", "script"); mode {
 	case "script":
 	case "loop":

@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/reactor"
@@ -16,6 +18,25 @@ type connState struct {
 	v   *vm
 	dec codecs.Codec // nil: raw bytes go to the VM (codec.custom)
 	lc  *luaConn
+
+	// idle_timeout, loop goroutine only
+	lastRead  time.Time
+	idleTimer *reactor.Timer
+}
+
+// errIdle closes a conn that read nothing for idle_timeout.
+var errIdle = errors.New("idle_timeout")
+
+// armIdle closes c once it has read nothing for h.idle. Loop goroutine.
+func (st *connState) armIdle(c *reactor.Conn, d time.Duration) {
+	st.idleTimer = c.Loop().AfterFunc(d, func() {
+		quiet := time.Since(st.lastRead)
+		if quiet >= st.h.idle {
+			c.CloseWithError(errIdle)
+			return
+		}
+		st.armIdle(c, st.h.idle-quiet)
+	})
 }
 
 // netHandler connects a listener (or one dialed conn) to Lua. Its reactor
@@ -33,6 +54,7 @@ type netHandler struct {
 	srv       *luaServer
 	trace     bool
 	highWater int
+	idle      time.Duration // idle_timeout; 0: none
 }
 
 // run executes fn on st's VM: inline when that VM lives on this loop.
@@ -44,15 +66,15 @@ func (st *connState) run(c *reactor.Conn, fn func()) {
 	st.v.s.post(fn)
 }
 
-func (h *netHandler) OnOpen(c *reactor.Conn) reactor.Action {
+// newState picks the conn's VM, handlers and codec. Loop goroutine.
+func (h *netHandler) newState(c *reactor.Conn) (*connState, *luaCodec, callbacks, error) {
 	st := &connState{h: h}
 	codec, cb := h.codec, h.cb
 	if h.loopMode {
 		v := h.rt.loopVM(c.Loop())
 		lh, err := v.loopHandler(h.handler)
 		if err != nil {
-			h.rt.logf("%v", err)
-			return reactor.Close
+			return nil, nil, cb, err
 		}
 		st.v, cb = v, lh.cb
 		if lh.codec != nil {
@@ -67,6 +89,19 @@ func (h *netHandler) OnOpen(c *reactor.Conn) reactor.Action {
 		st.dec = codec.spec.New()
 	}
 	c.SetContext(st)
+	return st, codec, cb, nil
+}
+
+func (h *netHandler) OnOpen(c *reactor.Conn) reactor.Action {
+	st, codec, cb, err := h.newState(c)
+	if err != nil {
+		h.rt.logf("%v", err)
+		return reactor.Close
+	}
+	if h.idle > 0 {
+		st.lastRead = time.Now()
+		st.armIdle(c, h.idle)
+	}
 	st.run(c, func() {
 		lc := h.dial
 		if lc == nil {
@@ -77,14 +112,37 @@ func (h *netHandler) OnOpen(c *reactor.Conn) reactor.Action {
 	return reactor.None
 }
 
+// datagram sets up one UDP datagram received by a listener: a conn without
+// on_open/on_close whose c:send answers the sender.
+func (h *netHandler) datagram(c *reactor.Conn) (*connState, bool) {
+	st, codec, cb, err := h.newState(c)
+	if err != nil {
+		h.rt.logf("%v", err)
+		return nil, false
+	}
+	st.run(c, func() {
+		lc := newLuaConn(st.v, codec, cb, h.highWater)
+		lc.conn, lc.st = c, st
+		lc.direct = st.v.kind == kindLoop && st.v.loop == c.Loop()
+		st.lc = lc
+	})
+	return st, true
+}
+
 func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 	st, ok := c.Context().(*connState)
+	if !ok && strings.HasPrefix(c.Network(), "udp") && c.Listener() != nil {
+		st, ok = h.datagram(c)
+	}
 	if !ok {
 		return reactor.Close
 	}
 	buf, _ := c.Peek(0)
 	if len(buf) == 0 {
 		return reactor.None
+	}
+	if h.idle > 0 {
+		st.lastRead = time.Now()
 	}
 	if h.trace {
 		h.rt.trace(c, "<", buf)
@@ -155,6 +213,9 @@ func (h *netHandler) OnClose(c *reactor.Conn, err error) {
 	st, ok := c.Context().(*connState)
 	if !ok {
 		return
+	}
+	if st.idleTimer != nil {
+		st.idleTimer.Stop()
 	}
 	st.run(c, func() {
 		if st.lc != nil {

@@ -89,3 +89,46 @@ while #got < 9 do got = got .. assert(cc:receive(2)) end
 t:eq(got, "\4abc!\3de!", "custom codec framing both ways")
 cc:close()
 cs:close()
+
+-- UDP: one datagram, one message; c:send answers the sender
+local us = assert(net.listen("udp://127.0.0.1:0", {on_message = function(c, msg) c:send("udp " .. msg) end}))
+local uc = assert(net.connect("udp://" .. us.addr))
+uc:send("ping")
+t:eq(uc:receive(2), "udp ping", "udp round trip")
+uc:send("again")
+t:eq(uc:receive(2), "udp again", "second datagram")
+uc:close()
+us:close()
+
+-- set_codec mid-stream: line, then fixed(2)
+local sw = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m)
+  if m == "SWITCH" then c:set_codec(codec.fixed(2)); c:write("ok\n") else c:write("[" .. m .. "]") end
+end}))
+local sc = assert(net.connect("tcp://" .. sw.addr))
+sc:write("a\nSWITCH\n")
+local acc = ""
+while #acc < 6 do acc = acc .. assert(sc:receive(2)) end
+t:eq(acc, "[a]ok\n", "before the switch")
+sc:write("wxyz")
+acc = ""
+while #acc < 8 do acc = acc .. assert(sc:receive(2)) end
+t:eq(acc, "[wx][yz]", "after the switch: fixed(2) frames")
+sc:close()
+sw:close()
+
+-- idle_timeout closes a quiet conn with "idle_timeout"
+local idle_err
+local is = assert(net.listen("tcp://127.0.0.1:0", {idle_timeout = 0.05,
+  on_message = function(c, m) c:send(m) end,
+  on_close = function(c, err) idle_err = err end}))
+local ic = assert(net.connect("tcp://" .. is.addr))
+local t_idle = t:now()
+sleep(0.03)
+ic:send("keep")          -- activity re-arms the timer
+t:eq(ic:receive(1), "keep", "echo before idle")
+local m_idle, e_idle = ic:receive(1)
+t:eq(m_idle, nil, "idle conn closed")
+t:ok(t:now() - t_idle >= 0.07, "not closed before the quiet period")
+sleep(0.01)
+t:eq(idle_err, "idle_timeout", "on_close reason")
+is:close()
