@@ -21,12 +21,12 @@
 #   REDIS_N=200000 REDIS_PIPELINES="1 16" REDIS_CONNS=50
 #   LOADGEN=path   use this loadgen binary instead of building ../shared/tools/loadgen
 #   NETPLAY=path   use this netplay binary instead of building ./cmd/netplay
-#   LUA_ECHO_SCRIPT=scripts/examples/echo.lua LUA_ECHO_LOOP_SCRIPT=scripts/examples/echo_loop.lua
+#   LUA_ECHO_SCRIPT=scripts/examples/echo.lua LUA_ECHO_LOOP_SCRIPT=scripts/examples/echo_loops.lua
 #   REDIS_LUA_SCRIPT=scripts/examples/redis.lua
 #
-# Netplay scripts are started as `netplay run SCRIPT tcp://127.0.0.1:PORT` with
-# a port that was free a moment before; a script that prints
-# "listening HOST:PORT" as its first line may bind another one.
+# Netplay scripts are started as `netplay run SCRIPT PORT` (the examples'
+# convention: arg[1] is the port to listen on at 127.0.0.1) with a port that
+# was free a moment before; the runner waits until that port accepts.
 #
 # Every run is bounded by `timeout`; every server started here is killed on exit.
 # Raw lines go to stdout and to bench/bin/last-run.txt.
@@ -50,7 +50,7 @@ REDIS_N=${REDIS_N:-200000}
 REDIS_PIPELINES=${REDIS_PIPELINES:-"1 16"}
 REDIS_CONNS=${REDIS_CONNS:-50}
 LUA_ECHO_SCRIPT=${LUA_ECHO_SCRIPT:-scripts/examples/echo.lua}
-LUA_ECHO_LOOP_SCRIPT=${LUA_ECHO_LOOP_SCRIPT:-scripts/examples/echo_loop.lua}
+LUA_ECHO_LOOP_SCRIPT=${LUA_ECHO_LOOP_SCRIPT:-scripts/examples/echo_loops.lua}
 REDIS_LUA_SCRIPT=${REDIS_LUA_SCRIPT:-scripts/examples/redis.lua}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120} # seconds; bound for any one loadgen/redis-benchmark/idleconns run
 
@@ -151,10 +151,10 @@ server_argv() {
     net) printf '%q -addr 127.0.0.1:0' "$BIN/netecho" ;;
     netpoll) printf '%q -addr 127.0.0.1:0' "$BIN/netpollecho" ;;
     reactor) printf '%q -addr 127.0.0.1:0' "$BIN/reactorecho" ;;
-    lua) printf '%q run %q tcp://127.0.0.1:%s' "$NETPLAY" "$ROOT/$LUA_ECHO_SCRIPT" "$port" ;;
-    lualoop) printf '%q run %q tcp://127.0.0.1:%s' "$NETPLAY" "$ROOT/$LUA_ECHO_LOOP_SCRIPT" "$port" ;;
+    lua) printf '%q run %q %s' "$NETPLAY" "$ROOT/$LUA_ECHO_SCRIPT" "$port" ;;
+    lualoop) printf '%q run %q %s' "$NETPLAY" "$ROOT/$LUA_ECHO_LOOP_SCRIPT" "$port" ;;
     redis-server) printf "redis-server --port %s --bind 127.0.0.1 --save '' --appendonly no" "$port" ;;
-    redis-lua) printf '%q run %q tcp://127.0.0.1:%s' "$NETPLAY" "$ROOT/$REDIS_LUA_SCRIPT" "$port" ;;
+    redis-lua) printf '%q run %q %s' "$NETPLAY" "$ROOT/$REDIS_LUA_SCRIPT" "$port" ;;
   esac
 }
 
