@@ -9,24 +9,46 @@ import (
 // gopher-lua cannot yield across its Go-level pcall: a sleep or c:receive
 // inside pcall would break the coroutine. On the script and loop VMs pcall
 // and xpcall are therefore rebuilt on coroutines (the coxpcall technique): f
-// runs in its own coroutine and every yield from it is passed up to the
-// enclosing one, so blocking-looking calls work inside pcall. The cost is a
-// thread per pcall; xpcall's handler runs after the failed call has unwound
-// (a traceback taken in it shows the caller's stack, not the error site).
-const pcallSrc = `local create, resume, status, yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
+// runs in a coroutine of its own and every yield from it is passed up to the
+// enclosing one, so blocking-looking calls work inside pcall. The threads
+// are pooled like the scheduler's (a trampoline runs f, yields a private
+// marker with the results, and waits for the next f), so a pcall costs two
+// resumes rather than a new thread. xpcall's handler runs after the failed
+// call has unwound (a traceback taken in it shows the caller's stack).
+const pcallSrc = `local create, resume, yield = coroutine.create, coroutine.resume, coroutine.yield
 local native_pcall, register, unregister = ...
-local function finish(co, ok, ...)
-  if status(co) == "dead" then
+local PDONE = {}
+local free, nfree, MAXFREE = {}, 0, 64
+local function loop(f, ...)
+  return loop(yield(PDONE, f(...)))
+end
+local function finish(co, ok, tag, ...)
+  if not ok then
     unregister(co)
-    return ok, ...
+    return false, tag
   end
-  return finish(co, resume(co, yield(...)))
+  if tag == PDONE then
+    unregister(co)
+    if nfree < MAXFREE then
+      nfree = nfree + 1
+      free[nfree] = co
+    end
+    return true, ...
+  end
+  return finish(co, resume(co, yield(tag, ...)))
 end
 local function pcall(f, ...)
   if type(f) ~= "function" then return native_pcall(f, ...) end
-  local co = create(f)
+  local co
+  if nfree > 0 then
+    co = free[nfree]
+    free[nfree] = nil
+    nfree = nfree - 1
+  else
+    co = create(loop)
+  end
   register(co)
-  return finish(co, resume(co, ...))
+  return finish(co, resume(co, f, ...))
 end
 local function handle(h, ok, ...)
   if ok then return true, ... end
@@ -48,7 +70,13 @@ func (s *sched) installPcall() {
 	L.Push(fn)
 	L.Push(L.GetGlobal("pcall"))
 	L.Push(L.NewFunction(func(L *lua.LState) int {
-		s.pcallParent[L.CheckThread(1)] = L
+		th := L.CheckThread(1)
+		s.pcallParent[th] = L
+		// the VM's budget itself, not a child context: a pooled thread
+		// must not stay cancelled after a budget trip
+		if th.Context() != s.budget {
+			th.SetContext(s.budget)
+		}
 		return 0
 	}))
 	L.Push(L.NewFunction(func(L *lua.LState) int {
