@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/reactor"
@@ -55,6 +56,15 @@ type luaConn struct {
 	closeErr           string
 	kept               bool
 	highWater          int
+	lowWater           int
+
+	// inflight counts bytes handed to AsyncWrite whose flush attempt has
+	// not run yet: OutboundBuffered does not see them, and a script that
+	// sends in a loop must still meet backpressure. Atomic (loop and VM).
+	inflight atomic.Int64
+	// wantWritable is set when c:send reported backpressure: on_writable
+	// fires once when the conn drains below the low water mark. Atomic.
+	wantWritable atomic.Bool
 }
 
 type receiver struct {
@@ -77,9 +87,9 @@ func (r *receiver) resolve(vals ...lua.LValue) bool {
 }
 
 func newLuaConn(v *vm, codec *luaCodec, cb callbacks, highWater int) *luaConn {
-	lc := &luaConn{v: v, codec: codec, cb: cb, highWater: highWater}
+	lc := &luaConn{v: v, codec: codec, cb: cb, highWater: highWater, lowWater: highWater / 2}
 	if highWater <= 0 {
-		lc.highWater = 64 << 10
+		lc.highWater, lc.lowWater = 64<<10, 32<<10
 	}
 	if codec.spec != nil {
 		lc.enc = codec.spec.New()
@@ -283,21 +293,42 @@ func (lc *luaConn) write(b []byte) (bool, string) {
 	if lc.st != nil && lc.st.h.trace {
 		lc.v.rt.trace(lc.conn, ">", b)
 	}
-	over := lc.conn.OutboundBuffered()+len(b) > lc.highWater
+	over := int64(lc.conn.OutboundBuffered())+lc.inflight.Load()+int64(len(b)) > int64(lc.highWater)
 	var err error
 	if lc.direct {
 		_, err = lc.conn.Write(b)
 	} else {
-		err = lc.conn.AsyncWrite(b, nil)
+		n := int64(len(b))
+		lc.inflight.Add(n)
+		err = lc.conn.AsyncWrite(b, func(c *reactor.Conn, _ error) {
+			left := lc.inflight.Add(-n)
+			if left == 0 && lc.wantWritable.Load() && c.OutboundBuffered() <= lc.lowWater {
+				lc.st.run(c, lc.writable) // the reactor's OnWritable may not come: its buffer never crossed high water
+			}
+		})
+		if err != nil {
+			lc.inflight.Add(-n)
+		}
 	}
 	if err != nil {
 		return false, err.Error()
 	}
 	lc.v.rt.msgsOut.Add(1)
 	if over {
+		lc.wantWritable.Store(true)
 		return false, "backpressure"
 	}
 	return true, ""
+}
+
+// writable runs on_writable once per backpressure episode. VM goroutine.
+func (lc *luaConn) writable() {
+	if !lc.wantWritable.CompareAndSwap(true, false) || lc.closing {
+		return
+	}
+	if lc.cb.onWritable != nil {
+		lc.v.s.call(lc.cb.onWritable, lc.handlerDone, lc.ud)
+	}
 }
 
 // encode frames msg with the conn's codec.

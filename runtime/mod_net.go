@@ -110,7 +110,7 @@ func (v *vm) netListen(L *lua.LState) int {
 		}
 		cfg.LB = b
 	}
-	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater,
+	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater, lowWater: cfg.LowWater,
 		idle: secondsToDuration(optNum(L, o, "idle_timeout", 0))}
 	switch mode := optString(L, o, "vm", "script"); mode {
 	case "script":
@@ -185,9 +185,10 @@ func (v *vm) netDial(L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("net.dial: %v", err)
 	}
-	lc := newLuaConn(v, codec, cb, cfg.HighWater)
+	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater, lowWater: cfg.LowWater}
+	lc := h.newConn(v, codec, cb)
+	h.dial = lc
 	lc.keepAlive()
-	h := &netHandler{rt: v.rt, codec: codec, cb: cb, dial: lc, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater}
 	e.DialAsync(rawURL, h, cfg, func(c *reactor.Conn, err error) {
 		if err != nil {
 			v.s.post(func() {
@@ -216,8 +217,9 @@ func (v *vm) netConnect(L *lua.LState) int {
 		L.Push(lua.LString(err.Error()))
 		return 2
 	}
-	lc := newLuaConn(v, codec, cb, cfg.HighWater)
-	h := &netHandler{rt: v.rt, codec: codec, cb: cb, dial: lc, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater}
+	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater, lowWater: cfg.LowWater}
+	lc := h.newConn(v, codec, cb)
+	h.dial = lc
 	return v.s.await(L, "net.connect", 2, func(wake func(...lua.LValue)) {
 		e.DialAsync(rawURL, h, cfg, func(c *reactor.Conn, err error) {
 			if err != nil {

@@ -54,7 +54,17 @@ type netHandler struct {
 	srv       *luaServer
 	trace     bool
 	highWater int
+	lowWater  int
 	idle      time.Duration // idle_timeout; 0: none
+}
+
+// newConn makes the Lua side of a conn with h's water marks.
+func (h *netHandler) newConn(v *vm, codec *luaCodec, cb callbacks) *luaConn {
+	lc := newLuaConn(v, codec, cb, h.highWater)
+	if h.lowWater > 0 {
+		lc.lowWater = h.lowWater
+	}
+	return lc
 }
 
 // run executes fn on st's VM: inline when that VM lives on this loop.
@@ -105,7 +115,7 @@ func (h *netHandler) OnOpen(c *reactor.Conn) reactor.Action {
 	st.run(c, func() {
 		lc := h.dial
 		if lc == nil {
-			lc = newLuaConn(st.v, codec, cb, h.highWater)
+			lc = h.newConn(st.v, codec, cb)
 		}
 		lc.opened(c, st)
 	})
@@ -121,7 +131,7 @@ func (h *netHandler) datagram(c *reactor.Conn) (*connState, bool) {
 		return nil, false
 	}
 	st.run(c, func() {
-		lc := newLuaConn(st.v, codec, cb, h.highWater)
+		lc := h.newConn(st.v, codec, cb)
 		lc.conn, lc.st = c, st
 		lc.direct = st.v.kind == kindLoop && st.v.loop == c.Loop()
 		st.lc = lc
@@ -202,8 +212,8 @@ func (h *netHandler) OnWritable(c *reactor.Conn) reactor.Action {
 		return reactor.None
 	}
 	st.run(c, func() {
-		if lc := st.lc; lc != nil && lc.cb.onWritable != nil && !lc.closing {
-			lc.v.s.call(lc.cb.onWritable, lc.handlerDone, lc.ud)
+		if lc := st.lc; lc != nil {
+			lc.writable()
 		}
 	})
 	return reactor.None

@@ -1,0 +1,47 @@
+-- backpressure: c:send reports it past high water, on_writable follows
+local result = {}
+local srv = assert(net.listen("tcp://127.0.0.1:0", {
+  high_water = 64 * 1024, low_water = 16 * 1024,
+  on_open = function(c)
+    local chunk = string.rep("x", 16 * 1024)
+    for i = 1, 64 do
+      local ok, err = c:send(chunk)
+      if not ok then
+        result.sent, result.err = i, err
+        return
+      end
+    end
+  end,
+  on_writable = function(c) result.writable = true; c:close() end,
+}))
+local c = assert(net.connect("tcp://" .. srv.addr))
+local got = 0
+while true do
+  local m = c:receive(2)
+  if not m then break end
+  got = got + #m
+end
+t:eq(result.err, "backpressure", "send reports backpressure")
+t:ok(result.sent and result.sent <= 5, "within the high water mark: " .. tostring(result.sent))
+t:eq(got, result.sent * 16 * 1024, "the backpressured send was still queued")
+t:eq(result.writable, true, "on_writable after draining")
+srv:close()
+
+-- at most 4096 pending timers per VM
+local timers = {}
+for i = 1, 4096 do timers[i] = timer.after(60, function() end) end
+t:error(function() timer.after(60, function() end) end, "too many pending timers")
+for _, tm in ipairs(timers) do tm:stop() end
+t:ok(timer.after(0.001, function() end), "room again after stopping")
+
+-- the pool's queue is bounded at 1024 waiting jobs
+local ctx, cancel = context.with_cancel(context.background())
+local accepted, refused
+for i = 1, 2000 do
+  local ok, err = pool.submit(ctx, function() sleep(5) end)
+  if not ok then refused = err break end
+  accepted = i
+end
+t:ok(refused and refused:find("queue full"), "queue full: " .. tostring(refused))
+t:eq(accepted, pool.stats().workers + 1024, "workers busy + 1024 waiting")
+cancel()
