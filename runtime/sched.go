@@ -52,6 +52,7 @@ type coro struct {
 	gen     uint64        // bumped at each await; a stale wake is dropped
 	limited bool          // subject to the per-callback budget
 	run     atomic.Uint64 // bumped at each start; interrupt targets one run
+	intr    atomic.Uint64 // the run to interrupt (sticky until that run ends)
 	done    func(rets []lua.LValue, err *ScriptError)
 }
 
@@ -142,6 +143,9 @@ func (s *sched) resume(co *coro, vals []lua.LValue) {
 	s.cur = co
 	s.running.Store(co)
 	s.budget.begin(co.limited)
+	if co.intr.Load() == co.run.Load() { // interrupted before (or between) its resumes
+		s.budget.trip(ErrInterrupted)
+	}
 	st, err, rets := s.L.Resume(co.th, nil, vals...)
 	s.budget.end()
 	s.running.Store(nil)
@@ -229,6 +233,7 @@ func (s *sched) wake(co *coro, gen uint64, vals []lua.LValue) {
 // it waits, it is abandoned and finishes with ErrInterrupted. Safe for
 // concurrent use.
 func (s *sched) interrupt(co *coro, run uint64) {
+	co.intr.Store(run)
 	if s.running.Load() == co && co.run.Load() == run {
 		s.budget.trip(ErrInterrupted)
 	}

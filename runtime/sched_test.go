@@ -41,17 +41,23 @@ timer.after(0.002, function() print("second timer ran", pcall(function() return 
 
 func TestEvalInterrupt(t *testing.T) {
 	tests := []struct {
-		name string
-		src  string
+		name  string
+		src   string
+		after time.Duration // cancel after this; 0: cancelled before Eval
 	}{
-		{name: "running loop", src: "while true do end"},
-		{name: "waiting sleep", src: "sleep(60)"},
+		{name: "running loop", src: "while true do end", after: 50 * time.Millisecond},
+		{name: "waiting sleep", src: "sleep(60)", after: 50 * time.Millisecond},
+		{name: "cancelled before start", src: "while true do end"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rt, _, _ := newTestRuntime(t, Options{})
 			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(50*time.Millisecond, cancel)
+			if tc.after == 0 {
+				cancel()
+			} else {
+				time.AfterFunc(tc.after, cancel)
+			}
 			err := rt.Eval(ctx, "stdin", tc.src, nil)
 			var se *ScriptError
 			if !errors.As(err, &se) || !strings.Contains(se.Msg, "interrupted") {
