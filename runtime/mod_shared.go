@@ -21,6 +21,16 @@ var sharedModule = &module{
 				Example: "local d = shared.dict('doc')\nassert(d:incr('n', 2) == 2 and d:incr('n', 3) == 5)"},
 			{Name: "d:delete", Signature: "d:delete(key)", Doc: "Removes key.",
 				Example: "local d = shared.dict('doc')\nd:set('gone', 1)\nd:delete('gone')\nassert(d:get('gone') == nil)"},
+			{Name: "d:add", Signature: "d:add(key, value[, ttl]) -> true | false, \"exists\"", Doc: "Stores value only if key is missing (or expired).",
+				Example: "local d = shared.dict('add-doc')\nassert(d:add('k', 1))\nassert(not d:add('k', 2) and d:get('k') == 1)"},
+			{Name: "d:replace", Signature: "d:replace(key, value[, ttl]) -> true | false, \"not found\"", Doc: "Stores value only if key exists.",
+				Example: "local d = shared.dict('replace-doc')\nassert(not d:replace('k', 1))\nd:set('k', 1)\nassert(d:replace('k', 2) and d:get('k') == 2)"},
+			{Name: "d:ttl", Signature: "d:ttl(key) -> seconds | nil, \"not found\"", Doc: "Seconds left before key expires; 0 when it never expires.",
+				Example: "local d = shared.dict('ttl-doc')\nd:set('k', 1, 10)\nassert(d:ttl('k') > 9)\nd:set('p', 1)\nassert(d:ttl('p') == 0 and d:ttl('missing') == nil)"},
+			{Name: "d:expire", Signature: "d:expire(key, ttl) -> true | false, \"not found\"", Doc: "Sets a new ttl on an existing key (0: never expires).",
+				Example: "local d = shared.dict('expire-doc')\nd:set('k', 1)\nassert(d:expire('k', 0.01))\nsleep(0.02)\nassert(d:get('k') == nil)"},
+			{Name: "d:flush_all", Signature: "d:flush_all()", Doc: "Removes every key.",
+				Example: "local d = shared.dict('flush-doc')\nd:set('a', 1)\nd:flush_all()\nassert(#d:keys() == 0)"},
 			{Name: "d:keys", Signature: "d:keys() -> {key…}", Doc: "The live keys, sorted.",
 				Example: "local d = shared.dict('keys-doc')\nd:set('b', 1)\nd:set('a', 1)\nassert(table.concat(d:keys(), ',') == 'a,b')"},
 		}},
@@ -102,6 +112,46 @@ func dictKey(L *lua.LState, n int) string {
 	return ""
 }
 
+// dictValue reads value (argument 3) and the optional ttl (argument 4).
+func dictValue(L *lua.LState) (lua.LValue, time.Time) {
+	v := L.Get(3)
+	switch v.(type) {
+	case *lua.LNilType, lua.LBool, lua.LNumber, lua.LString:
+	default:
+		L.ArgError(3, "shared dict values are nil, booleans, numbers or strings")
+	}
+	var exp time.Time
+	if L.Get(4) != lua.LNil {
+		if ttl := checkDuration(L, 4); ttl > 0 {
+			exp = time.Now().Add(ttl)
+		}
+	}
+	return v, exp
+}
+
+// dictStore stores key=value when allow(key exists) says so (add, replace).
+func dictStore(L *lua.LState, allow func(exists bool) (bool, string)) int {
+	d, k := checkDict(L), dictKey(L, 2)
+	v, exp := dictValue(L)
+	if v == lua.LNil {
+		L.ArgError(3, "value expected")
+	}
+	d.mu.Lock()
+	_, exists := d.getLocked(k, time.Now())
+	ok, why := allow(exists)
+	if ok {
+		d.m[k] = dictEntry{v: v, exp: exp}
+	}
+	d.mu.Unlock()
+	if !ok {
+		L.Push(lua.LFalse)
+		L.Push(lua.LString(why))
+		return 2
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
 var dictMethods = map[string]lua.LGFunction{
 	"get": func(L *lua.LState) int {
 		d, k := checkDict(L), dictKey(L, 2)
@@ -113,16 +163,7 @@ var dictMethods = map[string]lua.LGFunction{
 	},
 	"set": func(L *lua.LState) int {
 		d, k := checkDict(L), dictKey(L, 2)
-		v := L.Get(3)
-		switch v.(type) {
-		case *lua.LNilType, lua.LBool, lua.LNumber, lua.LString:
-		default:
-			L.ArgError(3, "shared dict values are nil, booleans, numbers or strings")
-		}
-		var exp time.Time
-		if L.Get(4) != lua.LNil {
-			exp = time.Now().Add(checkDuration(L, 4))
-		}
+		v, exp := dictValue(L)
 		d.mu.Lock()
 		if v == lua.LNil {
 			delete(d.m, k)
@@ -152,6 +193,61 @@ var dictMethods = map[string]lua.LGFunction{
 		d.m[k] = dictEntry{v: nv, exp: e.exp}
 		L.Push(nv)
 		return 1
+	},
+	"add": func(L *lua.LState) int {
+		return dictStore(L, func(exists bool) (bool, string) { return !exists, "exists" })
+	},
+	"replace": func(L *lua.LState) int {
+		return dictStore(L, func(exists bool) (bool, string) { return exists, "not found" })
+	},
+	"ttl": func(L *lua.LState) int {
+		d, k := checkDict(L), dictKey(L, 2)
+		now := time.Now()
+		d.mu.Lock()
+		_, ok := d.getLocked(k, now)
+		e := d.m[k]
+		d.mu.Unlock()
+		switch {
+		case !ok:
+			L.Push(lua.LNil)
+			L.Push(lua.LString("not found"))
+			return 2
+		case e.exp.IsZero():
+			L.Push(lua.LNumber(0))
+		default:
+			L.Push(lua.LNumber(e.exp.Sub(now).Seconds()))
+		}
+		return 1
+	},
+	"expire": func(L *lua.LState) int {
+		d, k := checkDict(L), dictKey(L, 2)
+		ttl := checkDuration(L, 3)
+		now := time.Now()
+		d.mu.Lock()
+		_, ok := d.getLocked(k, now)
+		if ok {
+			e := d.m[k]
+			e.exp = time.Time{}
+			if ttl > 0 {
+				e.exp = now.Add(ttl)
+			}
+			d.m[k] = e
+		}
+		d.mu.Unlock()
+		if !ok {
+			L.Push(lua.LFalse)
+			L.Push(lua.LString("not found"))
+			return 2
+		}
+		L.Push(lua.LTrue)
+		return 1
+	},
+	"flush_all": func(L *lua.LState) int {
+		d := checkDict(L)
+		d.mu.Lock()
+		clear(d.m)
+		d.mu.Unlock()
+		return 0
 	},
 	"delete": func(L *lua.LState) int {
 		d, k := checkDict(L), dictKey(L, 2)

@@ -42,3 +42,17 @@ t:eq(r1, "slow", "slow job done")
 t:ok(pool.submit(function(n) shared.dict("pool_test"):incr("n", n) end, 3), "submit")
 local st = pool.stats()
 t:ok(st.workers >= 1 and st.submitted >= 5, "stats")
+
+-- shared.dict is safe across VMs: 8 workers incrementing at once
+local pending = 8
+for i = 1, 8 do
+  timer.after(0, function()
+    pool.run(function()
+      local d = shared.dict("pool_test_conc")
+      for j = 1, 500 do d:incr("n", 1) end
+    end)
+    pending = pending - 1
+  end)
+end
+while pending > 0 do sleep(0.005) end
+t:eq(shared.dict("pool_test_conc"):get("n"), 4000, "incr is atomic across worker VMs")
