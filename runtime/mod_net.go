@@ -11,7 +11,7 @@ import (
 )
 
 var netModule = &module{
-	ModuleDoc: ModuleDoc{Name: "net", Doc: "TCP, UDP and Unix servers and clients on netplay's reactor. Addresses are URLs (tcp://127.0.0.1:9000, udp://…, unix:///path); a listen URL without a host binds 127.0.0.1.",
+	ModuleDoc: ModuleDoc{Name: "net", Doc: "TCP, UDP and Unix servers and clients on netplay's reactor. Addresses are URLs (tcp://127.0.0.1:9000, udp://…, unix:///path); a listen URL without a host binds 127.0.0.1 (0.0.0.0 must be written out and prints a warning). On a UDP listener each datagram is one on_message(c, msg) whose c:send answers its sender (no on_open/on_close).",
 		Funcs: []FuncDoc{
 			{Name: "listen", Signature: "net.listen(url, {codec, on_open, on_message, on_close, on_writable, loops, lb, reuse_port, tcp_no_delay, tcp_keepalive, idle_timeout, max_conns, high_water, low_water, max_outbound, vm, handler, trace}) -> srv | nil, err", Doc: "Starts a server. Handlers run on the script VM, one message at a time per conn; vm = \"loop\" runs handler (a .lua file or module returning on_* functions) in one VM per event loop instead.",
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, msg) c:send(msg) end})\nprint(srv.addr)\nsrv:close()"},

@@ -165,3 +165,21 @@ func TestWaitLifetime(t *testing.T) {
 		})
 	}
 }
+
+func TestLoopVMDialsOut(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{Loops: 2})
+	addr := startServer(t, rt, `
+local upstream = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
+  on_message = function(c, m) c:send("upstream saw " .. m) end}))
+shared.dict("relay_test"):set("upstream", upstream.addr)
+local relay = assert(net.listen("tcp://127.0.0.1:0", {vm = "loop", handler = "testdata/handlers/relay.lua"}))
+ADDR = relay.addr`)
+	for i := 0; i < 4; i++ { // conns land on both loops; dialed conns may land on the other loop
+		c := dialLine(t, addr)
+		msg := fmt.Sprintf("hello %d", i)
+		c.send(msg)
+		if got, err := c.recv(3 * time.Second); err != nil || got != "upstream saw "+msg {
+			t.Fatalf("relay %d: %q, %v (stderr %s)", i, got, err, errOut)
+		}
+	}
+}
