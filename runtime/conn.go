@@ -240,9 +240,6 @@ func (lc *luaConn) closed(err error) {
 	if err != nil {
 		lc.closeErr = err.Error()
 	}
-	if lc.cb.onMessage == nil {
-		lc.backlog = lc.backlog[:len(lc.backlog):len(lc.backlog)]
-	}
 	lc.maybeFinishClose()
 }
 

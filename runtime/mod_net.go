@@ -65,19 +65,16 @@ func secondsToDuration(s float64) time.Duration { return time.Duration(s * float
 
 // connOptions reads the options shared by listen, dial and connect.
 func (v *vm) connOptions(L *lua.LState, o *lua.LTable) (*luaCodec, callbacks) {
-	codec := &luaCodec{name: "raw", spec: nil}
+	codec := rawCodec()
 	if cv := o.RawGetString("codec"); cv != lua.LNil {
-		ud, ok := cv.(*lua.LUserData)
-		c, ok2 := (*luaCodec)(nil), false
-		if ok {
-			c, ok2 = ud.Value.(*luaCodec)
+		ud, _ := cv.(*lua.LUserData)
+		var ok bool
+		if ud != nil {
+			codec, ok = ud.Value.(*luaCodec)
 		}
-		if !ok2 {
+		if !ok {
 			L.RaiseError("option codec: codec expected (codec.line{…}, codec.raw(), …)")
 		}
-		codec = c
-	} else {
-		codec = rawCodec()
 	}
 	if codec.owner != nil && codec.owner != v {
 		L.RaiseError("option codec: codec.custom belongs to another VM")
@@ -205,8 +202,7 @@ func (v *vm) netDial(L *lua.LState) int {
 func (v *vm) netConnect(L *lua.LState) int {
 	rawURL := L.CheckString(1)
 	o := optTable(L, 2)
-	codec, _ := v.connOptions(L, o)
-	cb := readCallbacks(o)
+	codec, cb := v.connOptions(L, o)
 	cfg := dialConfig(L, o)
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 3 * time.Second

@@ -183,3 +183,20 @@ ADDR = relay.addr`)
 		}
 	}
 }
+
+func TestTraceOption(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{})
+	addr := startServer(t, rt, `
+local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(), trace = true,
+  on_message = function(c, m) c:send(m) end}))
+ADDR = srv.addr`)
+	c := dialLine(t, addr)
+	c.send("hello")
+	if got, err := c.recv(2 * time.Second); err != nil || got != "hello" {
+		t.Fatalf("echo: %q, %v", got, err)
+	}
+	waitFor(t, "trace lines", 2*time.Second, func() bool {
+		e := errOut.String()
+		return strings.Contains(e, "< 6 bytes") && strings.Contains(e, "> 6 bytes") && strings.Contains(e, "68 65 6c 6c 6f 0a")
+	})
+}
