@@ -164,7 +164,7 @@ func (lc *luaConn) deliverRaw(data []byte) {
 	L.SetMetatable(ud, L.GetTypeMetatable(bufType))
 	for len(lc.inbuf.b) > 0 && lc.codec.decode != nil {
 		before := len(lc.inbuf.b)
-		if err := L.CallByParam(lua.P{Fn: lc.codec.decode, NRet: 1, Protect: true}, ud); err != nil {
+		if err := lc.v.s.callDecode(lc.codec.decode, ud); err != nil {
 			lc.v.rt.logf("codec.custom decode: %v", err)
 			lc.conn.CloseWithError(fmt.Errorf("corrupted_frame: %v", err))
 			return

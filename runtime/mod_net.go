@@ -33,8 +33,8 @@ var netModule = &module{
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {codec = codec.line(), on_message = function(c, m)\n  if m == 'UPGRADE' then c:send('OK'); c:set_codec(codec.fixed(2)) else c:send(m) end\nend})\nlocal c = net.connect('tcp://' .. srv.addr)\nc:write('UPGRADE\\n')\nassert(c:receive(1) == 'OK\\n')\nc:write('abcd')\nlocal got = ''\nwhile #got < 4 do got = got .. c:receive(1) end\nassert(got == 'abcd')  -- fixed(2) frames come back as 'ab', 'cd'\nc:close()\nsrv:close()"},
 			{Name: "c.fields", Signature: "c.id c.remote c.local_addr (= c['local']) c.ctx c.data", Doc: "Conn id, peer and local addresses (local is a Lua keyword, so c.local is written c['local'] or c.local_addr), a context cancelled when the conn closes, and a table for the script.",
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_open = function(c) c.data.n = 0 end,\n  on_message = function(c, m) c.data.n = c.data.n + 1; c:send(c.id .. ' ' .. c.data.n) end})\nlocal c = net.connect('tcp://' .. srv.addr)\nassert(c.remote == srv.addr and c.local_addr == c['local'])\nc:send('x')\nassert(c:receive(1):match('^%d+ 1$'))\nlocal ctx = c.ctx\nc:close()\nassert(ctx:wait() == 'context canceled')\nsrv:close()"},
-			{Name: "srv.addr", Signature: "srv.addr srv.url srv:stats() srv:conns() srv:close([grace_seconds])", Doc: "The bound host:port (or path), its URL, counters, a snapshot of the conns, and a graceful close (default grace 5 s).",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {})\nassert(srv:stats().active == 0)\nsrv:close()"},
+			{Name: "srv.addr", Signature: "srv.addr srv.url srv.ctx srv:stats() srv:conns() srv:close([grace_seconds])", Doc: "The bound host:port (or path), its URL, a context cancelled once the server has shut down, counters, a snapshot of the conns, and a graceful close (default grace 5 s).",
+				Example: "local srv = net.listen('tcp://127.0.0.1:0', {})\nassert(srv:stats().active == 0 and #srv:conns() == 0)\nlocal ctx = srv.ctx\nsrv:close()\nassert(ctx:wait() == 'context canceled')"},
 		}},
 	kinds: kindScript | kindLoop,
 	open: func(v *vm, L *lua.LState) *lua.LTable {
@@ -133,9 +133,11 @@ func (v *vm) netListen(L *lua.LState) int {
 		return 2
 	}
 	srv := &luaServer{v: v}
+	srv.ctx, srv.cancel = context.WithCancel(context.Background())
 	h.srv = srv
 	ln, err := e.Listen(rawURL, h, cfg)
 	if err != nil {
+		srv.cancel()
 		L.Push(lua.LNil)
 		L.Push(lua.LString(err.Error()))
 		return 2
@@ -236,9 +238,12 @@ type luaServer struct {
 	ln     *reactor.Listener
 	kept   bool
 	closed bool
+	ctx    context.Context // cancelled when the server has shut down
+	cancel context.CancelFunc
 }
 
 func (s *luaServer) release() {
+	s.cancel()
 	if s.kept {
 		s.kept = false
 		s.v.s.keep--
@@ -317,6 +322,8 @@ func serverIndex(methods *lua.LTable) lua.LGFunction {
 		switch key := L.CheckString(2); key {
 		case "addr":
 			L.Push(lua.LString(s.ln.Addr().String()))
+		case "ctx":
+			L.Push(newCtx(L, s.ctx))
 		case "url":
 			u := s.ln.URL()
 			if i := strings.Index(u, "://"); i >= 0 && !strings.HasPrefix(u, "unix") {

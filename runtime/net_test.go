@@ -200,3 +200,26 @@ ADDR = srv.addr`)
 		return strings.Contains(e, "< 6 bytes") && strings.Contains(e, "> 6 bytes") && strings.Contains(e, "68 65 6c 6c 6f 0a")
 	})
 }
+
+func TestRunawayCustomDecode(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{Budget: 100 * time.Millisecond})
+	addr := startServer(t, rt, `
+local srv = assert(net.listen("tcp://127.0.0.1:0", {
+  codec = codec.custom{decode = function(buf)
+    if buf:peek(4) == "spin" then while true do end end
+    local i = buf:find("\n")
+    if i then local line = buf:take(i) return line:sub(1, -2) end
+  end},
+  on_message = function(c, m) c:write(m .. "\n") end}))
+ADDR = srv.addr`)
+	bad, good := dialLine(t, addr), dialLine(t, addr)
+	bad.send("spin")
+	good.send("fine")
+	if got, err := good.recv(3 * time.Second); err != nil || got != "fine" {
+		t.Fatalf("other conn: %q, %v", got, err)
+	}
+	if _, err := bad.recv(3 * time.Second); err == nil {
+		t.Errorf("conn with the runaway decoder still open")
+	}
+	waitFor(t, "log", 2*time.Second, func() bool { return strings.Contains(errOut.String(), "budget") })
+}

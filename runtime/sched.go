@@ -282,3 +282,15 @@ func traceback(L *lua.LState) string {
 	}
 	return b.String()
 }
+
+// callDecode runs codec.custom's decode(buf) on the VM's main state (it may
+// not yield) under the callback budget; its result is left on the stack.
+func (s *sched) callDecode(fn *lua.LFunction, buf lua.LValue) error {
+	L := s.L
+	L.SetContext(s.budget)
+	s.budget.begin(true)
+	err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, buf)
+	s.budget.end()
+	L.RemoveContext()
+	return err
+}
