@@ -71,7 +71,12 @@ type receiver struct {
 	wake func(...lua.LValue)
 	done bool
 	stop func() bool // its timeout timer, if any
+	co   *coro       // the waiting coroutine and its await number:
+	gen  uint64      // an interrupted (abandoned) receive takes no message
 }
+
+// alive reports whether the receive still waits (it was not abandoned).
+func (r *receiver) alive() bool { return !r.done && r.co.waiting && r.co.gen == r.gen }
 
 // resolve hands vals to the waiting c:receive once.
 func (r *receiver) resolve(vals ...lua.LValue) bool {
@@ -190,7 +195,7 @@ func (lc *luaConn) push(msg lua.LValue) {
 		for len(lc.receivers) > 0 {
 			r := lc.receivers[0]
 			lc.receivers = lc.receivers[1:]
-			if r.resolve(msg) {
+			if r.alive() && r.resolve(msg) {
 				return
 			}
 		}
@@ -417,8 +422,9 @@ var connMethods = map[string]lua.LGFunction{
 			timeout = float64(L.CheckNumber(2))
 		}
 		s := lc.v.s
+		co := s.cur
 		return s.await(L, "c:receive", 2, func(wake func(...lua.LValue)) {
-			r := &receiver{wake: wake}
+			r := &receiver{wake: wake, co: co, gen: co.gen}
 			lc.receivers = append(lc.receivers, r)
 			if timeout >= 0 {
 				r.stop = s.after(secondsToDuration(timeout), func() {

@@ -147,3 +147,25 @@ func BenchmarkSpawn(b *testing.B) {
 		}
 	})
 }
+
+// An interrupted c:receive must not swallow the next message.
+func TestInterruptedReceiveLosesNothing(t *testing.T) {
+	rt, _, _ := newTestRuntime(t, Options{})
+	if err := rt.RunString("setup.lua", `
+srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m) c:send(m) end}))
+c = assert(net.connect("tcp://" .. srv.addr, {codec = codec.line()}))`); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(30*time.Millisecond, cancel)
+	if err := rt.Eval(ctx, "stdin", "return c:receive()", nil); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("receive not interrupted: %v", err)
+	}
+	var got string
+	err := rt.Eval(context.Background(), "stdin", `c:send("after"); return c:receive(2)`, func(L *lua.LState, vals []lua.LValue) {
+		got = vals[0].String()
+	})
+	if err != nil || got != "after" {
+		t.Fatalf("next receive: %q, %v", got, err)
+	}
+}
