@@ -218,13 +218,22 @@ func (v *vm) netConnect(L *lua.LState) int {
 	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater, lowWater: cfg.LowWater}
 	lc := h.newConn(v, codec, cb)
 	h.dial = lc
-	return v.s.await(L, "net.connect", 2, func(wake func(...lua.LValue)) {
+	s := v.s
+	co := s.cur
+	return s.await(L, "net.connect", 2, func(wake func(...lua.LValue)) {
+		gen := co.gen
 		e.DialAsync(rawURL, h, cfg, func(c *reactor.Conn, err error) {
 			if err != nil {
 				wake(lua.LNil, lua.LString(err.Error()))
 				return
 			}
-			// OnOpen posted lc.opened before this; the wake is queued after it.
+			// OnOpen posted lc.opened before this; the wake is queued after
+			// it. A connect whose caller was interrupted closes its conn.
+			s.post(func() {
+				if !co.waiting || co.gen != gen {
+					c.Close()
+				}
+			})
 			wake(lc.ud)
 		})
 	})
