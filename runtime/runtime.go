@@ -159,15 +159,12 @@ func (rt *Runtime) vmLoop() {
 }
 
 // safely runs fn and turns a Go panic into a logged error: a module bug must
-// not take the VM goroutine down.
+// not take the VM goroutine (or a loop) down. Lua code itself never panics
+// through here: gopher-lua turns panics inside a resume into Lua errors.
 func (rt *Runtime) safely(fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
 			rt.logf("recovered panic: %v", r)
-			if s := rt.script.s; s.cur != nil {
-				s.cur = nil
-				s.running.Store(nil)
-			}
 		}
 	}()
 	fn()
