@@ -302,9 +302,9 @@ summary() {
   done
   awk '{ key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
          val[key, $3] = $4; runs[key] = $5 }
-       END { printf "%-24s %-13s %5s %12s %8s %8s\n", "scenario", "server", "runs", "rps", "p50_us", "p99_us"
+       END { printf "%-26s %-13s %5s %12s %8s %8s\n", "scenario", "server", "runs", "rps", "p50_us", "p99_us"
              for (i = 1; i <= n; i++) { split(order[i], a, " ")
-               printf "%-24s %-13s %5d %12.0f %8s %8s\n", a[1], a[2], runs[order[i]], val[order[i], 3], val[order[i], 4], val[order[i], 5] } }' \
+               printf "%-26s %-13s %5d %12.0f %8s %8s\n", a[1], a[2], runs[order[i]], val[order[i], 3], val[order[i], 4], val[order[i], 5] } }' \
     "$LOGDIR/med" | tee -a "$OUT"
   echo
   echo "== ratios of median rps"
@@ -320,7 +320,7 @@ ratios() {
       for (s in sc) for (i = 1; i <= nr; i++) {
         split(rr[i], ab, "/")
         if (((s, ab[1]) in rps) && ((s, ab[2]) in rps) && rps[s, ab[2]] > 0)
-          printf "%-24s %-18s %6.2fx\n", s, rr[i], rps[s, ab[1]] / rps[s, ab[2]]
+          printf "%-26s %-24s %6.2fx\n", s, rr[i], rps[s, ab[1]] / rps[s, ab[2]]
       }
     }' "$LOGDIR/med"
 }
