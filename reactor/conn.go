@@ -145,10 +145,14 @@ func (c *Conn) Next(n int) ([]byte, error) {
 	return b, err
 }
 
-// Discard drops up to n buffered inbound bytes (all of them if n <= 0) and
-// returns how many it dropped. Loop goroutine only.
+// Discard drops up to n buffered inbound bytes and returns how many it
+// dropped: Discard(0) drops nothing (a decoder that needs more bytes passes
+// 0), a negative n drops everything buffered. Loop goroutine only.
 func (c *Conn) Discard(n int) (int, error) {
-	if n <= 0 || n > len(c.in) {
+	if n == 0 {
+		return 0, nil
+	}
+	if n < 0 || n > len(c.in) {
 		n = len(c.in)
 	}
 	c.in = c.in[n:]
