@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,8 +19,8 @@ var sharedModule = &module{
 				Example: "assert(shared.dict('doc'):get('missing') == nil)"},
 			{Name: "d:set", Signature: "d:set(key, value[, ttl_seconds])", Doc: "Stores value (nil deletes); with ttl it expires after ttl seconds.",
 				Example: "local d = shared.dict('doc')\nd:set('k', 'v', 0.01)\nassert(d:get('k') == 'v')\nsleep(0.02)\nassert(d:get('k') == nil)"},
-			{Name: "d:incr", Signature: "d:incr(key, n[, init]) -> new_value", Doc: "Atomically adds n (a missing key starts at init, default 0); errors on a non-number.",
-				Example: "local d = shared.dict('doc')\nassert(d:incr('n', 2) == 2 and d:incr('n', 3) == 5)"},
+			{Name: "d:incr", Signature: "d:incr(key, n[, init]) -> new_value | nil, \"not a number\"", Doc: "Atomically adds n (a missing key starts at init, default 0); a string value that spells a number counts as that number, as in Lua arithmetic.",
+				Example: "local d = shared.dict('doc')\nassert(d:incr('n', 2) == 2 and d:incr('n', 3) == 5)\nd:set('s', '10'); assert(d:incr('s', 1) == 11)\nd:set('w', 'word'); assert(select(2, d:incr('w', 1)) == 'not a number')"},
 			{Name: "d:delete", Signature: "d:delete(key)", Doc: "Removes key.",
 				Example: "local d = shared.dict('doc')\nd:set('gone', 1)\nd:delete('gone')\nassert(d:get('gone') == nil)"},
 			{Name: "d:add", Signature: "d:add(key, value[, ttl]) -> true | false, \"exists\"", Doc: "Stores value only if key is missing (or expired).",
@@ -182,9 +184,11 @@ var dictMethods = map[string]lua.LGFunction{
 		cur, ok := d.getLocked(k, time.Now())
 		base := init
 		if ok {
-			num, isNum := cur.(lua.LNumber)
+			num, isNum := dictNumber(cur)
 			if !isNum {
-				L.RaiseError("incr: value of %q is not a number", k)
+				L.Push(lua.LNil)
+				L.Push(lua.LString("not a number"))
+				return 2
 			}
 			base = num
 		}
@@ -275,4 +279,21 @@ var dictMethods = map[string]lua.LGFunction{
 		L.Push(t)
 		return 1
 	},
+}
+
+// dictNumber reads a stored value as a number the way Lua's arithmetic does:
+// numbers as they are, strings that spell a number ("10", " 0x1f ") converted.
+func dictNumber(v lua.LValue) (lua.LNumber, bool) {
+	switch x := v.(type) {
+	case lua.LNumber:
+		return x, true
+	case lua.LString:
+		if n, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64); err == nil {
+			return lua.LNumber(n), true
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(x)), 0, 64); err == nil {
+			return lua.LNumber(n), true
+		}
+	}
+	return 0, false
 }
