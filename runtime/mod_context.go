@@ -29,7 +29,7 @@ var contextModule = &module{
 				Example: "local ctx = context.with_value(context.background(), 'k', 42)\nassert(ctx:value('k') == 42 and ctx:value('x') == nil)"},
 			{Name: "ctx:deadline", Signature: "ctx:deadline() -> unix_seconds | nil", Doc: "The deadline as Unix seconds (fractional), or nil.",
 				Example: "assert(context.background():deadline() == nil)"},
-			{Name: "ctx:on_done", Signature: "ctx:on_done(fn)", Doc: "Calls fn(err) on this VM once ctx is done (does not keep the process alive).",
+			{Name: "ctx:on_done", Signature: "ctx:on_done(fn)", Doc: "Calls fn(err) on this VM once ctx is done; a ctx with a deadline keeps the script alive until then, a cancel-only ctx does not.",
 				Example: "local ctx, cancel = context.with_cancel(context.background())\nlocal got\nctx:on_done(function(err) got = err end)\ncancel()\nsleep(0.01)\nassert(got == 'context canceled')"},
 			{Name: "ctx:wait", Suspends: true, Signature: "ctx:wait() -> err", Doc: "Suspends the coroutine until ctx is done; returns ctx:err().",
 				Example: "local ctx = context.with_timeout(context.background(), 0.005)\nprint(ctx:wait())"},
@@ -67,9 +67,7 @@ var contextModule = &module{
 				ctx := checkCtx(L, 1)
 				fn := L.CheckFunction(2)
 				s := v.s
-				context.AfterFunc(ctx, func() {
-					s.post(func() { s.call(fn, nil, ctxErr(ctx)) })
-				})
+				s.watchDone(ctx, func() { s.call(fn, nil, ctxErr(ctx)) })
 				return 0
 			},
 			"wait": func(L *lua.LState) int {

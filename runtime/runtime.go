@@ -149,7 +149,7 @@ func (rt *Runtime) vmLoop() {
 		if q.len() > 0 {
 			continue
 		}
-		if s.keep == 0 && s.pending == 0 { // Lua timers are in keep; internal ones (timeouts) do not count
+		if s.keep == 0 && s.pending == 0 && !s.onDoneDue() { // Lua timers are in keep; internal ones (timeouts) do not count
 			q.notifyIdle()
 		}
 		if !q.sleep() {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -33,9 +34,10 @@ type sched struct {
 	cur     *coro
 	running atomic.Pointer[coro]
 
-	pending int // coroutines suspended in await
-	keep    int // servers, conns, timers keeping the VM alive
-	timers  int // pending Lua timers
+	pending int                       // coroutines suspended in await
+	onDone  map[*onDoneWatch]struct{} // ctx:on_done callbacks not yet run
+	keep    int                       // servers, conns, timers keeping the VM alive
+	timers  int                       // pending Lua timers
 	logErr  func(e *ScriptError)
 
 	pcallParent map[*lua.LState]*lua.LState // pcall coroutine -> the thread that called pcall
@@ -293,4 +295,47 @@ func (s *sched) callDecode(fn *lua.LFunction, buf lua.LValue) error {
 	s.budget.end()
 	L.RemoveContext()
 	return err
+}
+
+// onDoneWatch is one ctx:on_done registration on this VM.
+type onDoneWatch struct {
+	ctx  context.Context
+	held bool // the ctx has a deadline, so the watch keeps the VM alive until it fires
+}
+
+// watchDone registers fn to run on this VM once ctx is done. A ctx with a
+// deadline keeps the VM alive until then (the wait is bounded); a cancel-only
+// ctx does not, but a watch whose ctx is already done counts as due work (see
+// onDoneDue), so a callback is never lost between cancel() and its post.
+// VM goroutine only.
+func (s *sched) watchDone(ctx context.Context, fn func()) {
+	w := &onDoneWatch{ctx: ctx}
+	if _, ok := ctx.Deadline(); ok {
+		w.held = true
+		s.keep++
+	}
+	if s.onDone == nil {
+		s.onDone = map[*onDoneWatch]struct{}{}
+	}
+	s.onDone[w] = struct{}{}
+	context.AfterFunc(ctx, func() {
+		s.post(func() {
+			delete(s.onDone, w)
+			if w.held {
+				s.keep--
+			}
+			fn()
+		})
+	})
+}
+
+// onDoneDue reports whether an on_done callback's ctx is done but the
+// callback has not run yet (its post is on the way). VM goroutine only.
+func (s *sched) onDoneDue() bool {
+	for w := range s.onDone {
+		if w.ctx.Err() != nil {
+			return true
+		}
+	}
+	return false
 }
