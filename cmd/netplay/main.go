@@ -28,11 +28,6 @@ const (
 	exitInterrupt = 130 // a second SIGINT/SIGTERM forced the stop
 )
 
-// shellEntry is the shell's entry on an existing runtime (set by
-// repl_runtime.go). dispatch prefers runShellOptions, which creates the
-// runtime with its output routed through the line editor.
-var shellEntry func(rt *runtime.Runtime) int
-
 const usage = `usage:
   netplay [flags]                  interactive shell
   netplay [flags] run FILE [ARGS…] run a script (ARGS in the global arg, arg[0] = FILE)

@@ -16,30 +16,11 @@ import (
 	"github.com/netplay-lab/netplay/runtime"
 )
 
-func init() { shellEntry = runShell }
-
-// runShell runs the interactive shell on rt and returns the exit code. With
-// stdin not a terminal it runs stdin as one script instead, as lua does.
-// The shell stops rt (gracefully) before it returns.
-//
-// rt's output should go through the line editor so that handler output
-// appears above the prompt; runShellOptions arranges that by creating the
-// runtime itself and is the better entry point when the caller can use it.
-func runShell(rt *runtime.Runtime) int {
-	if !readline.IsTerminal(int(os.Stdin.Fd())) {
-		return runPiped(rt, os.Stdin, os.Stderr)
-	}
-	tio, err := newTermIO()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "netplay: shell:", err)
-		return exitError
-	}
-	defer tio.Close()
-	return shellOn(rt, tio)
-}
-
 // runShellOptions creates the runtime with opts, its print and logs routed
-// through the line editor, and runs the shell on it.
+// through the line editor so that handler output appears above the prompt,
+// and runs the shell on it. With stdin not a terminal it runs stdin as one
+// script instead, as lua does. The shell stops the runtime (gracefully)
+// before it returns.
 func runShellOptions(opts runtime.Options) int {
 	if !readline.IsTerminal(int(os.Stdin.Fd())) {
 		rt, err := runtime.New(opts)
