@@ -326,7 +326,10 @@ func TestPTYCtrlCInterruptsChunkAndKeepsTimers(t *testing.T) {
 	p := startShell(t, histPath(t))
 	p.expect("\n> ")
 	p.line(`ticks = 0; tk = timer.every(0.01, function() ticks = ticks + 1 end)`)
-	p.send(`print("spinning") while true do end` + "\r")
+	// The output ("spin".."ning") differs from the typed text, so the
+	// expect cannot match the terminal's echo of the line: Ctrl-C is sent
+	// only once the chunk runs, with the terminal back in cooked mode.
+	p.send(`print("spin" .. "ning") while true do end` + "\r")
 	p.expect("spinning")
 	p.send("\x03")
 	p.expect("interrupted")
@@ -343,7 +346,10 @@ func TestPTYCtrlCInterruptsChunkNotServers(t *testing.T) {
 	p := startShell(t, histPath(t))
 	p.expect("\n> ")
 	url := echoServer(p)
-	p.send(`print("spinning") while true do end` + "\r")
+	// The output ("spin".."ning") differs from the typed text, so the
+	// expect cannot match the terminal's echo of the line: Ctrl-C is sent
+	// only once the chunk runs, with the terminal back in cooked mode.
+	p.send(`print("spin" .. "ning") while true do end` + "\r")
 	p.expect("spinning")
 	p.send("\x03")
 	p.expect("interrupted")
