@@ -31,8 +31,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/creack/pty"
 )
 
 // docPages are the pages whose Lua blocks are run, relative to e2e/.
@@ -309,3 +313,246 @@ func TestDocsExtractor(t *testing.T) {
 
 // ansiRE matches terminal escape sequences (CSI and OSC).
 var ansiRE = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>]`)
+
+// ptySession is a netplay shell on a pseudo-terminal. A reader goroutine
+// collects everything the shell writes.
+type ptySession struct {
+	t    *testing.T
+	tty  *os.File
+	exit chan error
+
+	mu  sync.Mutex
+	raw []byte
+}
+
+func startPTYShell(t *testing.T) *ptySession {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command(netplayBin)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "TERM=xterm", "NETPLAY_HISTORY="+filepath.Join(dir, "history"))
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160})
+	if err != nil {
+		t.Fatalf("start netplay on a pty: %v", err)
+	}
+	s := &ptySession{t: t, tty: tty, exit: make(chan error, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := tty.Read(buf)
+			s.mu.Lock()
+			s.raw = append(s.raw, buf[:n]...)
+			s.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() { s.exit <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		tty.Close()
+	})
+	return s
+}
+
+// screen returns the lines the shell has written so far, as a terminal
+// would show them: carriage returns, backspaces and the line editor's
+// redraws (erase to end of line or screen) applied, other escapes dropped.
+func (s *ptySession) screen() []string {
+	s.mu.Lock()
+	raw := string(s.raw)
+	s.mu.Unlock()
+	lines := [][]rune{nil}
+	row, col := 0, 0
+	for i := 0; i < len(raw); {
+		if m := ansiRE.FindStringIndex(raw[i:]); m != nil && m[0] == 0 {
+			seq := raw[i : i+m[1]]
+			if strings.HasSuffix(seq, "J") || strings.HasSuffix(seq, "K") {
+				if col < len(lines[row]) {
+					lines[row] = lines[row][:col]
+				}
+				if strings.HasSuffix(seq, "J") {
+					lines = lines[:row+1]
+				}
+			}
+			i += m[1]
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(raw[i:])
+		i += size
+		switch r {
+		case '\r':
+			col = 0
+		case '\b':
+			if col > 0 {
+				col--
+			}
+		case '\n':
+			row, col = row+1, 0
+			if row == len(lines) {
+				lines = append(lines, nil)
+			}
+		default:
+			if r < ' ' {
+				continue
+			}
+			for len(lines[row]) < col {
+				lines[row] = append(lines[row], ' ')
+			}
+			if col < len(lines[row]) {
+				lines[row][col] = r
+			} else {
+				lines[row] = append(lines[row], r)
+			}
+			col++
+		}
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = strings.TrimRight(string(l), " ")
+	}
+	return out
+}
+
+// text returns the screen from line mark on.
+func (s *ptySession) text(mark int) string {
+	lines := s.screen()
+	if mark > len(lines) {
+		mark = len(lines)
+	}
+	return strings.Join(lines[mark:], "\n")
+}
+
+// waitFor waits until cond holds for the screen from line mark on.
+func (s *ptySession) waitFor(mark int, what string, cond func(string) bool) {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond(s.text(mark)) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("shell: no %s within 10s; the shell wrote:\n%s", what, s.text(0))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// promptRE matches a prompt waiting at the end of the output.
+var promptRE = regexp.MustCompile(`(?:^|\n)>>?$`)
+
+// outputLineRE turns a line of output shown in the docs into a pattern.
+// After a :command (fuzzy), numbers, sizes, ages and ports match any value:
+// they differ from run to run.
+func outputLineRE(line string, fuzzy bool) *regexp.Regexp {
+	var parts []string
+	for _, tok := range strings.Fields(line) {
+		switch {
+		case fuzzy && regexp.MustCompile(`^127\.0\.0\.1:\d+$`).MatchString(tok):
+			parts = append(parts, `127\.0\.0\.1:\d+`)
+		case fuzzy && regexp.MustCompile(`^[0-9.]+[A-Za-zµ]*$`).MatchString(tok):
+			parts = append(parts, `[0-9.]+[A-Za-zµ]*`)
+		default:
+			parts = append(parts, regexp.QuoteMeta(tok))
+		}
+	}
+	return regexp.MustCompile(`(?m)` + strings.Join(parts, `[ \t]+`) + `[ \t]*$`)
+}
+
+// TestDocsShellSessions types every shell session of the docs into a real
+// shell on a pseudo-terminal, as a reader would, and checks that what the
+// docs show the shell printing after each line appears (handler output may
+// come before or after a line's value, so each line's output is matched as
+// a set). A session that does not end with :quit is left with Ctrl-D; the
+// shell must then exit 0.
+func TestDocsShellSessions(t *testing.T) {
+	for _, page := range docPages {
+		for _, b := range luaBlocks(t, page) {
+			if !b.shell() || b.skipReason() != "" {
+				continue
+			}
+			t.Run(b.name(), func(t *testing.T) {
+				steps := shellSteps(strings.ReplaceAll(b.code, docPort, freePort(t)))
+				s := startPTYShell(t)
+				s.waitFor(0, "first prompt", promptRE.MatchString)
+				quit := false
+				for _, st := range steps {
+					mark := len(s.screen()) - 1 // the prompt's line
+					fuzzy := strings.HasPrefix(strings.TrimSpace(st.input), ":")
+					if _, err := s.tty.Write([]byte(st.input + "\r")); err != nil {
+						t.Fatal(err)
+					}
+					if strings.TrimSpace(st.input) == ":quit" {
+						quit = true
+						break
+					}
+					for _, w := range st.want {
+						re := outputLineRE(w, fuzzy)
+						s.waitFor(mark, fmt.Sprintf("%q after %q", w, st.input), func(out string) bool {
+							_, after, _ := strings.Cut(out, "\n") // skip the echo of the input
+							return re.MatchString(after)
+						})
+					}
+					s.waitFor(mark, fmt.Sprintf("prompt after %q", st.input), func(out string) bool {
+						return strings.Contains(out, "\n") && promptRE.MatchString(out)
+					})
+				}
+				if !quit {
+					if _, err := s.tty.Write([]byte{4}); err != nil { // Ctrl-D
+						t.Fatal(err)
+					}
+				}
+				select {
+				case err := <-s.exit:
+					if err != nil {
+						t.Fatalf("shell exited with %v; it wrote:\n%s", err, s.text(0))
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("shell still running 10s after %s; it wrote:\n%s",
+						map[bool]string{true: ":quit", false: "Ctrl-D"}[quit], s.text(0))
+				}
+			})
+		}
+	}
+}
+
+// TestTutorialEchoServer runs the tutorial's echo.lua, which serves until
+// stopped (so TestDocsLuaBlocks skips it), and talks to it as the tutorial
+// does: with nc, then with net.connect from another netplay process.
+func TestTutorialEchoServer(t *testing.T) {
+	var code string
+	for _, b := range luaBlocks(t, "../docs/tutorial.md") {
+		if strings.Contains(b.code, "-- echo.lua:") {
+			code = b.code
+		}
+	}
+	if code == "" {
+		t.Fatal("docs/tutorial.md has no block with the line \"-- echo.lua:\"")
+	}
+	file := filepath.Join(t.TempDir(), "echo.lua")
+	if err := os.WriteFile(file, []byte(code), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := startScript(t, file, "tcp://127.0.0.1:0")
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("nc", func(t *testing.T) {
+		nc := needTool(t, "nc")
+		got := run(t, 10*time.Second, "hello\nworld\n", nc, "-N", "-w", "5", host, port)
+		if want := "echo: hello\necho: world\n"; got != want {
+			t.Errorf("nc got %q, want %q", got, want)
+		}
+	})
+	t.Run("net.connect", func(t *testing.T) {
+		client := `local c = assert(net.connect("tcp://` + addr + `", {codec = codec.line()}))
+c:send("hi")
+local msg = c:receive(5)
+print(msg)
+c:close()`
+		got := run(t, docTimeout, "", netplayBin, "-e", client)
+		if got != "echo: hi\n" {
+			t.Errorf("net.connect client printed %q, want %q", got, "echo: hi\n")
+		}
+	})
+}
