@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -55,7 +57,12 @@ func (v *vm) loopHandler(handler string) (*loopHandlerT, error) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(v.dir, path)
 		}
-		fn, err = L.LoadFile(path)
+		var src []byte
+		if src, err = os.ReadFile(path); err == nil {
+			if fn, err = L.Load(bytes.NewReader(src), path); err != nil {
+				err = SyntaxError(path, err, lineCount(string(src)))
+			}
+		}
 	} else {
 		fn = L.GetGlobal("require").(*lua.LFunction)
 	}

@@ -241,7 +241,7 @@ func (rt *Runtime) Eval(ctx context.Context, name, src string, onResult func(L *
 		fn, err := s.L.Load(strings.NewReader(src), name)
 		if err != nil {
 			cos <- started{}
-			res <- &ScriptError{Msg: err.Error()}
+			res <- &ScriptError{Msg: SyntaxError(name, err, lineCount(src)).Error()}
 			return
 		}
 		co := s.get()

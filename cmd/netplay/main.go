@@ -98,6 +98,9 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		code := args[1]
 		return runScript(opts, stdout, stderr, func(rt *runtime.Runtime) error { return rt.RunString("(command line)", code) })
 	default:
+		if strings.HasSuffix(cmd, ".lua") {
+			return usageError(stderr, "unknown command "+cmd+" (did you mean: netplay run "+cmd+"?)")
+		}
 		return usageError(stderr, "unknown command "+cmd)
 	}
 }

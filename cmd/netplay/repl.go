@@ -13,6 +13,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/netplay-lab/netplay/runtime"
 )
 
 const (
@@ -315,29 +317,9 @@ func compileChunk(lines []string) (string, error) {
 	if err == nil {
 		return src, nil
 	}
-	var pe *parse.Error
-	if errors.As(err, &pe) && pe.Pos.Line == parse.EOF {
+	if runtime.IsIncomplete(err) {
 		return "", errIncomplete
 	}
-	return "", syntaxError(chunkName, err, len(lines))
+	return "", runtime.SyntaxError(chunkName, err, len(lines))
 }
 
-// syntaxError rewrites gopher-lua's parse error ("stdin line:1(column:5)
-// near '=': syntax error") as Lua prints it: "stdin:1: syntax error near '='".
-// nlines is the chunk's line count (an error at EOF is on its last line).
-func syntaxError(name string, err error, nlines int) error {
-	var pe *parse.Error
-	if !errors.As(err, &pe) {
-		return err
-	}
-	msg := strings.TrimSpace(pe.Message)
-	line := pe.Pos.Line
-	switch {
-	case line == parse.EOF:
-		line, msg = nlines, msg+" near <eof>"
-	case pe.Token != "":
-		msg += fmt.Sprintf(" near '%s'", pe.Token)
-	}
-	// the lexer counts a newline appended to the source
-	return fmt.Errorf("%s:%d: %s", name, max(1, min(line, nlines)), msg)
-}

@@ -70,7 +70,7 @@ func runPiped(rt *runtime.Runtime, in io.Reader, stderr io.Writer) int {
 	if err == nil {
 		// syntax errors print as "stdin:line: message", as in the shell
 		if _, perr := parse.Parse(bytes.NewReader(src), chunkName); perr != nil {
-			err = syntaxError(chunkName, perr, bytes.Count(src, []byte("\n"))+1)
+			err = runtime.SyntaxError(chunkName, perr, bytes.Count(src, []byte("\n"))+1)
 		}
 	}
 	if err == nil {

@@ -25,6 +25,7 @@ func TestDispatchExitCodes(t *testing.T) {
 	}
 	ok := write("ok.lua", `print("args", arg[0] ~= nil, arg[1], arg[2], #arg)`)
 	bad := write("bad.lua", "local x = 1\nerror('boom')\n")
+	syntax := write("syntax.lua", "print(1)\nlocal = 3\n")
 	lives := write("lives.lua", `local n = 0
 local ev = timer.every(0.01, function() n = n + 1 end)
 timer.after(0.1, function() ev:stop() print("ticks", n > 3) end)
@@ -45,7 +46,9 @@ timer.after(0.1, function() ev:stop() print("ticks", n > 3) end)
 		{name: "bad budget", args: []string{"--budget", "x", "-e", "1"}, code: 2, stderr: "--budget"},
 		{name: "-e ok", args: []string{"-e", "print(1 + 1)"}, code: 0, stdout: "2\n"},
 		{name: "-e error", args: []string{"-e", "error('x')"}, code: 1, stderr: "(command line):1: x\nstack traceback:"},
-		{name: "-e syntax", args: []string{"-e", "print("}, code: 1, stderr: "(command line)"},
+		{name: "-e syntax", args: []string{"-e", "print("}, code: 1, stderr: "(command line):1: syntax error near <eof>"},
+		{name: "run syntax", args: []string{"run", syntax}, code: 1, stderr: syntax + ":2: syntax error near '='"},
+		{name: "script without run", args: []string{ok}, code: 2, stderr: "did you mean: netplay run " + ok},
 		{name: "run with args", args: []string{"run", ok, "a", "b"}, code: 0, stdout: "args\ttrue\ta\tb\t2\n"},
 		{name: "run error", args: []string{"run", bad}, code: 1, stderr: bad + ":2: boom\nstack traceback:\n\t[G]: in function 'error'\n\t" + bad + ":2: in main chunk"},
 		{name: "run missing file", args: []string{"run", filepath.Join(dir, "nope.lua")}, code: 1, stderr: "nope.lua"},
