@@ -41,6 +41,7 @@ var netModule = &module{
 		cm := L.NewTypeMetatable(connType)
 		methods := L.SetFuncs(L.NewTable(), connMethods)
 		L.SetField(cm, "__index", L.NewFunction(connIndex(methods)))
+		L.SetField(cm, methodsField, methods)
 		L.SetField(cm, "__tostring", L.NewFunction(func(L *lua.LState) int {
 			lc := checkConn(L)
 			if lc.conn == nil {
@@ -53,6 +54,16 @@ var netModule = &module{
 		sm := L.NewTypeMetatable(serverType)
 		smethods := L.SetFuncs(L.NewTable(), serverMethods)
 		L.SetField(sm, "__index", L.NewFunction(serverIndex(smethods)))
+		L.SetField(sm, methodsField, smethods)
+		L.SetField(sm, "__tostring", L.NewFunction(func(L *lua.LState) int {
+			srv := checkServer(L)
+			state := fmtNumber(float64(srv.ln.Stats().Active)) + " conns"
+			if srv.closed {
+				state = "closed"
+			}
+			L.Push(lua.LString("server " + srv.ln.URL() + " (" + state + ")"))
+			return 1
+		}))
 		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"listen":  v.netListen,
 			"dial":    v.netDial,
@@ -242,6 +253,11 @@ func (v *vm) netConnect(L *lua.LState) int {
 const serverType = "netplay.server"
 
 // luaServer is a listener as Lua sees it; VM goroutine only.
+// methodsField names a metatable field holding a type's method table when
+// its __index is a function: the shell completes obj:method from it without
+// calling anything.
+const methodsField = "__methods"
+
 type luaServer struct {
 	v      *vm
 	ln     *reactor.Listener

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,14 @@ var sharedModule = &module{
 	open: func(v *vm, L *lua.LState) *lua.LTable {
 		mt := L.NewTypeMetatable("netplay.dict")
 		L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), dictMethods))
+		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+			d := checkDict(L)
+			d.mu.Lock()
+			n := len(d.m)
+			d.mu.Unlock()
+			L.Push(lua.LString(fmt.Sprintf("shared.dict %q (%d keys)", d.name, n)))
+			return 1
+		}))
 		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"dict": func(L *lua.LState) int {
 				d := sharedDict(L.CheckString(1))
@@ -64,7 +73,7 @@ func sharedDict(name string) *dict {
 	defer dictsMu.Unlock()
 	d := dicts[name]
 	if d == nil {
-		d = &dict{m: map[string]dictEntry{}}
+		d = &dict{name: name, m: map[string]dictEntry{}}
 		dicts[name] = d
 	}
 	return d
@@ -72,8 +81,9 @@ func sharedDict(name string) *dict {
 
 // dict is a string-keyed map of immutable Lua scalars; safe for concurrent use.
 type dict struct {
-	mu sync.Mutex
-	m  map[string]dictEntry
+	name string
+	mu   sync.Mutex
+	m    map[string]dictEntry
 }
 
 type dictEntry struct {

@@ -137,6 +137,11 @@ func indexChain(L *lua.LState, v lua.LValue) []*lua.LTable {
 		}
 		idx, ok := mt.RawGetString("__index").(*lua.LTable)
 		if !ok {
+			// an __index function (conns, servers): the runtime publishes
+			// the method table beside it, raw, so nothing is called
+			if methods, ok := mt.RawGetString("__methods").(*lua.LTable); ok {
+				chain = append(chain, methods)
+			}
 			break
 		}
 		for _, seen := range chain {

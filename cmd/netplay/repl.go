@@ -322,4 +322,3 @@ func compileChunk(lines []string) (string, error) {
 	}
 	return "", runtime.SyntaxError(chunkName, err, len(lines))
 }
-

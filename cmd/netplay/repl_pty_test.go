@@ -296,6 +296,26 @@ func TestPTYCompletion(t *testing.T) {
 	}
 }
 
+func TestPTYCompletionOfConnAndServerMethods(t *testing.T) {
+	p := startShell(t, histPath(t))
+	p.expect("\n> ")
+	url := echoServer(p)
+	p.line(fmt.Sprintf(`c = net.connect(%q, {codec = codec.line()})`, url))
+	steps := []struct{ typed, want string }{
+		{typed: "c:rec", want: "c:receive"},  // conn methods behind an __index function
+		{typed: "srv:cl", want: "srv:close"}, // server methods likewise
+	}
+	for _, st := range steps {
+		p.send(st.typed + "\t")
+		p.expect(st.want)
+		p.send("\x03") // discard the line
+		p.expect("\n> ")
+	}
+	if out := p.line("tostring(srv)"); !strings.Contains(out, "server tcp://127.0.0.1:") || !strings.Contains(out, "(1 conns)") {
+		t.Fatalf("tostring(srv) printed %q, want its URL and conn count", out)
+	}
+}
+
 // echoServer starts a line echo server in the shell and returns its URL.
 func echoServer(p *ptyShell) string {
 	p.t.Helper()
