@@ -45,6 +45,12 @@ type luaConn struct {
 	cancel context.CancelFunc
 	direct bool // the VM runs on the conn's loop: write inline
 
+	// batching is set while deliver hands one read's frames to handlers:
+	// c:send appends to pend, and deliver writes pend once at the end (one
+	// write(2) or AsyncWrite per read instead of one per reply).
+	batching bool
+	pend     []byte
+
 	busy, pumping bool
 	backlog       []lua.LValue
 	receivers     []*receiver
@@ -139,6 +145,7 @@ func (lc *luaConn) handlerDone(_ []lua.LValue, e *ScriptError) {
 	}
 	lc.v.s.logErr(e)
 	if lc.conn != nil {
+		lc.flush() // replies sent before the failure still go out, as unbatched ones would
 		lc.conn.CloseWithError(errors.New(e.Msg))
 	}
 }
@@ -157,7 +164,29 @@ func (lc *luaConn) deliver(frames [][]byte) {
 			lc.push(lua.LString(f))
 		}
 	}
+	lc.batching = true
 	lc.pump()
+	lc.batching = false
+	lc.flush()
+}
+
+// flush writes the replies batched during deliver, in order.
+func (lc *luaConn) flush() {
+	if len(lc.pend) == 0 {
+		return
+	}
+	b := lc.pend
+	if lc.conn == nil || lc.closing {
+		lc.pend = lc.pend[:0]
+		return
+	}
+	if lc.direct {
+		lc.conn.Write(b) // the reactor copies what the socket does not take
+		lc.pend = b[:0]
+		return
+	}
+	lc.pend = nil // AsyncWrite owns b from here
+	lc.asyncWrite(b)
 }
 
 // deliverRaw runs codec.custom's decode over newly arrived bytes.
@@ -187,7 +216,10 @@ func (lc *luaConn) deliverRaw(data []byte) {
 	if len(lc.inbuf.b) == 0 {
 		lc.inbuf.b = nil
 	}
+	lc.batching = true
 	lc.pump()
+	lc.batching = false
+	lc.flush()
 }
 
 func (lc *luaConn) push(msg lua.LValue) {
@@ -257,6 +289,7 @@ func (lc *luaConn) peerEOF() {
 func (lc *luaConn) maybeFinishClose() {
 	if lc.eof && !lc.closing && !lc.busy && (lc.cb.onMessage == nil || len(lc.backlog) == 0) && lc.conn != nil {
 		lc.eof = false
+		lc.flush()
 		lc.conn.Close() // flushes the replies queued so far
 	}
 	if !lc.closing || lc.closeDone || lc.busy || (lc.cb.onMessage != nil && len(lc.backlog) > 0) {
@@ -295,22 +328,15 @@ func (lc *luaConn) write(b []byte) (bool, string) {
 	if lc.st != nil && lc.st.h.trace {
 		lc.v.rt.trace(lc.conn, ">", b)
 	}
-	over := int64(lc.conn.OutboundBuffered())+lc.inflight.Load()+int64(len(b)) > int64(lc.highWater)
+	over := int64(lc.conn.OutboundBuffered())+lc.inflight.Load()+int64(len(lc.pend))+int64(len(b)) > int64(lc.highWater)
 	var err error
-	if lc.direct {
+	switch {
+	case lc.batching:
+		lc.pend = append(lc.pend, b...)
+	case lc.direct:
 		_, err = lc.conn.Write(b)
-	} else {
-		n := int64(len(b))
-		lc.inflight.Add(n)
-		err = lc.conn.AsyncWrite(b, func(c *reactor.Conn, _ error) {
-			left := lc.inflight.Add(-n)
-			if left == 0 && lc.wantWritable.Load() && c.OutboundBuffered() <= lc.lowWater {
-				lc.st.run(c, lc.writable) // the reactor's OnWritable may not come: its buffer never crossed high water
-			}
-		})
-		if err != nil {
-			lc.inflight.Add(-n)
-		}
+	default:
+		err = lc.asyncWrite(b)
 	}
 	if err != nil {
 		return false, err.Error()
@@ -321,6 +347,23 @@ func (lc *luaConn) write(b []byte) (bool, string) {
 		return false, "backpressure"
 	}
 	return true, ""
+}
+
+// asyncWrite hands b to the conn's loop, counting it as in flight until
+// the loop's flush attempt.
+func (lc *luaConn) asyncWrite(b []byte) error {
+	n := int64(len(b))
+	lc.inflight.Add(n)
+	err := lc.conn.AsyncWrite(b, func(c *reactor.Conn, _ error) {
+		left := lc.inflight.Add(-n)
+		if left == 0 && lc.wantWritable.Load() && c.OutboundBuffered() <= lc.lowWater {
+			lc.st.run(c, lc.writable) // the reactor's OnWritable may not come: its buffer never crossed high water
+		}
+	})
+	if err != nil {
+		lc.inflight.Add(-n)
+	}
+	return err
 }
 
 // writable runs on_writable once per backpressure episode. VM goroutine.
@@ -435,6 +478,7 @@ var connMethods = map[string]lua.LGFunction{
 	},
 	"close": func(L *lua.LState) int {
 		if lc := checkConn(L); lc.conn != nil {
+			lc.flush()
 			lc.conn.Close()
 		}
 		return 0
