@@ -52,7 +52,9 @@ type luaConn struct {
 	pend     []byte
 
 	busy, pumping bool
-	backlog       []lua.LValue
+	backlog       []lua.LValue // messages waiting: backlog[head:]
+	head          int
+	msgDone       func([]lua.LValue, *ScriptError) // lc.messageDone, bound once
 	receivers     []*receiver
 	paused        bool
 	inbuf         codecBuf
@@ -105,6 +107,7 @@ func newLuaConn(v *vm, codec *luaCodec, cb callbacks, highWater int) *luaConn {
 	if codec.spec != nil {
 		lc.enc = codec.spec.New()
 	}
+	lc.msgDone = lc.messageDone
 	L := v.L
 	lc.ud = L.NewUserData()
 	lc.ud.Value = lc
@@ -222,6 +225,20 @@ func (lc *luaConn) deliverRaw(data []byte) {
 	lc.flush()
 }
 
+// queued is how many messages wait in the backlog.
+func (lc *luaConn) queued() int { return len(lc.backlog) - lc.head }
+
+// pop takes the oldest waiting message; the backlog keeps its capacity.
+func (lc *luaConn) pop() lua.LValue {
+	m := lc.backlog[lc.head]
+	lc.backlog[lc.head] = nil
+	lc.head++
+	if lc.head == len(lc.backlog) {
+		lc.backlog, lc.head = lc.backlog[:0], 0
+	}
+	return m
+}
+
 func (lc *luaConn) push(msg lua.LValue) {
 	if lc.cb.onMessage == nil {
 		for len(lc.receivers) > 0 {
@@ -233,7 +250,7 @@ func (lc *luaConn) push(msg lua.LValue) {
 		}
 	}
 	lc.backlog = append(lc.backlog, msg)
-	if len(lc.backlog) >= maxBacklog && !lc.paused && lc.conn != nil {
+	if lc.queued() >= maxBacklog && !lc.paused && lc.conn != nil {
 		lc.paused = true
 		lc.conn.Pause()
 	}
@@ -246,15 +263,13 @@ func (lc *luaConn) pump() {
 		return
 	}
 	lc.pumping = true
-	for lc.cb.onMessage != nil && !lc.busy && len(lc.backlog) > 0 {
-		m := lc.backlog[0]
-		lc.backlog[0] = nil
-		lc.backlog = lc.backlog[1:]
+	for lc.cb.onMessage != nil && !lc.busy && lc.queued() > 0 {
+		m := lc.pop()
 		lc.busy = true
-		lc.v.s.call(lc.cb.onMessage, lc.messageDone, lc.ud, m)
+		lc.v.s.call2(lc.cb.onMessage, lc.msgDone, lc.ud, m)
 	}
 	lc.pumping = false
-	if lc.paused && len(lc.backlog) < maxBacklog/2 && !lc.closing {
+	if lc.paused && lc.queued() < maxBacklog/2 && !lc.closing {
 		lc.paused = false
 		lc.conn.Resume()
 	}
@@ -265,7 +280,7 @@ func (lc *luaConn) messageDone(rets []lua.LValue, e *ScriptError) {
 	lc.busy = false
 	if e != nil {
 		lc.handlerDone(rets, e)
-		lc.backlog = nil
+		lc.backlog, lc.head = nil, 0
 	}
 	lc.pump()
 }
@@ -287,12 +302,12 @@ func (lc *luaConn) peerEOF() {
 }
 
 func (lc *luaConn) maybeFinishClose() {
-	if lc.eof && !lc.closing && !lc.busy && (lc.cb.onMessage == nil || len(lc.backlog) == 0) && lc.conn != nil {
+	if lc.eof && !lc.closing && !lc.busy && (lc.cb.onMessage == nil || lc.queued() == 0) && lc.conn != nil {
 		lc.eof = false
 		lc.flush()
 		lc.conn.Close() // flushes the replies queued so far
 	}
-	if !lc.closing || lc.closeDone || lc.busy || (lc.cb.onMessage != nil && len(lc.backlog) > 0) {
+	if !lc.closing || lc.closeDone || lc.busy || (lc.cb.onMessage != nil && lc.queued() > 0) {
 		return
 	}
 	lc.closeDone = true
@@ -440,11 +455,9 @@ var connMethods = map[string]lua.LGFunction{
 		if lc.cb.onMessage != nil {
 			L.RaiseError("receive: this conn has on_message; use one or the other")
 		}
-		if len(lc.backlog) > 0 {
-			m := lc.backlog[0]
-			lc.backlog[0] = nil
-			lc.backlog = lc.backlog[1:]
-			if lc.paused && len(lc.backlog) < maxBacklog/2 && !lc.closing {
+		if lc.queued() > 0 {
+			m := lc.pop()
+			if lc.paused && lc.queued() < maxBacklog/2 && !lc.closing {
 				lc.paused = false
 				lc.conn.Resume()
 			}

@@ -22,6 +22,13 @@ type connState struct {
 	// idle_timeout, loop goroutine only
 	lastRead  time.Time
 	idleTimer *reactor.Timer
+
+	frames [][]byte // reused by OnTraffic when the VM runs inline
+}
+
+// inline reports whether st's VM runs on c's loop (a loop VM).
+func (st *connState) inline(c *reactor.Conn) bool {
+	return st.v.kind == kindLoop && st.v.loop == c.Loop()
 }
 
 // errIdle closes a conn that read nothing for idle_timeout.
@@ -69,7 +76,7 @@ func (h *netHandler) newConn(v *vm, codec *luaCodec, cb callbacks) *luaConn {
 
 // run executes fn on st's VM: inline when that VM lives on this loop.
 func (st *connState) run(c *reactor.Conn, fn func()) {
-	if st.v.kind == kindLoop && st.v.loop == c.Loop() {
+	if st.inline(c) {
 		st.v.rt.safely(fn)
 		return
 	}
@@ -167,7 +174,13 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 		})
 		return reactor.None
 	}
+	// A loop VM handles the frames before OnTraffic returns, while buf is
+	// still valid: no copies. The script VM gets copies.
+	inline := st.inline(c)
 	var frames [][]byte
+	if inline {
+		frames = st.frames[:0]
+	}
 	var ferr error
 	off := 0
 	for off < len(buf) {
@@ -181,7 +194,9 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 			break
 		}
 		off += n
-		if frame != nil {
+		if frame != nil && inline {
+			frames = append(frames, frame)
+		} else if frame != nil {
 			frames = append(frames, append([]byte(nil), frame...))
 		}
 		if n == 0 {
@@ -192,7 +207,17 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 		off = len(buf)
 	}
 	c.Discard(off)
-	if len(frames) > 0 {
+	switch {
+	case len(frames) > 0 && inline:
+		h.rt.msgsIn.Add(uint64(len(frames)))
+		st.v.rt.safely(func() {
+			if st.lc != nil {
+				st.lc.deliver(frames)
+			}
+		})
+		clear(frames)
+		st.frames = frames[:0]
+	case len(frames) > 0:
 		h.rt.msgsIn.Add(uint64(len(frames)))
 		st.run(c, func() {
 			if st.lc != nil {

@@ -141,6 +141,17 @@ func (s *sched) call(fn *lua.LFunction, done func([]lua.LValue, *ScriptError), a
 	s.spawn(fn, args, true, done)
 }
 
+// call2 is call with two arguments, without allocating them (a handler's
+// (c, msg) on the per-message path).
+func (s *sched) call2(fn *lua.LFunction, done func([]lua.LValue, *ScriptError), a, b lua.LValue) {
+	if s.cur != nil {
+		s.spawn(fn, []lua.LValue{a, b}, true, done)
+		return
+	}
+	args := [2]lua.LValue{a, b}
+	s.start(s.get(), fn, args[:], true, done)
+}
+
 func (s *sched) resume(co *coro, vals []lua.LValue) {
 	s.cur = co
 	s.running.Store(co)
