@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 const examplesDir = "../scripts/examples"
@@ -207,12 +209,21 @@ func TestExampleContext(t *testing.T) {
 }
 
 func TestExamplePool(t *testing.T) {
-	_, out := runExample(t, "pool.lua", "0")
+	rt, out := runExample(t, "pool.lua", "0")
 	addr := exampleAddr(t, out)
 	worker, other := dialLine(t, addr), dialLine(t, addr)
 	worker.send("work 0.5")
 	start := time.Now()
-	time.Sleep(20 * time.Millisecond) // let the job start first
+	// the ping must arrive while the job runs, or the test proves nothing
+	waitFor(t, "the job to run on a worker", 2*time.Second, func() bool {
+		running := 0
+		rt.Do(func(L *lua.LState) {
+			if err := L.DoString(`__running = pool.stats().running`); err == nil {
+				running = int(lua.LVAsNumber(L.GetGlobal("__running")))
+			}
+		})
+		return running > 0
+	})
 	other.send("ping")
 	if got, err := other.recv(2 * time.Second); err != nil || got != "pong" {
 		t.Fatalf("ping: %q, %v", got, err)
