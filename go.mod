@@ -3,11 +3,11 @@ module github.com/netplay-lab/netplay
 go 1.26.8
 
 require (
-	github.com/chzyer/readline v1.5.1 // indirect
-	github.com/creack/pty v1.1.24 // indirect
-	github.com/panjf2000/ants/v2 v2.12.1 // indirect
-	github.com/yuin/gopher-lua v1.1.2 // indirect
-	golang.org/x/sync v0.11.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/term v0.48.0 // indirect
+	github.com/chzyer/readline v1.5.1
+	github.com/creack/pty v1.1.24
+	github.com/panjf2000/ants/v2 v2.12.1
+	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/sys v0.50.0
 )
+
+require golang.org/x/sync v0.11.0 // indirect

@@ -430,7 +430,10 @@ func (s *ptySession) waitFor(mark int, what string, cond func(string) bool) {
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond(s.text(mark)) {
 		if time.Now().After(deadline) {
-			s.t.Fatalf("shell: no %s within 10s; the shell wrote:\n%s", what, s.text(0))
+			s.mu.Lock()
+			raw := string(s.raw[max(0, len(s.raw)-1500):])
+			s.mu.Unlock()
+			s.t.Fatalf("shell: no %s within 10s; the shell wrote:\n%s\n\nthe last bytes as sent:\n%q", what, s.text(0), raw)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

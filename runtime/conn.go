@@ -479,7 +479,7 @@ var connMethods = map[string]lua.LGFunction{
 		}
 		s := lc.v.s
 		co := s.cur
-		return s.await(L, "c:receive", 2, func(wake func(...lua.LValue)) {
+		return s.await(L, "c:receive", func(wake func(...lua.LValue)) {
 			r := &receiver{wake: wake, co: co, gen: co.gen}
 			lc.receivers = append(lc.receivers, r)
 			if timeout >= 0 {

@@ -76,7 +76,7 @@ var contextModule = &module{
 					L.Push(ctxErr(ctx))
 					return 1
 				}
-				return v.s.await(L, "ctx:wait", 1, func(wake func(...lua.LValue)) {
+				return v.s.await(L, "ctx:wait", func(wake func(...lua.LValue)) {
 					context.AfterFunc(ctx, func() { wake(ctxErr(ctx)) })
 				})
 			},

@@ -16,7 +16,7 @@ var globalsModule = &module{
 		}},
 	kinds: kindAll,
 	open: func(v *vm, L *lua.LState) *lua.LTable {
-		L.SetGlobal("sleep", L.NewFunction(v.sleep))
+		L.SetGlobal("sleep", exactResults(L, v.sleep))
 		L.SetGlobal("stats", L.NewFunction(v.stats))
 		return nil
 	},
@@ -40,7 +40,7 @@ func (v *vm) sleep(L *lua.LState) int {
 		return 0
 	}
 	s := v.s
-	return s.await(L, "sleep", 0, func(wake func(...lua.LValue)) {
+	return s.await(L, "sleep", func(wake func(...lua.LValue)) {
 		s.after(d, func() { wake() })
 	})
 }

@@ -40,6 +40,7 @@ var netModule = &module{
 	open: func(v *vm, L *lua.LState) *lua.LTable {
 		cm := L.NewTypeMetatable(connType)
 		methods := L.SetFuncs(L.NewTable(), connMethods)
+		methods.RawSetString("receive", exactResults(L, connMethods["receive"]))
 		L.SetField(cm, "__index", L.NewFunction(connIndex(methods)))
 		L.SetField(cm, methodsField, methods)
 		L.SetField(cm, "__tostring", L.NewFunction(func(L *lua.LState) int {
@@ -64,11 +65,12 @@ var netModule = &module{
 			L.Push(lua.LString("server " + srv.ln.URL() + " (" + state + ")"))
 			return 1
 		}))
-		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"listen":  v.netListen,
-			"dial":    v.netDial,
-			"connect": v.netConnect,
+		mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+			"listen": v.netListen,
+			"dial":   v.netDial,
 		})
+		mod.RawSetString("connect", exactResults(L, v.netConnect))
+		return mod
 	},
 }
 
@@ -231,7 +233,7 @@ func (v *vm) netConnect(L *lua.LState) int {
 	h.dial = lc
 	s := v.s
 	co := s.cur
-	return s.await(L, "net.connect", 2, func(wake func(...lua.LValue)) {
+	return s.await(L, "net.connect", func(wake func(...lua.LValue)) {
 		gen := co.gen
 		e.DialAsync(rawURL, h, cfg, func(c *reactor.Conn, err error) {
 			if err != nil {

@@ -235,7 +235,7 @@ func (v *vm) poolRun(L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
-	return v.s.await(L, "pool.run", 0, func(wake func(...lua.LValue)) {
+	return v.s.await(L, "pool.run", func(wake func(...lua.LValue)) {
 		j.done = func(rets []lua.LValue, err error) {
 			if err != nil {
 				wake(lua.LFalse, lua.LString(err.Error()))

@@ -208,11 +208,9 @@ func (s *sched) scriptError(co *coro, err error) *ScriptError {
 // calls wake; the values given to wake are what the Lua call returns. start
 // runs at once, on the VM goroutine; wake is safe for concurrent use and only
 // its first call counts. A Go function uses it as `return s.await(L, "sleep", …)`.
-//
-// nret is how many values the call returns: wake pads with nil up to it.
-// (gopher-lua leaves Go nils in a caller's registers when a coroutine is
-// resumed with fewer values than the yielding call site expects.)
-func (s *sched) await(L *lua.LState, what string, nret int, start func(wake func(vals ...lua.LValue))) int {
+// Unless it always wakes with as many values as any caller can ask for (as
+// ctx:wait does: one), it is exposed to Lua through exactResults.
+func (s *sched) await(L *lua.LState, what string, start func(wake func(vals ...lua.LValue))) int {
 	co := s.cur
 	if co == nil || !s.reaches(L, co) {
 		L.RaiseError("%s: cannot wait here (inside coroutine.create/wrap, or outside a netplay coroutine)", what)
@@ -223,13 +221,36 @@ func (s *sched) await(L *lua.LState, what string, nret int, start func(wake func
 	var once atomic.Bool
 	start(func(vals ...lua.LValue) {
 		if once.CompareAndSwap(false, true) {
-			for len(vals) < nret {
-				vals = append(vals, lua.LNil)
-			}
 			s.post(func() { s.wake(co, gen, vals) })
 		}
 	})
 	return L.Yield(s.awaitMark)
+}
+
+// exactResultsSrc calls a Go function that may yield from an argument
+// list, where Lua takes as many results as come back.
+const exactResultsSrc = `local fn = ...
+local function pass(...) return ... end
+return function(...) return pass(fn(...)) end`
+
+// exactResults wraps fn, a Go function that may suspend through await, in a
+// Lua function. gopher-lua resumes a yielded Go call by placing the resume
+// values in the caller's result registers without padding them: a caller
+// that asked for more values than came back (local msg, err = c:receive())
+// would see stale registers. Called through the wrapper, fn always sits at
+// a call site that takes all its results, and the wrapper's own return
+// pads and truncates as Lua does.
+func exactResults(L *lua.LState, fn lua.LGFunction) *lua.LFunction {
+	chunk, err := L.Load(strings.NewReader(exactResultsSrc), schedChunk)
+	if err != nil {
+		panic(err)
+	}
+	L.Push(chunk)
+	L.Push(L.NewFunction(fn))
+	L.Call(1, 1)
+	w := L.Get(-1).(*lua.LFunction)
+	L.Pop(1)
+	return w
 }
 
 // wake resumes co if it still waits for the await numbered gen.

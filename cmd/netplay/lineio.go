@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/chzyer/readline"
 )
@@ -39,20 +40,31 @@ type lineIO interface {
 	// typed without garbling it.
 	Stdout() io.Writer
 	Stderr() io.Writer
+	// InterruptInput cancels the line being read, or the next one if no
+	// read is under way, as Ctrl-C typed into the line editor would. It is
+	// for a Ctrl-C that reached the process as SIGINT because it came
+	// between two reads, when the terminal was not in raw mode. Safe for
+	// concurrent use.
+	InterruptInput()
 	// Close restores the terminal.
 	Close() error
 }
 
 // termIO is a lineIO on a terminal through github.com/chzyer/readline.
 type termIO struct {
-	rl   *readline.Instance
-	comp completer
+	rl      *readline.Instance
+	comp    completer
+	stdin   *stdinMux
+	stdout  *promptWriter
+	stderr  *promptWriter
+	mu      sync.Mutex // guards reading against the writers
+	reading bool       // a Readline call is under way
 }
 
 // newTermIO opens readline on the process's stdin/stdout. Auto-saved history
 // is off: the shell saves whole chunks itself.
 func newTermIO() (*termIO, error) {
-	t := &termIO{}
+	t := &termIO{stdin: newStdinMux(os.Stdin)}
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:                 promptFirst,
 		HistoryLimit:           historyLimit,
@@ -60,7 +72,7 @@ func newTermIO() (*termIO, error) {
 		HistorySearchFold:      true,
 		InterruptPrompt:        "^C",
 		AutoComplete:           readlineCompleter{t},
-		Stdin:                  os.Stdin,
+		Stdin:                  t.stdin,
 		Stdout:                 os.Stdout,
 		Stderr:                 os.Stderr,
 	})
@@ -68,11 +80,39 @@ func newTermIO() (*termIO, error) {
 		return nil, err
 	}
 	t.rl = rl
+	t.stdout = &promptWriter{t: t, editor: rl.Stdout(), plain: os.Stdout}
+	t.stderr = &promptWriter{t: t, editor: rl.Stderr(), plain: os.Stderr}
 	return t, nil
 }
 
+// promptWriter prints above the line being typed while the editor reads a
+// line, and plainly otherwise. (readline's own writers decide by whether
+// its input goroutine waits for a key, which it may also do between two
+// reads; then every write would redraw a prompt that is not there.)
+type promptWriter struct {
+	t             *termIO
+	editor, plain io.Writer
+}
+
+func (w *promptWriter) Write(p []byte) (int, error) {
+	w.t.mu.Lock()
+	defer w.t.mu.Unlock()
+	if w.t.reading {
+		return w.editor.Write(p)
+	}
+	return w.plain.Write(p)
+}
+
+func (t *termIO) setReading(on bool) {
+	t.mu.Lock()
+	t.reading = on
+	t.mu.Unlock()
+}
+
 func (t *termIO) Next() (string, error) {
+	t.setReading(true)
 	line, err := t.rl.Readline()
+	t.setReading(false)
 	if errors.Is(err, readline.ErrInterrupt) {
 		return line, errInterrupt
 	}
@@ -83,9 +123,61 @@ func (t *termIO) SetPrompt(p string)       { t.rl.SetPrompt(p) }
 func (t *termIO) SetCompleter(c completer) { t.comp = c }
 func (t *termIO) AddHistory(entry string)  { _ = t.rl.SaveHistory(entry) }
 func (t *termIO) Interactive() bool        { return true }
-func (t *termIO) Stdout() io.Writer        { return t.rl.Stdout() }
-func (t *termIO) Stderr() io.Writer        { return t.rl.Stderr() }
+func (t *termIO) Stdout() io.Writer        { return t.stdout }
+func (t *termIO) Stderr() io.Writer        { return t.stderr }
+func (t *termIO) InterruptInput()          { t.stdin.inject(ctrlC) }
 func (t *termIO) Close() error             { return t.rl.Close() }
+
+// ctrlC is the byte the terminal sends for Ctrl-C in raw mode.
+const ctrlC = 0x03
+
+// stdinMux is the line editor's input: what the terminal sends, plus keys
+// the shell injects. readline switches the terminal to raw mode only while
+// it reads a line; a Ctrl-C pressed in between (say, right after the
+// previous line was entered) becomes SIGINT instead of a key, and the
+// shell hands it back to the editor through inject so it is not lost.
+type stdinMux struct {
+	pr *io.PipeReader
+	pw *io.PipeWriter
+	mu sync.Mutex // one writer to pw at a time
+}
+
+func newStdinMux(in io.Reader) *stdinMux {
+	pr, pw := io.Pipe()
+	m := &stdinMux{pr: pr, pw: pw}
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, err := in.Read(buf)
+			if n > 0 {
+				m.mu.Lock()
+				_, werr := pw.Write(buf[:n])
+				m.mu.Unlock()
+				if werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+	}()
+	return m
+}
+
+func (m *stdinMux) Read(p []byte) (int, error) { return m.pr.Read(p) }
+func (m *stdinMux) Close() error               { return m.pr.Close() }
+
+// inject queues b after what the terminal sent so far. It does not wait for
+// the editor to read it.
+func (m *stdinMux) inject(b byte) {
+	go func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		_, _ = m.pw.Write([]byte{b})
+	}()
+}
 
 // readlineCompleter adapts a completer to readline.AutoCompleter, which wants
 // the suffixes to insert after the typed prefix.
@@ -132,4 +224,5 @@ func (p *plainIO) AddHistory(string)      {}
 func (p *plainIO) Interactive() bool      { return false }
 func (p *plainIO) Stdout() io.Writer      { return p.stdout }
 func (p *plainIO) Stderr() io.Writer      { return p.stderr }
+func (p *plainIO) InterruptInput()        {}
 func (p *plainIO) Close() error           { return nil }

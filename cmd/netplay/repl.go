@@ -246,7 +246,9 @@ func (s *shell) interrupt() bool {
 
 // watchSIGINT turns SIGINT into interrupt while a chunk runs (the terminal
 // is in cooked mode then, so Ctrl-C arrives as a signal). While readline
-// reads, Ctrl-C arrives as a key instead. The returned func stops watching.
+// reads, Ctrl-C arrives as a key instead; a SIGINT with no chunk running
+// came between two reads and goes to the line editor as that key. The
+// returned func stops watching.
 func (s *shell) watchSIGINT() func() {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt)
@@ -255,7 +257,9 @@ func (s *shell) watchSIGINT() func() {
 		for {
 			select {
 			case <-ch:
-				s.interrupt()
+				if !s.interrupt() {
+					s.io.InterruptInput()
+				}
 			case <-done:
 				return
 			}

@@ -120,6 +120,7 @@ func (s *scriptIO) AddHistory(e string)    { s.history = append(s.history, e) }
 func (s *scriptIO) Interactive() bool      { return true }
 func (s *scriptIO) Stdout() io.Writer      { return &s.out }
 func (s *scriptIO) Stderr() io.Writer      { return &s.out }
+func (s *scriptIO) InterruptInput()        {}
 func (s *scriptIO) Close() error           { return nil }
 
 // syncBuffer is a strings.Builder safe for concurrent use.

@@ -239,6 +239,34 @@ func TestPTYBannerAndExit(t *testing.T) {
 	}
 }
 
+// A Ctrl-C that reaches the shell as SIGINT while no chunk runs (it was
+// pressed between two reads, with the terminal out of raw mode) counts as
+// Ctrl-C at the prompt: the first one hints, a second one exits.
+func TestPTYSIGINTAtPrompt(t *testing.T) {
+	p := startShell(t, histPath(t))
+	p.expect("\n> ")
+	p.send("x = 1")
+	p.expect("x = 1")
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	p.expect("\n> ") // the typed text is dropped, as with the key
+	if out := p.line("x"); !strings.Contains(out, "nil") {
+		t.Fatalf("x = %q after the interrupted line, want nil", out)
+	}
+	for i := 0; i < 2; i++ {
+		if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			p.expect("Ctrl-C again")
+		}
+	}
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit code %d, want 0", code)
+	}
+}
+
 func TestPTYMultilineAndExpressions(t *testing.T) {
 	p := startShell(t, histPath(t))
 	p.expect("\n> ")
