@@ -107,6 +107,16 @@ func (c *Conn) SetContext(v any) { c.ctx = v }
 // concurrent use.
 func (c *Conn) OutboundBuffered() int { return int(c.outAtom.Load()) }
 
+// ArmWritable asks for one OnWritable once the outbound buffer is below the
+// low water mark: at the end of this loop round if it already is. Writes
+// arm it themselves when the buffer reaches the high water mark; a handler
+// that measures backpressure on its own terms arms it explicitly. Loop
+// goroutine only.
+func (c *Conn) ArmWritable() {
+	c.highArmed = true
+	c.loop.markDirty(c)
+}
+
 // Info returns a snapshot of the conn. Safe for concurrent use.
 func (c *Conn) Info() ConnInfo {
 	ci := ConnInfo{

@@ -228,11 +228,6 @@ func (l *Loop) flush(c *Conn) {
 			c.wblocked = true
 		}
 	}
-	if c.highArmed && c.outLen < c.cfg.lowWater {
-		c.highArmed = false
-		a := l.callWritable(c)
-		l.afterCallback(c, a)
-	}
 }
 
 // settle brings a conn to rest at the end of a round: flush, pending
@@ -247,6 +242,13 @@ func (l *Loop) settle(c *Conn) {
 	}
 	if len(c.out) > 0 {
 		l.flush(c)
+		if c.closed {
+			return
+		}
+	}
+	if c.highArmed && c.outLen < c.cfg.lowWater {
+		c.highArmed = false
+		l.afterCallback(c, l.callWritable(c))
 		if c.closed {
 			return
 		}

@@ -141,6 +141,9 @@ func (c *Conn) Pause() error { return ErrUnsupported }
 // Resume returns ErrUnsupported.
 func (c *Conn) Resume() error { return ErrUnsupported }
 
+// ArmWritable does nothing.
+func (c *Conn) ArmWritable() {}
+
 // OutboundBuffered returns 0.
 func (c *Conn) OutboundBuffered() int { return 0 }
 

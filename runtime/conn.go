@@ -64,7 +64,6 @@ type luaConn struct {
 	closeErr           string
 	kept               bool
 	highWater          int
-	lowWater           int
 
 	// inflight counts bytes handed to AsyncWrite whose flush attempt has
 	// not run yet: OutboundBuffered does not see them, and a script that
@@ -100,9 +99,9 @@ func (r *receiver) resolve(vals ...lua.LValue) bool {
 }
 
 func newLuaConn(v *vm, codec *luaCodec, cb callbacks, highWater int) *luaConn {
-	lc := &luaConn{v: v, codec: codec, cb: cb, highWater: highWater, lowWater: highWater / 2}
+	lc := &luaConn{v: v, codec: codec, cb: cb, highWater: highWater}
 	if highWater <= 0 {
-		lc.highWater, lc.lowWater = 64<<10, 32<<10
+		lc.highWater = reactor.DefaultHighWater
 	}
 	if codec.spec != nil {
 		lc.enc = codec.spec.New()
@@ -183,9 +182,12 @@ func (lc *luaConn) flush() {
 		lc.pend = lc.pend[:0]
 		return
 	}
-	if lc.direct {
+	if lc.inlineWrites() {
 		lc.conn.Write(b) // the reactor copies what the socket does not take
 		lc.pend = b[:0]
+		if lc.wantWritable.Load() {
+			lc.conn.ArmWritable()
+		}
 		return
 	}
 	lc.pend = nil // AsyncWrite owns b from here
@@ -345,11 +347,13 @@ func (lc *luaConn) write(b []byte) (bool, string) {
 	}
 	over := int64(lc.conn.OutboundBuffered())+lc.inflight.Load()+int64(len(lc.pend))+int64(len(b)) > int64(lc.highWater)
 	var err error
+	direct := false
 	switch {
 	case lc.batching:
 		lc.pend = append(lc.pend, b...)
-	case lc.direct:
+	case lc.inlineWrites():
 		_, err = lc.conn.Write(b)
+		direct = true
 	default:
 		err = lc.asyncWrite(b)
 	}
@@ -359,9 +363,26 @@ func (lc *luaConn) write(b []byte) (bool, string) {
 	lc.v.rt.msgsOut.Add(1)
 	if over {
 		lc.wantWritable.Store(true)
+		if direct {
+			lc.conn.ArmWritable()
+		}
 		return false, "backpressure"
 	}
 	return true, ""
+}
+
+// onConnLoop reports whether the VM runs on the conn's loop goroutine right
+// now: a loop VM of that loop always, the script VM while that loop runs it
+// inline.
+func (lc *luaConn) onConnLoop() bool {
+	return lc.direct || (lc.conn != nil && lc.v.kind == kindScript && lc.v.rt.onLoop == lc.conn.Loop())
+}
+
+// inlineWrites reports whether a write may go straight to the conn: the VM
+// is on the conn's loop and no AsyncWrite of an earlier reply is still on
+// its way there (a direct write would overtake it).
+func (lc *luaConn) inlineWrites() bool {
+	return lc.direct || (lc.onConnLoop() && lc.inflight.Load() == 0)
 }
 
 // asyncWrite hands b to the conn's loop, counting it as in flight until
@@ -370,9 +391,8 @@ func (lc *luaConn) asyncWrite(b []byte) error {
 	n := int64(len(b))
 	lc.inflight.Add(n)
 	err := lc.conn.AsyncWrite(b, func(c *reactor.Conn, _ error) {
-		left := lc.inflight.Add(-n)
-		if left == 0 && lc.wantWritable.Load() && c.OutboundBuffered() <= lc.lowWater {
-			lc.st.run(c, lc.writable) // the reactor's OnWritable may not come: its buffer never crossed high water
+		if lc.inflight.Add(-n) == 0 && lc.wantWritable.Load() {
+			c.ArmWritable() // the reactor's buffer may never have crossed high water
 		}
 	})
 	if err != nil {
@@ -527,7 +547,7 @@ var connMethods = map[string]lua.LGFunction{
 				}
 				c.Wake(nil) // decode what is already buffered with the new codec
 			}
-			if lc.direct {
+			if lc.onConnLoop() {
 				swap()
 			} else {
 				c.Loop().Execute(swap)

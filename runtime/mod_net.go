@@ -120,7 +120,7 @@ func (v *vm) netListen(L *lua.LState) int {
 		}
 		cfg.LB = b
 	}
-	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater, lowWater: cfg.LowWater,
+	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater,
 		idle: secondsToDuration(optNum(L, o, "idle_timeout", 0))}
 	switch mode := optString(L, o, "vm", "script"); mode {
 	case "script":
@@ -197,7 +197,7 @@ func (v *vm) netDial(L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("net.dial: %v", err)
 	}
-	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater, lowWater: cfg.LowWater}
+	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater}
 	lc := h.newConn(v, codec, cb)
 	h.dial = lc
 	lc.keepAlive()
@@ -228,7 +228,7 @@ func (v *vm) netConnect(L *lua.LState) int {
 		L.Push(lua.LString(err.Error()))
 		return 2
 	}
-	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater, lowWater: cfg.LowWater}
+	h := &netHandler{rt: v.rt, codec: codec, cb: cb, trace: optBool(L, o, "trace", false), highWater: cfg.HighWater}
 	lc := h.newConn(v, codec, cb)
 	h.dial = lc
 	s := v.s

@@ -61,26 +61,40 @@ type netHandler struct {
 	srv       *luaServer
 	trace     bool
 	highWater int
-	lowWater  int
 	idle      time.Duration // idle_timeout; 0: none
 }
 
-// newConn makes the Lua side of a conn with h's water marks.
+// newConn makes the Lua side of a conn with h's high water mark (the low
+// water mark is the reactor's: it calls OnWritable).
 func (h *netHandler) newConn(v *vm, codec *luaCodec, cb callbacks) *luaConn {
-	lc := newLuaConn(v, codec, cb, h.highWater)
-	if h.lowWater > 0 {
-		lc.lowWater = h.lowWater
-	}
-	return lc
+	return newLuaConn(v, codec, cb, h.highWater)
 }
 
-// run executes fn on st's VM: inline when that VM lives on this loop.
+// run executes fn on st's VM: inline when that VM lives on this loop or is
+// the script VM and free (enter), else through the VM's queue.
 func (st *connState) run(c *reactor.Conn, fn func()) {
-	if st.inline(c) {
+	if st.enter(c) {
 		st.v.rt.safely(fn)
+		st.leave(c)
 		return
 	}
 	st.v.s.post(fn)
+}
+
+// enter reports whether st's VM can run here and now, on c's loop: a loop
+// VM of this loop always can, the script VM when no one else runs it (see
+// Runtime.enterFromLoop). On true, leave must follow.
+func (st *connState) enter(c *reactor.Conn) bool {
+	if st.inline(c) {
+		return true
+	}
+	return st.v.kind == kindScript && st.v.rt.enterFromLoop(c.Loop())
+}
+
+func (st *connState) leave(c *reactor.Conn) {
+	if !st.inline(c) {
+		st.v.rt.leaveFromLoop()
+	}
 }
 
 // newState picks the conn's VM, handlers and codec. Loop goroutine.
@@ -174,13 +188,11 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 		})
 		return reactor.None
 	}
-	// A loop VM handles the frames before OnTraffic returns, while buf is
-	// still valid: no copies. The script VM gets copies.
-	inline := st.inline(c)
-	var frames [][]byte
-	if inline {
-		frames = st.frames[:0]
-	}
+	// Frames point into buf. When the VM can run here (a loop VM, or the
+	// script VM while it is free) it handles them before OnTraffic returns,
+	// while buf is still valid: no copies. Otherwise the VM's queue gets
+	// copies.
+	frames := st.frames[:0]
 	var ferr error
 	off := 0
 	for off < len(buf) {
@@ -194,10 +206,8 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 			break
 		}
 		off += n
-		if frame != nil && inline {
+		if frame != nil {
 			frames = append(frames, frame)
-		} else if frame != nil {
-			frames = append(frames, append([]byte(nil), frame...))
 		}
 		if n == 0 {
 			break
@@ -206,24 +216,29 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 	if off > len(buf) {
 		off = len(buf)
 	}
-	c.Discard(off)
-	switch {
-	case len(frames) > 0 && inline:
+	c.Discard(off) // buf stays valid until OnTraffic returns
+	if len(frames) > 0 {
 		h.rt.msgsIn.Add(uint64(len(frames)))
-		st.v.rt.safely(func() {
-			if st.lc != nil {
-				st.lc.deliver(frames)
+		if st.enter(c) {
+			st.v.rt.safely(func() {
+				if st.lc != nil {
+					st.lc.deliver(frames)
+				}
+			})
+			st.leave(c)
+		} else {
+			copied := make([][]byte, len(frames))
+			for i, f := range frames {
+				copied[i] = append([]byte(nil), f...)
 			}
-		})
+			st.v.s.post(func() {
+				if st.lc != nil {
+					st.lc.deliver(copied)
+				}
+			})
+		}
 		clear(frames)
 		st.frames = frames[:0]
-	case len(frames) > 0:
-		h.rt.msgsIn.Add(uint64(len(frames)))
-		st.run(c, func() {
-			if st.lc != nil {
-				st.lc.deliver(frames)
-			}
-		})
 	}
 	if ferr != nil {
 		c.CloseWithError(ferr)

@@ -15,10 +15,12 @@ type queue struct {
 	closed bool
 	wake   chan struct{}
 
-	// VM goroutine only:
+	// Under the runtime's vmMu (whoever runs the script VM):
 	timers      timerHeap
-	tm          *time.Timer
 	idleWaiters []chan struct{}
+	sleepUntil  time.Time // the timer the VM goroutine sleeps for; zero: none
+
+	tm *time.Timer // VM goroutine only
 }
 
 func newQueue() *queue {
@@ -64,20 +66,35 @@ func (q *queue) len() int {
 	return n
 }
 
-// close stops accepting work; the VM goroutine drains what is queued and ends.
-func (q *queue) close() {
+// idle reports whether nothing is queued and the queue is open: a loop may
+// then run the script VM inline without overtaking queued work.
+func (q *queue) idle() bool {
 	q.mu.Lock()
-	q.closed = true
+	ok := len(q.q) == 0 && !q.closed
 	q.mu.Unlock()
+	return ok
+}
+
+// poke wakes the VM goroutine to look again at its timers and idleness.
+// Safe for concurrent use.
+func (q *queue) poke() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
 }
 
-// sleep waits for posted work or the next timer. It returns false once the
-// queue is closed and empty.
-func (q *queue) sleep() bool {
+// close stops accepting work; the VM goroutine drains what is queued and ends.
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.poke()
+}
+
+// sleep waits for posted work, a poke or the timer due at until (zero: no
+// timer). It returns false once the queue is closed and empty.
+func (q *queue) sleep(until time.Time) bool {
 	q.mu.Lock()
 	closed, n := q.closed, len(q.q)
 	q.mu.Unlock()
@@ -88,8 +105,8 @@ func (q *queue) sleep() bool {
 		return false
 	}
 	var tc <-chan time.Time
-	if q.timers.len() > 0 {
-		d := time.Until(q.timers.h[0].when)
+	if !until.IsZero() {
+		d := time.Until(until)
 		if d <= 0 {
 			return true
 		}
@@ -144,6 +161,14 @@ func (t *timerHeap) Pop() any {
 }
 
 func (t *timerHeap) len() int { return len(t.h) }
+
+// next is the earliest deadline, or zero when no timer is pending.
+func (t *timerHeap) next() time.Time {
+	if len(t.h) == 0 {
+		return time.Time{}
+	}
+	return t.h[0].when
+}
 
 func (t *timerHeap) add(tm *vmTimer) { heap.Push(t, tm) }
 

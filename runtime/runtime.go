@@ -23,6 +23,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/netplay-lab/netplay/reactor"
 )
 
 // Options configures a Runtime. The zero value is a valid configuration.
@@ -61,6 +63,13 @@ type Runtime struct {
 	wd     *watchdog
 	script *vm
 	q      *queue
+
+	// vmMu is held by whoever runs Lua on the script VM: the VM goroutine
+	// while it drains the queue, or a loop goroutine that runs one conn's
+	// events inline (enterFromLoop). onLoop is that loop (nil on the VM
+	// goroutine); under vmMu.
+	vmMu   sync.Mutex
+	onLoop *reactor.Loop
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -140,21 +149,62 @@ func (rt *Runtime) vmLoop() {
 	q, s := rt.q, rt.script.s
 	var batch []func()
 	for {
+		rt.vmMu.Lock()
 		batch = q.take(batch[:0])
 		for i, fn := range batch {
 			rt.safely(fn)
 			batch[i] = nil
 		}
 		q.timers.fire(rt.safely)
-		if q.len() > 0 {
-			continue
-		}
-		if s.keep == 0 && s.pending == 0 && !s.onDoneDue() { // Lua timers are in keep; internal ones (timeouts) do not count
+		more := q.len() > 0
+		if !more && s.keep == 0 && s.pending == 0 && !s.onDoneDue() { // Lua timers are in keep; internal ones (timeouts) do not count
 			q.notifyIdle()
 		}
-		if !q.sleep() {
+		q.sleepUntil = q.timers.next()
+		until := q.sleepUntil
+		rt.vmMu.Unlock()
+		if more {
+			continue
+		}
+		if !q.sleep(until) {
 			return
 		}
+	}
+}
+
+// enterFromLoop lets loop l run the script VM inline, on the loop's own
+// goroutine, and reports whether it may: only when no other goroutine runs
+// the VM and nothing is queued for it (queued work must run first, and an
+// inline run never waits). This saves the two hand-offs (loop to VM
+// goroutine, and the reply back as an AsyncWrite) that dominate a small
+// request's cost. On true the caller runs its Lua and then calls
+// leaveFromLoop.
+func (rt *Runtime) enterFromLoop(l *reactor.Loop) bool {
+	if !rt.vmMu.TryLock() {
+		return false
+	}
+	if !rt.q.idle() {
+		rt.vmMu.Unlock()
+		return false
+	}
+	rt.onLoop = l
+	return true
+}
+
+// leaveFromLoop ends an inline run. The VM goroutine sleeps until the timer
+// it saw last or a post; it is poked when the inline run added an earlier
+// timer or may have left the VM idle (so Wait callers hear of it).
+func (rt *Runtime) leaveFromLoop() {
+	q, s := rt.q, rt.script.s
+	rt.onLoop = nil
+	poke := s.keep == 0 && s.pending == 0
+	if next := q.timers.next(); !next.IsZero() && (q.sleepUntil.IsZero() || next.Before(q.sleepUntil)) {
+		q.sleepUntil = next
+		poke = true
+	}
+	rt.vmMu.Unlock()
+	if poke {
+		q.poke()
 	}
 }
 

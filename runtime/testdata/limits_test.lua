@@ -1,10 +1,13 @@
--- backpressure: c:send reports it past high water, on_writable follows
+-- backpressure: c:send reports it past high water, on_writable follows.
+-- The client pauses its reads first, so the kernel's socket buffers fill
+-- and the server's outbound buffer has to take the rest.
 local result = {}
+local chunks = 128 -- 2 MiB: more than loopback's socket buffers hold unread
 local srv = assert(net.listen("tcp://127.0.0.1:0", {
   high_water = 64 * 1024, low_water = 16 * 1024,
-  on_open = function(c)
+  on_message = function(c)
     local chunk = string.rep("x", 16 * 1024)
-    for i = 1, 64 do
+    for i = 1, chunks do
       local ok, err = c:send(chunk)
       if not ok then
         result.sent, result.err = i, err
@@ -15,6 +18,13 @@ local srv = assert(net.listen("tcp://127.0.0.1:0", {
   on_writable = function(c) result.writable = true; c:close() end,
 }))
 local c = assert(net.connect("tcp://" .. srv.addr))
+c:pause()
+c:send("go")
+for _ = 1, 400 do -- up to 2 s
+  if result.sent then break end
+  sleep(0.005)
+end
+c:resume()
 local got = 0
 while true do
   local m = c:receive(2)
@@ -22,7 +32,7 @@ while true do
   got = got + #m
 end
 t:eq(result.err, "backpressure", "send reports backpressure")
-t:ok(result.sent and result.sent < 64, "backpressure before 1 MiB was queued: " .. tostring(result.sent))
+t:ok(result.sent and result.sent < chunks, "backpressure before 2 MiB was queued: " .. tostring(result.sent))
 t:eq(got, result.sent * 16 * 1024, "the backpressured send was still queued")
 t:eq(result.writable, true, "on_writable after draining")
 srv:close()
