@@ -89,3 +89,35 @@ func TestWritableFiresBelowLowWater(t *testing.T) {
 	waitFor(t, "OnWritable", 5*time.Second, func() bool { return h.writable.Load() == 1 })
 	waitFor(t, "outbound drained", 5*time.Second, func() bool { return sc.OutboundBuffered() == 0 })
 }
+
+// ArmWritable with the outbound buffer already below low water (here:
+// empty) calls OnWritable once, at the end of that loop round; without it
+// no write ever crossed high water, so none would come.
+func TestArmWritableBelowLowWater(t *testing.T) {
+	e := newEngine(t, WithLoops(1))
+	h := newWriterHandler()
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{})
+	client := dialTCP(t, ln)
+	sc := <-h.conns
+	done := make(chan int64, 1)
+	sc.Loop().Execute(func() {
+		sc.Write([]byte("small"))
+		sc.ArmWritable()
+		done <- h.writable.Load() // not inside the caller's callback
+	})
+	if n := <-done; n != 0 {
+		t.Fatalf("OnWritable ran %d times inside the arming call", n)
+	}
+	waitFor(t, "OnWritable", 5*time.Second, func() bool { return h.writable.Load() == 1 })
+	if _, err := io.ReadFull(client, make([]byte, 5)); err != nil {
+		t.Fatal(err)
+	}
+	// Once per arming: a further round without arming calls nothing.
+	sc.Loop().Execute(func() { sc.Write([]byte("more!")) })
+	if _, err := io.ReadFull(client, make([]byte, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.writable.Load(); n != 1 {
+		t.Fatalf("OnWritable ran %d times, want 1", n)
+	}
+}
