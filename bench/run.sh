@@ -16,9 +16,10 @@
 #   R=3 D=5s CONNS=50 SIZE=64 DEPTHS="1 16"   echo scenarios
 #   SERVERS="reactor net netpoll"              servers of the echo mode, in run order
 #   LUA_SERVERS="lua lualoop reactor net"      servers of the lua mode
-#   RATIOS="reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server"
+#   RATIOS="reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server"
 #   IDLE_N=10000 IDLE_SERVERS="net netpoll reactor"
 #   REDIS_N=200000 REDIS_PIPELINES="1 16" REDIS_CONNS=50
+#   REDIS_SERVERS="redis-server redis-lua redis-lua1"   redis-lua1: redis.lua on one event loop
 #   LOADGEN=path   use this loadgen binary instead of building ../shared/tools/loadgen
 #   NETPLAY=path   use this netplay binary instead of building ./cmd/netplay
 #   LUA_ECHO_SCRIPT=scripts/examples/echo.lua LUA_ECHO_LOOP_SCRIPT=scripts/examples/echo_loops.lua
@@ -43,7 +44,7 @@ SIZE=${SIZE:-64}
 DEPTHS=${DEPTHS:-"1 16"}
 SERVERS=${SERVERS:-"reactor net netpoll"}
 LUA_SERVERS=${LUA_SERVERS:-"lua lualoop reactor net"}
-RATIOS=${RATIOS:-"reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server"}
+RATIOS=${RATIOS:-"reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server"}
 IDLE_N=${IDLE_N:-10000}
 IDLE_SERVERS=${IDLE_SERVERS:-"net netpoll reactor"}
 REDIS_N=${REDIS_N:-200000}
@@ -52,6 +53,7 @@ REDIS_CONNS=${REDIS_CONNS:-50}
 LUA_ECHO_SCRIPT=${LUA_ECHO_SCRIPT:-scripts/examples/echo.lua}
 LUA_ECHO_LOOP_SCRIPT=${LUA_ECHO_LOOP_SCRIPT:-scripts/examples/echo_loops.lua}
 REDIS_LUA_SCRIPT=${REDIS_LUA_SCRIPT:-scripts/examples/redis.lua}
+REDIS_SERVERS=${REDIS_SERVERS:-"redis-server redis-lua redis-lua1"} # redis-lua1: redis.lua with one event loop
 RUN_TIMEOUT=${RUN_TIMEOUT:-120} # seconds; bound for any one loadgen/redis-benchmark/idleconns run
 
 mkdir -p "$BIN"
@@ -135,9 +137,9 @@ server_available() {
       [ -f "$ROOT/$s" ] || { note "skip $1: $s does not exist yet"; return 1; } ;;
     redis-server)
       command -v redis-server >/dev/null || { note "skip redis-server: not installed (apt-get install redis-server)"; return 1; } ;;
-    redis-lua)
-      have_netplay || { note "skip redis-lua: netplay's runtime is not ready"; return 1; }
-      [ -f "$ROOT/$REDIS_LUA_SCRIPT" ] || { note "skip redis-lua: $REDIS_LUA_SCRIPT does not exist yet"; return 1; } ;;
+    redis-lua | redis-lua1)
+      have_netplay || { note "skip $1: netplay's runtime is not ready"; return 1; }
+      [ -f "$ROOT/$REDIS_LUA_SCRIPT" ] || { note "skip $1: $REDIS_LUA_SCRIPT does not exist yet"; return 1; } ;;
     *) echo "run.sh: unknown server $1" >&2; exit 2 ;;
   esac
 }
@@ -155,6 +157,7 @@ server_argv() {
     lualoop) printf '%q run %q %s' "$NETPLAY" "$ROOT/$LUA_ECHO_LOOP_SCRIPT" "$port" ;;
     redis-server) printf "redis-server --port %s --bind 127.0.0.1 --save '' --appendonly no" "$port" ;;
     redis-lua) printf '%q run %q %s' "$NETPLAY" "$ROOT/$REDIS_LUA_SCRIPT" "$port" ;;
+    redis-lua1) printf '%q run %q %s 1' "$NETPLAY" "$ROOT/$REDIS_LUA_SCRIPT" "$port" ;; # one event loop
   esac
 }
 
@@ -246,9 +249,9 @@ idle_conns() {
 redis_scenarios() {
   command -v redis-benchmark >/dev/null || { note "skip redis: redis-benchmark not installed (apt-get install redis-tools)"; return 0; }
   local names=() s p round
-  for s in redis-server redis-lua; do server_available "$s" && names+=("$s"); done
-  if [ "${#names[@]}" -lt 2 ]; then
-    note "skip redis: needs both redis-server and redis-lua"
+  for s in $REDIS_SERVERS; do server_available "$s" && names+=("$s"); done
+  if [ "${#names[@]}" -lt 2 ] || [ "${names[0]}" != redis-server ]; then
+    note "skip redis: needs redis-server and redis-lua"
     return 0
   fi
   declare -A addr pid

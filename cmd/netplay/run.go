@@ -21,6 +21,7 @@ const gracePeriod = 5 * time.Second
 // gracefully (exit 0); a second forces the exit with 130. A script error
 // prints "file:line: message" and the traceback and exits 1.
 func runScript(opts runtime.Options, stdout, stderr io.Writer, start func(rt *runtime.Runtime) error) int {
+	defer startCPUProfile(stderr)()
 	opts.Stdout, opts.Stderr = stdout, stderr
 	rt, err := runtime.New(opts)
 	if err != nil {
