@@ -619,7 +619,11 @@ func connIndex(methods *lua.LTable) lua.LGFunction {
 		case "codec":
 			L.Push(lua.LString(lc.codec.name))
 		default:
-			L.Push(methods.RawGetString(key))
+			m := methods.RawGetString(key)
+			if m == lua.LNil {
+				noSuchMember(L, "conn", lua.LString(key))
+			}
+			L.Push(m)
 		}
 		return 1
 	}

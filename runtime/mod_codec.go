@@ -314,7 +314,7 @@ func newBufMeta(L *lua.LState) {
 		L.ArgError(1, "codec buffer expected")
 		return nil
 	}
-	L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+	L.SetField(mt, "__index", strictMethods(L, L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"len": func(L *lua.LState) int { L.Push(lua.LNumber(len(check(L).b))); return 1 },
 		"peek": func(L *lua.LState) int {
 			b := check(L)
@@ -345,5 +345,5 @@ func newBufMeta(L *lua.LState) {
 			b.b = b.b[n:]
 			return 1
 		},
-	}))
+	}), "codec buffer"))
 }

@@ -37,7 +37,7 @@ var contextModule = &module{
 	kinds: kindScript | kindLoop,
 	open: func(v *vm, L *lua.LState) *lua.LTable {
 		mt := L.NewTypeMetatable(ctxType)
-		L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		L.SetField(mt, "__index", strictMethods(L, L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"done": func(L *lua.LState) int {
 				L.Push(lua.LBool(checkCtx(L, 1).Err() != nil))
 				return 1
@@ -80,7 +80,7 @@ var contextModule = &module{
 					context.AfterFunc(ctx, func() { wake(ctxErr(ctx)) })
 				})
 			},
-		}))
+		}), "context"))
 		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
 			ctx := checkCtx(L, 1)
 			s := "context"

@@ -358,7 +358,11 @@ func serverIndex(methods *lua.LTable) lua.LGFunction {
 			}
 			L.Push(lua.LString(u))
 		default:
-			L.Push(methods.RawGetString(key))
+			m := methods.RawGetString(key)
+			if m == lua.LNil {
+				noSuchMember(L, "server", lua.LString(key))
+			}
+			L.Push(m)
 		}
 		return 1
 	}

@@ -40,7 +40,7 @@ var sharedModule = &module{
 	kinds: kindAll,
 	open: func(v *vm, L *lua.LState) *lua.LTable {
 		mt := L.NewTypeMetatable("netplay.dict")
-		L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), dictMethods))
+		L.SetField(mt, "__index", strictMethods(L, L.SetFuncs(L.NewTable(), dictMethods), "shared.dict"))
 		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
 			d := checkDict(L)
 			d.mu.Lock()

@@ -25,7 +25,7 @@ var timerModule = &module{
 	kinds: kindScript | kindLoop,
 	open: func(v *vm, L *lua.LState) *lua.LTable {
 		mt := L.NewTypeMetatable("netplay.timer")
-		L.SetField(mt, "__index", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"stop": timerStop}))
+		L.SetField(mt, "__index", strictMethods(L, L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"stop": timerStop}), "timer"))
 		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
 			L.Push(lua.LString("timer"))
 			return 1

@@ -158,3 +158,25 @@ do
   c:close()
   srv:close()
 end
+
+-- a misspelt field or method names itself
+do
+  local srv = assert(net.listen("tcp://127.0.0.1:0", {}))
+  local c = assert(net.connect("tcp://" .. srv.addr))
+  local tm = timer.after(60, function() end)
+  for _, case in ipairs({
+    {function() c:recieve() end, "conn has no field or method 'recieve'"},
+    {function() return c.nope end, "conn has no field or method 'nope'"},
+    {function() srv:clsoe() end, "server has no field or method 'clsoe'"},
+    {function() tm:stpo() end, "timer has no field or method 'stpo'"},
+    {function() c.ctx:wiat() end, "context has no field or method 'wiat'"},
+    {function() shared.dict("typos"):gett("k") end, "shared.dict has no field or method 'gett'"},
+  }) do
+    local ok, err = pcall(case[1])
+    t:eq(ok, false, case[2])
+    t:ok(err:find(case[2], 1, true) and err:find("net_test.lua:%d+:"), "error names the member and the line: " .. tostring(err))
+  end
+  tm:stop()
+  c:close()
+  srv:close()
+end
