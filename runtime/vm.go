@@ -82,6 +82,9 @@ func newVM(rt *Runtime, kind vmKind) *vm {
 		}
 	}
 	L.SetGlobal("print", L.NewFunction(v.print))
+	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
+		str.RawSetString("rep", L.NewFunction(strRep))
+	}
 	for _, m := range registry() {
 		if m.kinds&kind == 0 {
 			continue
@@ -114,6 +117,26 @@ func (v *vm) moduleTable(m *module) lua.LValue {
 		return mt
 	}
 	return m.open(v, L)
+}
+
+// maxRepBytes bounds what one string.rep may build. The budget stops Lua
+// code that runs too long, but not a single Go builtin: string.rep("x", 1e10)
+// would try to allocate 10 GB before the next instruction is checked.
+const maxRepBytes = 256 << 20
+
+// strRep is string.rep(s, n) with the result bounded by maxRepBytes.
+func strRep(L *lua.LState) int {
+	s := L.CheckString(1)
+	n := L.CheckInt(2)
+	if n <= 0 || s == "" {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	if int64(len(s))*int64(n) > maxRepBytes {
+		L.RaiseError("string.rep: result too large (%d x %d bytes > %d MiB)", n, len(s), maxRepBytes>>20)
+	}
+	L.Push(lua.LString(strings.Repeat(s, n)))
+	return 1
 }
 
 // stdout returns where print writes.

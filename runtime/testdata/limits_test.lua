@@ -55,3 +55,10 @@ end
 t:ok(refused and refused:find("queue full"), "queue full: " .. tostring(refused))
 t:eq(accepted, pool.stats().workers + 1024, "workers busy + 1024 waiting")
 cancel()
+
+-- string.rep is bounded: one Go builtin must not allocate gigabytes
+t:eq(string.rep("ab", 3), "ababab", "string.rep still repeats")
+t:eq(("x"):rep(0), "", "string.rep of 0")
+local ok, err = pcall(function() return ("x"):rep(1e10) end)
+t:eq(ok, false, "string.rep past 256 MiB fails")
+t:ok(err:find("limits_test.lua:%d+: string.rep: result too large"), "string.rep error: " .. tostring(err))
