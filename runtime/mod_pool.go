@@ -143,7 +143,9 @@ func (p *workerPool) getVM() *vm {
 		return v
 	}
 	p.mu.Unlock()
-	return newVM(p.rt, kindWorker)
+	v := newVM(p.rt, kindWorker)
+	v.baseline = globalsOf(v.L)
+	return v
 }
 
 func (p *workerPool) putVM(v *vm) {
@@ -183,6 +185,7 @@ func (p *workerPool) run(j *poolJob) {
 	}
 	L.SetTop(0)
 	L.RemoveContext()
+	v.resetGlobals()
 	p.putVM(v)
 	if cerr := j.ctx.Err(); cerr != nil {
 		p.cancelled.Add(1)
@@ -195,6 +198,46 @@ func (p *workerPool) run(j *poolJob) {
 		p.completed.Add(1)
 	}
 	j.done(rets, err)
+}
+
+// globalsOf snapshots L's global table.
+func globalsOf(L *lua.LState) map[string]lua.LValue {
+	g := map[string]lua.LValue{}
+	L.G.Global.ForEach(func(k, v lua.LValue) {
+		if ks, ok := k.(lua.LString); ok {
+			g[string(ks)] = v
+		}
+	})
+	return g
+}
+
+// resetGlobals puts a worker VM's globals back as they were when it was
+// built, so a job never sees what an earlier job on the same worker set
+// (which worker runs a job is chance). Fields set inside library tables
+// (string.x = …) are not undone.
+func (v *vm) resetGlobals() {
+	g := v.L.G.Global
+	var changed []lua.LValue
+	g.ForEach(func(k, val lua.LValue) {
+		ks, ok := k.(lua.LString)
+		if !ok || v.baseline[string(ks)] != val {
+			changed = append(changed, k)
+		}
+	})
+	for _, k := range changed {
+		base := lua.LValue(lua.LNil)
+		if ks, ok := k.(lua.LString); ok {
+			if b, ok := v.baseline[string(ks)]; ok {
+				base = b
+			}
+		}
+		g.RawSet(k, base)
+	}
+	for k, val := range v.baseline { // globals a job deleted come back
+		if g.RawGetString(k) == lua.LNil {
+			g.RawSetString(k, val)
+		}
+	}
 }
 
 func (p *workerPool) release() {

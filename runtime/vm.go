@@ -21,6 +21,8 @@ type vm struct {
 	loop *reactor.Loop // loop VMs: the loop they run on
 	// handlers are the handler modules a loop VM has loaded.
 	handlers map[string]*loopHandlerT
+	// baseline is a worker VM's globals as built (see resetGlobals).
+	baseline map[string]lua.LValue
 }
 
 // luaOptions sizes a state small and lets it grow: coroutine threads share

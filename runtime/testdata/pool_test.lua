@@ -56,3 +56,11 @@ for i = 1, 8 do
 end
 while pending > 0 do sleep(0.005) end
 t:eq(shared.dict("pool_test_conc"):get("n"), 4000, "incr is atomic across worker VMs")
+
+-- a job does not see globals an earlier job on the same worker set or
+-- removed (sequential jobs reuse the most recently idle worker)
+pool.run(function() leaked = 42; tostring = nil; string.marker = true end)
+local seen_leaked, has_tostring, marker = pool.run(function() return leaked, tostring ~= nil, string.marker end)
+t:eq(seen_leaked, nil, "a global set by an earlier job is gone")
+t:eq(has_tostring, true, "a global removed by an earlier job is back")
+t:eq(marker, true, "fields set inside library tables stay (documented)")
