@@ -180,3 +180,30 @@ do
   c:close()
   srv:close()
 end
+
+-- replies leave in the order the VM sent them, whether a loop ran the
+-- handler inline (direct write) or the VM goroutine did (AsyncWrite)
+do
+  local seq = 0
+  local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
+    on_message = function(c)
+      seq = seq + 1
+      c:send(seq)                     -- from the handler: inline when the VM is free
+      timer.after(0, function()       -- from the VM goroutine: AsyncWrite
+        seq = seq + 1
+        c:send(seq)
+      end)
+    end}))
+  local c = assert(net.connect("tcp://" .. srv.addr, {codec = codec.line()}))
+  local n = 300
+  for i = 1, n do c:send("x") end
+  local want, bad = 1, nil
+  for i = 1, 2 * n do
+    local m = c:receive(5)
+    if tonumber(m) ~= want then bad = bad or (tostring(m) .. " where " .. want .. " was due"); want = tonumber(m) or want end
+    want = want + 1
+  end
+  t:eq(bad, nil, "replies in send order")
+  c:close()
+  srv:close()
+end
