@@ -35,6 +35,11 @@ func (s *syncBuf) String() string {
 // at the end of the test.
 func newTestRuntime(t *testing.T, opts Options) (*Runtime, *syncBuf, *syncBuf) {
 	t.Helper()
+	// shared.dicts are process-wide: a test starts with none, as a new
+	// netplay process would, so -count=N runs see the same state each time.
+	dictsMu.Lock()
+	dicts = map[string]*dict{}
+	dictsMu.Unlock()
 	out, errOut := &syncBuf{}, &syncBuf{}
 	opts.Stdout, opts.Stderr = out, errOut
 	rt, err := New(opts)
