@@ -35,7 +35,7 @@ type Engine struct {
 }
 
 // New starts an engine: Options.Loops event loops plus one acceptor, each a
-// goroutine locked to its own OS thread with its own epoll or kqueue.
+// goroutine with its own epoll or kqueue instance.
 func New(opts ...Option) (*Engine, error) {
 	e := &Engine{
 		base:      time.Now(),

@@ -11,8 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Loop is one event loop: a goroutine locked to an OS thread that owns one
-// poller, its conns, a shared read buffer, a timer heap and a task queue.
+// Loop is one event loop: a goroutine that owns one poller, its conns, a
+// shared read buffer, a timer heap and a task queue. On Linux it parks on
+// Go's netpoller while idle; on the BSDs it is locked to an OS thread and
+// blocks in kevent.
 // Methods that say so are safe for concurrent use; everything else about a
 // loop's conns happens on the loop goroutine.
 type Loop struct {
@@ -143,8 +145,10 @@ func (l *Loop) wakeIfPolling() {
 
 // run is the loop goroutine.
 func (l *Loop) run() {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	if lockLoopThread {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
 	defer close(l.doneCh)
 	for !l.exit {
 		l.polling.Store(true)

@@ -3,16 +3,32 @@
 package reactor
 
 import (
+	"errors"
 	"os"
+	"syscall"
+	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
+
+// lockLoopThread: a Linux loop does not lock its OS thread. It never blocks
+// in epoll_wait: it polls its epoll instance without waiting and, when
+// nothing is ready, parks on Go's own netpoller until the epoll fd turns
+// readable (see wait). A parked loop holds no thread and no P, so there is
+// no syscall for sysmon to retake and no hand-off of a locked thread.
+const lockLoopThread = false
 
 // poller is an epoll instance plus an eventfd for cross-goroutine wakeups.
 type poller struct {
 	fd     int
 	wakeFD int
 	events []unix.EpollEvent
+	file   *os.File        // fd, registered with Go's netpoller
+	rc     syscall.RawConn // file's, for parking
+	ready  func(uintptr) bool
+	n      int // what ready's poll found
+	err    error
 }
 
 func openPoller() (*poller, error) {
@@ -20,12 +36,25 @@ func openPoller() (*poller, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
 	}
+	if err := unix.SetNonblock(fd, true); err != nil { // so os.NewFile hands it to the netpoller
+		unix.Close(fd)
+		return nil, os.NewSyscallError("epoll fd nonblock", err)
+	}
 	wfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("eventfd", err)
 	}
 	p := &poller{fd: fd, wakeFD: wfd, events: make([]unix.EpollEvent, maxPollEvents)}
+	p.ready = func(uintptr) bool { // bound once: no allocation per park
+		p.n, p.err = p.poll()
+		return p.n > 0 || p.err != nil
+	}
+	p.file = os.NewFile(uintptr(fd), "epoll")
+	if p.rc, err = p.file.SyscallConn(); err != nil {
+		p.close()
+		return nil, err
+	}
 	if err := p.add(wfd, interestRead); err != nil {
 		p.close()
 		return nil, err
@@ -35,10 +64,49 @@ func openPoller() (*poller, error) {
 
 func (p *poller) close() error {
 	unix.Close(p.wakeFD)
-	if err := unix.Close(p.fd); err != nil {
+	if err := p.file.Close(); err != nil {
 		return os.NewSyscallError("close", err)
 	}
 	return nil
+}
+
+// poll fetches ready events without waiting. A raw system call: it never
+// blocks, so it needs no hand-off of the P.
+func (p *poller) poll() (int, error) {
+	for {
+		n, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.fd), uintptr(unsafe.Pointer(&p.events[0])),
+			uintptr(len(p.events)), 0, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return 0, os.NewSyscallError("epoll_pwait", e)
+		}
+		return int(n), nil
+	}
+}
+
+// park polls, and while nothing is ready waits on Go's netpoller for the
+// epoll fd to turn readable, for at most msec ms (-1: no limit). Go's
+// netpoller watches the fd edge-triggered; that is enough because park
+// only waits after a poll found the ready list empty, so the next event is
+// an edge.
+func (p *poller) park(msec int) (int, error) {
+	var deadline time.Time
+	if msec > 0 {
+		deadline = time.Now().Add(time.Duration(msec) * time.Millisecond)
+	}
+	if err := p.file.SetReadDeadline(deadline); err != nil {
+		return 0, err
+	}
+	err := p.rc.Read(p.ready)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return p.n, p.err
 }
 
 var wakeOne = [8]byte{1}
@@ -57,12 +125,14 @@ func (p *poller) wake() error {
 }
 
 func (p *poller) wait(msec int, fn func(fd int, ev pollEvent)) (woke bool, err error) {
-	n, err := unix.EpollWait(p.fd, p.events, msec)
+	var n int
+	if msec == 0 {
+		n, err = p.poll()
+	} else {
+		n, err = p.park(msec)
+	}
 	if err != nil {
-		if err == unix.EINTR {
-			return false, nil
-		}
-		return false, os.NewSyscallError("epoll_wait", err)
+		return false, err
 	}
 	for i := 0; i < n; i++ {
 		e := &p.events[i]

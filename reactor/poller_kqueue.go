@@ -9,6 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// lockLoopThread: a kqueue loop blocks in kevent on its own locked OS
+// thread.
+const lockLoopThread = true
+
 // poller is a kqueue instance; wakeups use EVFILT_USER where the kernel has
 // it (wake_kqueue_user.go) and a self-pipe elsewhere (wake_kqueue_pipe.go).
 type poller struct {
