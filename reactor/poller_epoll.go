@@ -29,6 +29,8 @@ type poller struct {
 	ready  func(uintptr) bool
 	n      int // what ready's poll found
 	err    error
+
+	hasDeadline bool // file has a read deadline set
 }
 
 func openPoller() (*poller, error) {
@@ -92,12 +94,16 @@ func (p *poller) poll() (int, error) {
 // only waits after a poll found the ready list empty, so the next event is
 // an edge.
 func (p *poller) park(msec int) (int, error) {
-	var deadline time.Time
 	if msec > 0 {
-		deadline = time.Now().Add(time.Duration(msec) * time.Millisecond)
-	}
-	if err := p.file.SetReadDeadline(deadline); err != nil {
-		return 0, err
+		p.hasDeadline = true
+		if err := p.file.SetReadDeadline(time.Now().Add(time.Duration(msec) * time.Millisecond)); err != nil {
+			return 0, err
+		}
+	} else if p.hasDeadline { // clear it once, not on every park
+		p.hasDeadline = false
+		if err := p.file.SetReadDeadline(time.Time{}); err != nil {
+			return 0, err
+		}
 	}
 	err := p.rc.Read(p.ready)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
