@@ -207,6 +207,12 @@ func FuzzRESP(f *testing.F) {
 			if err != nil {
 				t.Fatalf("decoded frame %q does not parse: %v", frame, err)
 			}
+			if o.CommandsOnly {
+				args, err := RESPCommandArgs(nil, []byte(frame))
+				if err != nil || !sameArgs(args, v) {
+					t.Fatalf("RESPCommandArgs(%q) = %q, %v; ParseRESPCommand gives %s", frame, args, err, showRESP(v))
+				}
+			}
 			enc := AppendRESP(nil, v)
 			again, err := ParseRESP(enc)
 			if err != nil || showRESP(again) != showRESP(v) || string(AppendRESP(nil, again)) != string(enc) {
@@ -214,6 +220,53 @@ func FuzzRESP(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameArgs reports whether args are v's elements, all non-null bulk strings
+// (or inline words).
+func sameArgs(args [][]byte, v RESPValue) bool {
+	if v.Type != '*' || len(args) != len(v.Array) {
+		return false
+	}
+	for i, e := range v.Array {
+		if e.Null || e.Type != '$' || !bytes.Equal(args[i], e.Str) {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzRESPCommandArgs: on any frame, RESPCommandArgs agrees with
+// ParseRESPCommand wherever the latter yields a command (an array of bulk
+// strings, or inline words), and fails wherever it does not.
+func FuzzRESPCommandArgs(f *testing.F) {
+	for _, seed := range []string{
+		"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", "*0\r\n", "*1\r\n:1\r\n", "*1\r\n$-1\r\n",
+		"*2\r\n$3\r\nGET\r\n", "*1\r\n$3\r\nGETX\r\n", "SET \"a b\" 'c'\r\n", "*1\r\n*1\r\n$1\r\na\r\n",
+		"*1\r\n$1\r\na\r\nextra", "*x\r\n", "*1\r\n$99\r\nab\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		args, err := RESPCommandArgs(nil, frame)
+		v, perr := ParseRESPCommand(frame)
+		isCommand := perr == nil && v.Type == '*' && !v.Null && sameArgs(argStrs(v), v)
+		switch {
+		case isCommand && (err != nil || !sameArgs(args, v)):
+			t.Fatalf("RESPCommandArgs(%q) = %q, %v; ParseRESPCommand gives %s", frame, args, err, showRESP(v))
+		case err == nil && !isCommand && !(perr == nil && v.Null):
+			t.Fatalf("RESPCommandArgs(%q) = %q, but ParseRESPCommand gives %s, %v", frame, args, showRESP(v), perr)
+		}
+	})
+}
+
+// argStrs is v's element strings.
+func argStrs(v RESPValue) [][]byte {
+	out := make([][]byte, len(v.Array))
+	for i, e := range v.Array {
+		out[i] = e.Str
+	}
+	return out
 }
 
 func BenchmarkRESP(b *testing.B) {
@@ -227,6 +280,19 @@ func BenchmarkParseRESP(b *testing.B) {
 	b.SetBytes(int64(len(cmd)))
 	for b.Loop() {
 		if _, err := ParseRESP(cmd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRESPCommandArgs(b *testing.B) {
+	cmd := AppendRESP(nil, RESPArray(RESPBulk([]byte("SET")), RESPBulk([]byte("key:000001")), RESPBulk(bytes.Repeat([]byte("v"), 32))))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(cmd)))
+	var args [][]byte
+	for b.Loop() {
+		var err error
+		if args, err = RESPCommandArgs(args[:0], cmd); err != nil || len(args) != 3 {
 			b.Fatal(err)
 		}
 	}

@@ -83,6 +83,71 @@ func ParseRESPCommand(frame []byte) (RESPValue, error) {
 	return ParseRESP(frame)
 }
 
+// RESPCommandArgs appends the arguments of a command frame to dst and
+// returns it: the bulk strings of an array (aliasing frame), or the words
+// of an inline command (as [ParseRESPCommand] splits them). It is
+// [ParseRESPCommand] for a server's hot path: no [RESPValue]s are built,
+// and with a reused dst nothing is allocated for an array. An array whose
+// elements are not all bulk strings is a corrupted_frame error, as it is for
+// a [RESP] decoder with CommandsOnly.
+func RESPCommandArgs(dst [][]byte, frame []byte) ([][]byte, error) {
+	if len(frame) == 0 {
+		return dst, respErr(KindCorruptedFrame, "empty frame")
+	}
+	if frame[0] != '*' {
+		v, err := parseInline(frame)
+		if err != nil {
+			return dst, err
+		}
+		for _, a := range v.Array {
+			dst = append(dst, a.Str)
+		}
+		return dst, nil
+	}
+	n, rest, err := respHeader(frame[1:])
+	if err != nil || n < -1 || n > int64(len(rest)) {
+		return dst, respErr(KindCorruptedFrame, "invalid multibulk length")
+	}
+	for k := int64(0); k < n; k++ {
+		if len(rest) == 0 || rest[0] != '$' {
+			if len(rest) == 0 {
+				return dst, respErr(KindCorruptedFrame, "expected a CRLF-terminated line")
+			}
+			return dst, respErr(KindCorruptedFrame, "expected '$', got '%c'", rest[0])
+		}
+		var size int64
+		size, rest, err = respHeader(rest[1:])
+		if err != nil || size < 0 || size > int64(len(rest)) {
+			return dst, respErr(KindCorruptedFrame, "invalid bulk length")
+		}
+		if int64(len(rest)) < size+2 || rest[size] != '\r' || rest[size+1] != '\n' {
+			return dst, respErr(KindCorruptedFrame, "expected CRLF after bulk string of %d bytes", size)
+		}
+		dst = append(dst, rest[:size:size])
+		rest = rest[size+2:]
+	}
+	if len(rest) != 0 {
+		return dst, respErr(KindCorruptedFrame, "%d unexpected bytes after the value", len(rest))
+	}
+	return dst, nil
+}
+
+// respHeader reads the decimal number of a RESP header line up to its CRLF
+// and returns it and what follows the CRLF.
+func respHeader(b []byte) (int64, []byte, error) {
+	i := bytes.Index(b, []byte("\r\n"))
+	if i < 1 {
+		return 0, nil, errBadHeader
+	}
+	n, err := strconv.ParseInt(string(b[:i]), 10, 64)
+	if err != nil {
+		return 0, nil, errBadHeader
+	}
+	return n, b[i+2:], nil
+}
+
+var errBadHeader = respErr(KindCorruptedFrame, "expected a CRLF-terminated number")
+
 // maxParseDepth bounds the recursion of ParseRESP.
 const maxParseDepth = 1000
 

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/reactor"
 	lua "github.com/yuin/gopher-lua"
 )
+
+// maxScratch bounds the encode buffer a conn keeps between sends.
+const maxScratch = 64 << 10
 
 // maxBacklog is how many decoded messages may wait for a conn's handler (or
 // its c:receive) before the conn's reads are paused; they resume below half.
@@ -50,6 +54,9 @@ type luaConn struct {
 	// write(2) or AsyncWrite per read instead of one per reply).
 	batching bool
 	pend     []byte
+	scratch  []byte   // c:send encodes here when the write copies (see send)
+	args     [][]byte // RESP command arguments of the frame being delivered
+	argBytes []byte   // their bytes, copied together into one Lua string
 
 	busy, pumping bool
 	backlog       []lua.LValue // messages waiting: backlog[head:]
@@ -155,7 +162,21 @@ func (lc *luaConn) handlerDone(_ []lua.LValue, e *ScriptError) {
 // deliver hands decoded frames to on_message or to c:receive.
 func (lc *luaConn) deliver(frames [][]byte) {
 	for _, f := range frames {
-		if lc.codec.resp {
+		if lc.codec.respCommands {
+			args, err := codecs.RESPCommandArgs(lc.args[:0], f)
+			if err != nil {
+				lc.conn.CloseWithError(err)
+				return
+			}
+			var t *lua.LTable
+			t, lc.argBytes = argsToLua(lc.v.L, args, lc.argBytes)
+			clear(args)
+			lc.args = args[:0]
+			if cap(lc.argBytes) > maxScratch || cap(lc.args) > 1024 { // a huge command: do not keep its buffers
+				lc.args, lc.argBytes = nil, nil
+			}
+			lc.push(t)
+		} else if lc.codec.resp {
 			v, err := codecs.ParseRESP(f)
 			if err != nil {
 				lc.conn.CloseWithError(err)
@@ -412,7 +433,8 @@ func (lc *luaConn) writable() {
 }
 
 // encode frames msg with the conn's codec.
-func (lc *luaConn) encode(L *lua.LState, msg lua.LValue) ([]byte, error) {
+// encode frames msg with the conn's codec, appending to dst.
+func (lc *luaConn) encode(L *lua.LState, dst []byte, msg lua.LValue) ([]byte, error) {
 	c := lc.codec
 	switch {
 	case c.resp:
@@ -420,10 +442,10 @@ func (lc *luaConn) encode(L *lua.LState, msg lua.LValue) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return codecs.AppendRESP(nil, rv), nil
+		return codecs.AppendRESP(dst, rv), nil
 	case c.spec == nil: // custom
 		if c.encode == nil {
-			return []byte(lua.LVAsString(msg)), nil
+			return append(dst, lua.LVAsString(msg)...), nil
 		}
 		L.Push(c.encode)
 		L.Push(msg)
@@ -434,7 +456,7 @@ func (lc *luaConn) encode(L *lua.LState, msg lua.LValue) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("codec.custom encode returned a %s, not a string", out.Type())
 		}
-		return []byte(s), nil
+		return append(dst, s...), nil
 	}
 	s, ok := msg.(lua.LString)
 	if !ok {
@@ -444,7 +466,9 @@ func (lc *luaConn) encode(L *lua.LState, msg lua.LValue) ([]byte, error) {
 			return nil, fmt.Errorf("string expected, got %s", msg.Type())
 		}
 	}
-	return lc.enc.Encode(nil, []byte(s))
+	// The codecs' encoders only read msg: alias the Lua string's bytes
+	// instead of copying them.
+	return lc.enc.Encode(dst, unsafe.Slice(unsafe.StringData(string(s)), len(s)))
 }
 
 func checkConn(L *lua.LState) *luaConn {
@@ -460,11 +484,23 @@ func checkConn(L *lua.LState) *luaConn {
 var connMethods = map[string]lua.LGFunction{
 	"send": func(L *lua.LState) int {
 		lc := checkConn(L)
-		b, err := lc.encode(L, L.Get(2))
+		// Encode into the conn's scratch buffer when the write copies the
+		// bytes (into the batch, or the reactor's buffer); an AsyncWrite
+		// owns its bytes, so it gets a new slice.
+		var dst []byte
+		reuse := lc.batching || (lc.conn != nil && lc.inlineWrites())
+		if reuse {
+			dst = lc.scratch[:0]
+		}
+		b, err := lc.encode(L, dst, L.Get(2))
 		if err != nil {
 			L.RaiseError("send: %v", err)
 		}
-		return pushWrite(L, lc, b)
+		n := pushWrite(L, lc, b)
+		if reuse && cap(b) <= maxScratch {
+			lc.scratch = b[:0]
+		}
+		return n
 	},
 	"write": func(L *lua.LState) int {
 		lc := checkConn(L)

@@ -107,13 +107,14 @@ var codecModule = &module{
 			},
 			"resp": func(L *lua.LState) int {
 				o := optTable(L, 1)
+				commands := optBool(L, o, "commands_only", false)
 				spec := codecs.RESP(codecs.RESPOptions{
 					MaxBulkLength:      int64(optInt(L, o, "max_bulk_length", 0)),
 					MaxMultibulkLength: int64(optInt(L, o, "max_multibulk_length", 0)),
 					MaxInlineLength:    optInt(L, o, "max_inline_length", 0),
 					MaxDepth:           optInt(L, o, "max_depth", 0),
-					CommandsOnly:       optBool(L, o, "commands_only", false)})
-				return pushCodec(L, &luaCodec{name: "resp", spec: spec, resp: true})
+					CommandsOnly:       commands})
+				return pushCodec(L, &luaCodec{name: "resp", spec: spec, resp: true, respCommands: commands})
 			},
 			"custom": func(L *lua.LState) int {
 				o := L.CheckTable(1)
@@ -135,6 +136,7 @@ type luaCodec struct {
 	name           string
 	spec           codecs.Spec // nil for custom
 	resp           bool        // messages are RESP values
+	respCommands   bool        // resp with commands_only: arrays of bulk strings
 	decode, encode *lua.LFunction
 	owner          *vm // the VM whose functions decode/encode are
 }
@@ -254,6 +256,23 @@ func respToLua(L *lua.LState, v codecs.RESPValue, top bool) lua.LValue {
 		return t
 	}
 	return lua.LNil
+}
+
+// argsToLua makes a command's arguments a Lua table of strings with one
+// allocation for all their bytes; buf is scratch space, returned for reuse.
+func argsToLua(L *lua.LState, args [][]byte, buf []byte) (*lua.LTable, []byte) {
+	buf = buf[:0]
+	for _, a := range args {
+		buf = append(buf, a...)
+	}
+	all := string(buf)
+	t := L.CreateTable(len(args), 0)
+	off := 0
+	for i, a := range args {
+		t.RawSetInt(i+1, lua.LString(all[off:off+len(a)]))
+		off += len(a)
+	}
+	return t, buf
 }
 
 // luaToRESP maps a Lua value to RESP (docs/codecs.md).
