@@ -21,7 +21,7 @@ end
 local cmds = { -- name = {arity (negative: at least), function(args)}
   ping = {-1, function(a) return a[2] or {ok = "PONG"} end},
   echo = {2, function(a) return a[2] end},
-  get = {2, function(a) local v = db:get(a[2]); return v and tostring(v) end},
+  get = {2, function(a) local v = db:get(a[2]); return type(v) == "number" and tostring(v) or v end},
   set = {-3, function(a)
     local ttl, mode, i = nil, nil, 4
     while a[i] do
@@ -72,10 +72,14 @@ local cmds = { -- name = {arity (negative: at least), function(args)}
   config = {-2, function() return {} end},   -- and for redis-benchmark
 }
 
+local upper = {} -- clients send GET or get: find both without a lower() per command
+for name, cmd in pairs(cmds) do upper[name:upper()] = cmd end
+for name, cmd in pairs(upper) do cmds[name] = cmd end
+
 return {
   on_message = function(c, args)
-    local name = (args[1] or ""):lower()
-    local cmd = cmds[name]
+    local name = args[1] or ""
+    local cmd = cmds[name] or cmds[name:lower()]
     if not cmd then
       local rest = {}
       for i = 2, math.min(#args, 4) do rest[#rest + 1] = "'" .. args[i] .. "'" end
@@ -84,7 +88,7 @@ return {
     end
     local n = cmd[1]
     if (n > 0 and #args ~= n) or (n < 0 and #args < -n) then
-      return c:send({err = "ERR wrong number of arguments for '" .. name .. "' command"})
+      return c:send({err = "ERR wrong number of arguments for '" .. name:lower() .. "' command"})
     end
     c:send(cmd[2](args))
   end,
