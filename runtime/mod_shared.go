@@ -91,12 +91,20 @@ type dictEntry struct {
 	exp time.Time  // zero: no expiry
 }
 
+// getLocked returns k's live value, deleting it if it expired; now may be
+// zero, and the clock is read only for a key with a ttl.
 func (d *dict) getLocked(k string, now time.Time) (lua.LValue, bool) {
 	e, ok := d.m[k]
 	if !ok {
 		return lua.LNil, false
 	}
-	if !e.exp.IsZero() && !now.Before(e.exp) {
+	if e.exp.IsZero() {
+		return e.v, true
+	}
+	if now.IsZero() { // read the clock only for keys with a ttl
+		now = time.Now()
+	}
+	if !now.Before(e.exp) {
 		delete(d.m, k)
 		return lua.LNil, false
 	}
@@ -149,7 +157,7 @@ func dictStore(L *lua.LState, allow func(exists bool) (bool, string)) int {
 		L.ArgError(3, "value expected")
 	}
 	d.mu.Lock()
-	_, exists := d.getLocked(k, time.Now())
+	_, exists := d.getLocked(k, time.Time{})
 	ok, why := allow(exists)
 	if ok {
 		d.m[k] = dictEntry{v: v, exp: exp}
@@ -168,7 +176,7 @@ var dictMethods = map[string]lua.LGFunction{
 	"get": func(L *lua.LState) int {
 		d, k := checkDict(L), dictKey(L, 2)
 		d.mu.Lock()
-		v, _ := d.getLocked(k, time.Now())
+		v, _ := d.getLocked(k, time.Time{})
 		d.mu.Unlock()
 		L.Push(v)
 		return 1
@@ -191,7 +199,7 @@ var dictMethods = map[string]lua.LGFunction{
 		init := L.OptNumber(4, 0)
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		cur, ok := d.getLocked(k, time.Now())
+		cur, ok := d.getLocked(k, time.Time{})
 		base := init
 		if ok {
 			num, isNum := dictNumber(cur)
