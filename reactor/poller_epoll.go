@@ -31,6 +31,7 @@ type poller struct {
 	err    error
 
 	hasDeadline bool // file has a read deadline set
+	blocking    bool // the netpoller refused the fd: block in epoll_wait
 }
 
 func openPoller() (*poller, error) {
@@ -57,6 +58,9 @@ func openPoller() (*poller, error) {
 		p.close()
 		return nil, err
 	}
+	// A file Go's netpoller took has deadlines; if it did not take this
+	// one, park blocks in epoll_wait instead of spinning on an error.
+	p.blocking = errors.Is(p.file.SetReadDeadline(time.Time{}), os.ErrNoDeadline)
 	if err := p.add(wfd, interestRead); err != nil {
 		p.close()
 		return nil, err
@@ -94,6 +98,18 @@ func (p *poller) poll() (int, error) {
 // only waits after a poll found the ready list empty, so the next event is
 // an edge.
 func (p *poller) park(msec int) (int, error) {
+	if p.blocking {
+		for {
+			n, err := unix.EpollWait(p.fd, p.events, msec)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return 0, os.NewSyscallError("epoll_wait", err)
+			}
+			return n, nil
+		}
+	}
 	if msec > 0 {
 		p.hasDeadline = true
 		if err := p.file.SetReadDeadline(time.Now().Add(time.Duration(msec) * time.Millisecond)); err != nil {
