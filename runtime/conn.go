@@ -432,7 +432,6 @@ func (lc *luaConn) writable() {
 	}
 }
 
-// encode frames msg with the conn's codec.
 // encode frames msg with the conn's codec, appending to dst.
 func (lc *luaConn) encode(L *lua.LState, dst []byte, msg lua.LValue) ([]byte, error) {
 	c := lc.codec
@@ -488,7 +487,7 @@ var connMethods = map[string]lua.LGFunction{
 		// bytes (into the batch, or the reactor's buffer); an AsyncWrite
 		// owns its bytes, so it gets a new slice.
 		var dst []byte
-		reuse := lc.batching || (lc.conn != nil && lc.inlineWrites())
+		reuse := lc.batching || lc.inlineWrites()
 		if reuse {
 			dst = lc.scratch[:0]
 		}
@@ -655,11 +654,7 @@ func connIndex(methods *lua.LTable) lua.LGFunction {
 		case "codec":
 			L.Push(lua.LString(lc.codec.name))
 		default:
-			m := methods.RawGetString(key)
-			if m == lua.LNil {
-				noSuchMember(L, "conn", lua.LString(key))
-			}
-			L.Push(m)
+			L.Push(methodOf(L, methods, "conn", key))
 		}
 		return 1
 	}

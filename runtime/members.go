@@ -10,6 +10,16 @@ func noSuchMember(L *lua.LState, what string, key lua.LValue) {
 	L.RaiseError("%s has no field or method '%s'", what, key.String())
 }
 
+// methodOf returns methods[key] for an __index function, raising
+// noSuchMember when there is none.
+func methodOf(L *lua.LState, methods *lua.LTable, what, key string) lua.LValue {
+	m := methods.RawGetString(key)
+	if m == lua.LNil {
+		noSuchMember(L, what, lua.LString(key))
+	}
+	return m
+}
+
 // strictMethods makes methods, a table used as an object's __index, raise
 // noSuchMember for a key it lacks. Raw lookups (the shell's completion) are
 // not affected.

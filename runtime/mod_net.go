@@ -358,11 +358,7 @@ func serverIndex(methods *lua.LTable) lua.LGFunction {
 			}
 			L.Push(lua.LString(u))
 		default:
-			m := methods.RawGetString(key)
-			if m == lua.LNil {
-				noSuchMember(L, "server", lua.LString(key))
-			}
-			L.Push(m)
+			L.Push(methodOf(L, methods, "server", key))
 		}
 		return 1
 	}

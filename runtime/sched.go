@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 )
 
 // sched runs Lua on one VM as coroutines. Every handler call, timer callback
@@ -233,6 +235,20 @@ const exactResultsSrc = `local fn = ...
 local function pass(...) return ... end
 return function(...) return pass(fn(...)) end`
 
+// exactResultsProto is exactResultsSrc compiled once per process; each VM
+// makes its functions from it.
+var exactResultsProto = sync.OnceValue(func() *lua.FunctionProto {
+	chunk, err := parse.Parse(strings.NewReader(exactResultsSrc), schedChunk)
+	if err != nil {
+		panic(err)
+	}
+	proto, err := lua.Compile(chunk, schedChunk)
+	if err != nil {
+		panic(err)
+	}
+	return proto
+})
+
 // exactResults wraps fn, a Go function that may suspend through await, in a
 // Lua function. gopher-lua resumes a yielded Go call by placing the resume
 // values in the caller's result registers without padding them: a caller
@@ -241,11 +257,7 @@ return function(...) return pass(fn(...)) end`
 // a call site that takes all its results, and the wrapper's own return
 // pads and truncates as Lua does.
 func exactResults(L *lua.LState, fn lua.LGFunction) *lua.LFunction {
-	chunk, err := L.Load(strings.NewReader(exactResultsSrc), schedChunk)
-	if err != nil {
-		panic(err)
-	}
-	L.Push(chunk)
+	L.Push(L.NewFunctionFromProto(exactResultsProto()))
 	L.Push(L.NewFunction(fn))
 	L.Call(1, 1)
 	w := L.Get(-1).(*lua.LFunction)
