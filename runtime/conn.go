@@ -280,23 +280,45 @@ func (lc *luaConn) push(msg lua.LValue) {
 }
 
 // pump runs on_message for waiting messages, one at a time per conn: the
-// next message waits while a handler is suspended (sleep, pool.run…).
+// next message waits while a handler is suspended (sleep, pool.run…). One
+// coroutine (sched.dispatch) takes the messages in turn through nextMessage
+// until none waits.
 func (lc *luaConn) pump() {
 	if lc.pumping {
 		return
 	}
 	lc.pumping = true
-	for lc.cb.onMessage != nil && !lc.busy && lc.queued() > 0 {
-		m := lc.pop()
+	if lc.cb.onMessage != nil && !lc.busy && lc.queued() > 0 {
 		lc.busy = true
-		lc.v.s.call2(lc.cb.onMessage, lc.msgDone, lc.ud, m)
+		lc.v.s.call2(lc.v.s.dispatch, lc.msgDone, lc.cb.onMessage, lc.ud)
 	}
 	lc.pumping = false
+	lc.maybeUnpause()
+	lc.maybeFinishClose()
+}
+
+// maybeUnpause resumes reading once the backlog has drained to half.
+func (lc *luaConn) maybeUnpause() {
 	if lc.paused && lc.queued() < maxBacklog/2 && !lc.closing {
 		lc.paused = false
 		lc.conn.Resume()
 	}
-	lc.maybeFinishClose()
+}
+
+// nextMessage is sched.dispatch's next(c): the conn's next waiting message,
+// or nil, which ends the dispatch. Each message gets a budget of its own.
+func nextMessage(L *lua.LState) int {
+	lc := checkConn(L)
+	if lc.queued() == 0 || lc.cb.onMessage == nil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	b := lc.v.s.budget
+	b.end()
+	b.begin(true)
+	L.Push(lc.pop())
+	lc.maybeUnpause()
+	return 1
 }
 
 func (lc *luaConn) messageDone(rets []lua.LValue, e *ScriptError) {
@@ -512,10 +534,7 @@ var connMethods = map[string]lua.LGFunction{
 		}
 		if lc.queued() > 0 {
 			m := lc.pop()
-			if lc.paused && lc.queued() < maxBacklog/2 && !lc.closing {
-				lc.paused = false
-				lc.conn.Resume()
-			}
+			lc.maybeUnpause()
 			L.Push(m)
 			return 1
 		}

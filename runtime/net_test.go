@@ -88,6 +88,40 @@ ADDR = srv.addr`)
 	}
 }
 
+// Messages decoded from one read run in one dispatch, but each gets the
+// whole budget: five 150 ms handlers in a row under a 400 ms budget all run
+// (one budget for the five would trip after 400-500 ms).
+func TestBudgetPerMessageInOneRead(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{Budget: 400 * time.Millisecond})
+	rt.Do(func(L *lua.LState) {
+		L.SetGlobal("wallclock", L.NewFunction(func(L *lua.LState) int {
+			L.Push(lua.LNumber(float64(time.Now().UnixNano()) / 1e9))
+			return 1
+		}))
+	})
+	addr := startServer(t, rt, `
+local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
+  on_message = function(c, msg)
+    local stop = wallclock() + 0.15
+    while wallclock() < stop do end
+    c:send("done " .. msg)
+  end}))
+ADDR = srv.addr`)
+	c := dialLine(t, addr)
+	if _, err := c.c.Write([]byte("1\n2\n3\n4\n5\n")); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ {
+		got, err := c.recv(3 * time.Second)
+		if want := fmt.Sprintf("done %d", i); err != nil || got != want {
+			t.Fatalf("reply %d: %q, %v, want %q (stderr %s)", i, got, err, want, errOut)
+		}
+	}
+	if e := errOut.String(); e != "" {
+		t.Errorf("errors logged: %s", e)
+	}
+}
+
 func TestLoopVMs(t *testing.T) {
 	rt, _, errOut := newTestRuntime(t, Options{Loops: 2, Budget: 200 * time.Millisecond})
 	addr := startServer(t, rt, `

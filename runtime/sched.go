@@ -24,6 +24,7 @@ type sched struct {
 	L          *lua.LState
 	budget     *budget
 	trampoline *lua.LFunction
+	dispatch   *lua.LFunction // runs a conn's on_message over its waiting messages
 	doneMark   *lua.LUserData // yielded by the trampoline when a call finished
 	awaitMark  *lua.LUserData // yielded by await
 
@@ -85,6 +86,11 @@ func newSched(v *vm, b *budget, post func(func())) *sched {
 	v.L.Push(s.doneMark)
 	v.L.Call(1, 1)
 	s.trampoline = v.L.Get(-1).(*lua.LFunction)
+	v.L.Pop(1)
+	v.L.Push(v.L.NewFunctionFromProto(dispatchProto()))
+	v.L.Push(v.L.NewFunction(nextMessage))
+	v.L.Call(1, 1)
+	s.dispatch = v.L.Get(-1).(*lua.LFunction)
 	v.L.Pop(1)
 	s.logErr = func(e *ScriptError) { v.rt.logError(e) }
 	s.installPcall()
@@ -229,6 +235,24 @@ func (s *sched) await(L *lua.LState, what string, start func(wake func(vals ...l
 	return L.Yield(s.awaitMark)
 }
 
+// dispatchSrc runs on_message over a conn's waiting messages in one
+// coroutine: next(c) hands out the next message (nil when none waits) and
+// starts its budget. Resuming a coroutine per message costs more than the
+// handler of a small protocol (about 150 ns of 300); the order and the
+// one-at-a-time rule are the same either way, since a suspended handler
+// suspends the loop that called it.
+const dispatchSrc = `local next = ...
+return function(fn, c)
+  local m = next(c)
+  while m ~= nil do
+    fn(c, m)
+    m = next(c)
+  end
+end`
+
+// dispatchProto is dispatchSrc compiled once per process.
+var dispatchProto = sync.OnceValue(func() *lua.FunctionProto { return compileSched(dispatchSrc) })
+
 // exactResultsSrc calls a Go function that may yield from an argument
 // list, where Lua takes as many results as come back.
 const exactResultsSrc = `local fn = ...
@@ -237,8 +261,11 @@ return function(...) return pass(fn(...)) end`
 
 // exactResultsProto is exactResultsSrc compiled once per process; each VM
 // makes its functions from it.
-var exactResultsProto = sync.OnceValue(func() *lua.FunctionProto {
-	chunk, err := parse.Parse(strings.NewReader(exactResultsSrc), schedChunk)
+var exactResultsProto = sync.OnceValue(func() *lua.FunctionProto { return compileSched(exactResultsSrc) })
+
+// compileSched compiles one of the scheduler's own Lua chunks.
+func compileSched(src string) *lua.FunctionProto {
+	chunk, err := parse.Parse(strings.NewReader(src), schedChunk)
 	if err != nil {
 		panic(err)
 	}
@@ -247,7 +274,7 @@ var exactResultsProto = sync.OnceValue(func() *lua.FunctionProto {
 		panic(err)
 	}
 	return proto
-})
+}
 
 // exactResults wraps fn, a Go function that may suspend through await, in a
 // Lua function. gopher-lua resumes a yielded Go call by placing the resume

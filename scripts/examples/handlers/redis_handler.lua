@@ -1,7 +1,8 @@
 -- The per-loop handler of redis.lua: PING ECHO SET GET DEL EXISTS INCR DECR
 -- INCRBY DECRBY EXPIRE TTL KEYS FLUSHALL DBSIZE COMMAND CONFIG, with Redis's replies.
 local db = shared.dict("redis")
-local OK, NOT_INT = {ok = "OK"}, {err = "ERR value is not an integer or out of range"}
+local OK, PONG = {ok = "OK"}, {ok = "PONG"}
+local NOT_INT = {err = "ERR value is not an integer or out of range"}
 
 local function int(s)  -- a Redis integer argument, or nil
   if type(s) == "string" and s:match("^%-?%d+$") and #s < 20 then return tonumber(s) end
@@ -19,7 +20,7 @@ local function incrby(key, n)
 end
 
 local cmds = { -- name = {arity (negative: at least), function(args)}
-  ping = {-1, function(a) return a[2] or {ok = "PONG"} end},
+  ping = {-1, function(a) return a[2] or PONG end},
   echo = {2, function(a) return a[2] end},
   get = {2, function(a) local v = db:get(a[2]); return type(v) == "number" and tostring(v) or v end},
   set = {-3, function(a)
