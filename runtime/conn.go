@@ -280,9 +280,9 @@ func (lc *luaConn) push(msg lua.LValue) {
 }
 
 // pump runs on_message for waiting messages, one at a time per conn: the
-// next message waits while a handler is suspended (sleep, pool.run…). One
-// coroutine (sched.dispatch) takes the messages in turn through nextMessage
-// until none waits.
+// next message waits while a handler is suspended (sleep, pool.run…). When
+// several wait, one coroutine (sched.dispatch) takes them in turn through
+// nextMessage until none waits.
 func (lc *luaConn) pump() {
 	if lc.pumping {
 		return
@@ -290,7 +290,11 @@ func (lc *luaConn) pump() {
 	lc.pumping = true
 	if lc.cb.onMessage != nil && !lc.busy && lc.queued() > 0 {
 		lc.busy = true
-		lc.v.s.call2(lc.v.s.dispatch, lc.msgDone, lc.cb.onMessage, lc.ud)
+		if lc.queued() == 1 { // the common case of request and reply: no dispatch loop
+			lc.v.s.call2(lc.cb.onMessage, lc.msgDone, lc.ud, lc.pop())
+		} else {
+			lc.v.s.call2(lc.v.s.dispatch, lc.msgDone, lc.cb.onMessage, lc.ud)
+		}
 	}
 	lc.pumping = false
 	lc.maybeUnpause()

@@ -18,6 +18,10 @@ c:send("slow")
 c:send("fast")
 t:eq(c:receive(2), "SLOW 1", "messages of one conn handled in order")
 t:eq(c:receive(2), "FAST 2", "second message after the suspended first")
+c:write("a\nslow\nb\n") -- one read, three messages: the handler suspends on the second
+t:eq(c:receive(2), "A 3", "batch: first")
+t:eq(c:receive(2), "SLOW 4", "batch: the suspended second")
+t:eq(c:receive(2), "B 5", "batch: the third waits for the second")
 t:eq(select(2, c:receive(0.01)), "timeout", "receive timeout")
 t:ok(c.remote:find("127.0.0.1"), "c.remote")
 t:ok(type(c.id) == "number", "c.id")
@@ -38,7 +42,7 @@ t:eq(m3, nil, "failing handler: conn closed")
 sleep(0.02)
 t:ok(closed[#closed]:find("net_test.lua:%d+: handler failed"), "on_close err has file:line: " .. closed[#closed])
 c:send("still")
-t:eq(c:receive(2), "STILL 3", "other conn still served")
+t:eq(c:receive(2), "STILL 6", "other conn still served")
 
 -- conn ctx is cancelled on close
 local ctx = c.ctx
