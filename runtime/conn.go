@@ -48,6 +48,7 @@ type luaConn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	direct bool // the VM runs on the conn's loop: write inline
+	lookups int // through the shared __index, until promote
 
 	// batching is set while deliver hands one read's frames to handlers:
 	// c:send appends to pend, and deliver writes pend once at the end (one
@@ -635,50 +636,110 @@ func pushWrite(L *lua.LState, lc *luaConn, b []byte) int {
 	return 1
 }
 
-// connIndex serves c.id, c.remote, c.local, c.ctx, c.data and the methods.
-func connIndex(methods *lua.LTable) lua.LGFunction {
+// connField returns the conn field key (c.id, c.remote, c.local, c.ctx,
+// c.data, c.codec); ok is false for any other key. fixed reports a value
+// that cannot change from now on, so a conn's own metatable may keep it.
+func connField(L *lua.LState, lc *luaConn, key string) (v lua.LValue, fixed, ok bool) {
+	switch key {
+	case "id":
+		if lc.conn == nil {
+			return lua.LNil, false, true
+		}
+		return lua.LNumber(lc.conn.ID()), true, true
+	case "remote", "local", "local_addr":
+		if lc.conn == nil {
+			return lua.LNil, false, true
+		}
+		a := lc.conn.RemoteAddr()
+		if key != "remote" {
+			a = lc.conn.LocalAddr()
+		}
+		if a == nil {
+			return lua.LNil, true, true
+		}
+		return lua.LString(a.String()), true, true
+	case "ctx":
+		if lc.ctx == nil {
+			lc.ctx, lc.cancel = context.WithCancel(context.Background())
+			if lc.closeDone {
+				lc.cancel()
+			}
+		}
+		return newCtx(L, lc.ctx), true, true
+	case "data":
+		if lc.data == nil {
+			lc.data = L.NewTable()
+		}
+		return lc.data, true, true
+	case "codec":
+		return lua.LString(lc.codec.name), false, true
+	}
+	return nil, false, false
+}
+
+// promoteAfter is how many lookups a conn makes through the shared __index
+// function before it gets a metatable of its own.
+const promoteAfter = 2
+
+// connIndex is the __index of the conn type's shared metatable: a Go
+// function, since fields such as c.id belong to each conn. A conn that keeps
+// looking things up (a handler's c:send per message) gets a metatable of its
+// own (promote), in which its methods and fixed fields are found without
+// calling Go: the call costs more than the rest of a small c:send.
+func connIndex(methods, own *lua.LTable) lua.LGFunction {
 	return func(L *lua.LState) int {
 		lc := checkConn(L)
 		key := L.CheckString(2)
-		switch key {
-		case "id":
-			if lc.conn != nil {
-				L.Push(lua.LNumber(lc.conn.ID()))
-			} else {
-				L.Push(lua.LNil)
-			}
-		case "remote", "local", "local_addr":
-			if lc.conn == nil {
-				L.Push(lua.LNil)
-				break
-			}
-			a := lc.conn.RemoteAddr()
-			if key != "remote" {
-				a = lc.conn.LocalAddr()
-			}
-			if a == nil {
-				L.Push(lua.LNil)
-			} else {
-				L.Push(lua.LString(a.String()))
-			}
-		case "ctx":
-			if lc.ctx == nil {
-				lc.ctx, lc.cancel = context.WithCancel(context.Background())
-				if lc.closeDone {
-					lc.cancel()
-				}
-			}
-			L.Push(newCtx(L, lc.ctx))
-		case "data":
-			if lc.data == nil {
-				lc.data = L.NewTable()
-			}
-			L.Push(lc.data)
-		case "codec":
-			L.Push(lua.LString(lc.codec.name))
-		default:
-			L.Push(methodOf(L, methods, "conn", key))
+		v, _, ok := connField(L, lc, key)
+		if !ok {
+			v = methodOf(L, methods, "conn", key)
 		}
+		if lc.lookups++; lc.lookups >= promoteAfter {
+			lc.promote(L, own)
+		}
+		L.Push(v)
+		return 1
+	}
+}
+
+// promote gives the conn a metatable of its own: a copy of the type's
+// metatable that is also its own __index, so methods and fields found once
+// are kept in it and found by table lookups; a miss goes to own's __index
+// (ownConnIndex). Slot 1 holds the conn's userdata for that miss; so c[1]
+// is c, which nothing documents or uses.
+func (lc *luaConn) promote(L *lua.LState, own *lua.LTable) {
+	shared, ok := lc.ud.Metatable.(*lua.LTable)
+	if !ok || shared != L.GetTypeMetatable(connType) {
+		return
+	}
+	mt := L.CreateTable(1, 6)
+	shared.ForEach(func(k, v lua.LValue) { mt.RawSet(k, v) })
+	mt.RawSetInt(1, lc.ud)
+	mt.RawSetString("__index", mt)
+	mt.Metatable = own
+	lc.ud.Metatable = mt
+}
+
+// ownConnIndex is the __index behind a promoted conn's metatable (see
+// promote): it gets that metatable, finds the conn in slot 1, and keeps
+// what it found there unless it can change.
+func ownConnIndex(methods *lua.LTable) lua.LGFunction {
+	return func(L *lua.LState) int {
+		mt := L.CheckTable(1)
+		key := L.CheckString(2)
+		ud, _ := mt.RawGetInt(1).(*lua.LUserData)
+		lc, _ := ud.Value.(*luaConn)
+		if lc == nil {
+			L.RaiseError("conn metatable without its conn")
+		}
+		v, fixed, ok := connField(L, lc, key)
+		if !ok {
+			v, fixed = methodOf(L, methods, "conn", key), true
+		}
+		if fixed {
+			mt.RawSetString(key, v)
+		}
+		L.Push(v)
 		return 1
 	}
 }

@@ -41,7 +41,10 @@ var netModule = &module{
 		cm := L.NewTypeMetatable(connType)
 		methods := L.SetFuncs(L.NewTable(), connMethods)
 		methods.RawSetString("receive", exactResults(L, connMethods["receive"]))
-		L.SetField(cm, "__index", L.NewFunction(connIndex(methods)))
+		own := L.NewTable() // the metatable of a promoted conn's own metatable
+		own.RawSetString("__index", L.NewFunction(ownConnIndex(methods)))
+		own.RawSetString(methodsField, methods)
+		L.SetField(cm, "__index", L.NewFunction(connIndex(methods, own)))
 		L.SetField(cm, methodsField, methods)
 		L.SetField(cm, "__tostring", L.NewFunction(func(L *lua.LState) int {
 			lc := checkConn(L)

@@ -211,3 +211,44 @@ do
   c:close()
   srv:close()
 end
+
+-- a conn that keeps looking up its methods gets a metatable of its own
+-- (found by table lookups, without a Go call); it behaves as before
+do
+  local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
+    on_message = function(c, m)
+      c.data.n = (c.data.n or 0) + 1
+      if m == "info" then
+        local ok, err = pcall(function() return c.nosuch end)
+        local own = getmetatable(c).__index == getmetatable(c)
+        c:send(table.concat({type(c.id), c.remote, c.codec, c.data.n, tostring(ok),
+          err:match("conn has no field or method 'nosuch'") or err, tostring(own)}, " "))
+      elseif m == "swap" then
+        c:send("ok")
+        c:set_codec(codec.fixed(2))
+      else
+        c:send(m)
+      end
+    end}))
+  local c = assert(net.connect("tcp://" .. srv.addr, {codec = codec.line()}))
+  t:eq(getmetatable(c).__index == getmetatable(c), false, "a new conn uses the shared metatable")
+  local id, remote, ctx, data = c.id, c.remote, c.ctx, c.data
+  for i = 1, 3 do c:send("x" .. i); t:eq(c:receive(1), "x" .. i, "echo " .. i) end
+  t:eq(getmetatable(c).__index == getmetatable(c), true, "promoted after a few lookups")
+  t:eq(c.id, id, "c.id after promotion")
+  t:eq(c.remote, remote, "c.remote after promotion")
+  t:eq(c.ctx, ctx, "c.ctx after promotion")
+  t:eq(c.data, data, "c.data after promotion")
+  t:ok(tostring(c):find("^conn %d+ 127%.0%.0%.1:%d+$"), "tostring after promotion: " .. tostring(c))
+  local ok, err = pcall(function() c:recieve() end)
+  t:ok(not ok and err:find("conn has no field or method 'recieve'", 1, true), "typo after promotion: " .. tostring(err))
+  c:send("info")
+  t:eq(c:receive(1), "number " .. c['local'] .. " line 4 false conn has no field or method 'nosuch' true", "server side")
+  c:send("swap")
+  t:eq(c:receive(1), "ok", "swap")
+  c:set_codec(codec.fixed(2))
+  t:eq(c.codec, "fixed", "c.codec follows set_codec after promotion")
+  c:close()
+  t:eq(ctx:wait(), "context canceled", "the kept ctx is the conn's")
+  srv:close()
+end
