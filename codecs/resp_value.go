@@ -210,40 +210,66 @@ func parseValue(b []byte, depth int) (RESPValue, []byte, error) {
 func AppendRESP(dst []byte, v RESPValue) []byte {
 	switch v.Type {
 	case '+', '-':
-		dst = append(dst, v.Type)
-		for _, c := range v.Str {
-			if c == '\r' || c == '\n' {
-				c = ' '
-			}
-			dst = append(dst, c)
-		}
-		return append(dst, '\r', '\n')
+		return AppendRESPLine(dst, v.Type, v.Str)
 	case ':':
-		dst = append(dst, ':')
-		dst = strconv.AppendInt(dst, v.Int, 10)
-		return append(dst, '\r', '\n')
+		return AppendRESPInteger(dst, v.Int)
 	case '$':
 		if v.Null {
-			return append(dst, "$-1\r\n"...)
+			return AppendRESPNull(dst)
 		}
-		dst = append(dst, '$')
-		dst = strconv.AppendInt(dst, int64(len(v.Str)), 10)
-		dst = append(dst, '\r', '\n')
-		dst = append(dst, v.Str...)
-		return append(dst, '\r', '\n')
+		return AppendRESPBulk(dst, v.Str)
 	case '*':
 		if v.Null {
 			return append(dst, "*-1\r\n"...)
 		}
-		dst = append(dst, '*')
-		dst = strconv.AppendInt(dst, int64(len(v.Array)), 10)
-		dst = append(dst, '\r', '\n')
+		dst = AppendRESPArrayHeader(dst, len(v.Array))
 		for _, e := range v.Array {
 			dst = AppendRESP(dst, e)
 		}
 		return dst
 	}
-	return append(dst, "$-1\r\n"...)
+	return AppendRESPNull(dst)
+}
+
+// AppendRESPLine appends a simple string (typ '+') or an error (typ '-'),
+// with CR and LF written as spaces.
+func AppendRESPLine[S ~string | ~[]byte](dst []byte, typ byte, s S) []byte {
+	dst = append(dst, typ)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\r' || c == '\n' {
+			c = ' '
+		}
+		dst = append(dst, c)
+	}
+	return append(dst, '\r', '\n')
+}
+
+// AppendRESPBulk appends s as a bulk string.
+func AppendRESPBulk[S ~string | ~[]byte](dst []byte, s S) []byte {
+	dst = append(dst, '$')
+	dst = strconv.AppendInt(dst, int64(len(s)), 10)
+	dst = append(dst, '\r', '\n')
+	dst = append(dst, s...)
+	return append(dst, '\r', '\n')
+}
+
+// AppendRESPInteger appends n as an integer reply.
+func AppendRESPInteger(dst []byte, n int64) []byte {
+	dst = append(dst, ':')
+	dst = strconv.AppendInt(dst, n, 10)
+	return append(dst, '\r', '\n')
+}
+
+// AppendRESPNull appends the null bulk string.
+func AppendRESPNull(dst []byte) []byte { return append(dst, "$-1\r\n"...) }
+
+// AppendRESPArrayHeader appends the header of an array of n values; the
+// caller appends the n values.
+func AppendRESPArrayHeader(dst []byte, n int) []byte {
+	dst = append(dst, '*')
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	return append(dst, '\r', '\n')
 }
 
 // parseInline splits an inline command line into an array of bulk strings.

@@ -464,11 +464,11 @@ func (lc *luaConn) encode(L *lua.LState, dst []byte, msg lua.LValue) ([]byte, er
 	c := lc.codec
 	switch {
 	case c.resp:
-		rv, err := luaToRESP(msg, 0)
+		b, err := appendLuaRESP(dst, msg, 0)
 		if err != nil {
 			return nil, err
 		}
-		return codecs.AppendRESP(dst, rv), nil
+		return b, nil
 	case c.spec == nil: // custom
 		if c.encode == nil {
 			return append(dst, lua.LVAsString(msg)...), nil

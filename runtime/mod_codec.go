@@ -275,46 +275,48 @@ func argsToLua(L *lua.LState, args [][]byte, buf []byte) (*lua.LTable, []byte) {
 	return t, buf
 }
 
-// luaToRESP maps a Lua value to RESP (docs/codecs.md).
-func luaToRESP(v lua.LValue, depth int) (codecs.RESPValue, error) {
+// appendLuaRESP appends v as RESP (docs/codecs.md) to dst, straight from
+// the Lua value: no RESPValue in between, no copy of a string but the one
+// into dst.
+func appendLuaRESP(dst []byte, v lua.LValue, depth int) ([]byte, error) {
 	if depth > 64 {
-		return codecs.RESPValue{}, fmt.Errorf("value nested too deep")
+		return dst, fmt.Errorf("value nested too deep")
 	}
 	switch x := v.(type) {
 	case *lua.LNilType:
-		return codecs.RESPNull(), nil
+		return codecs.AppendRESPNull(dst), nil
 	case lua.LBool:
 		if x {
-			return codecs.RESPInteger(1), nil
+			return codecs.AppendRESPInteger(dst, 1), nil
 		}
-		return codecs.RESPNull(), nil
+		return codecs.AppendRESPNull(dst), nil
 	case lua.LNumber:
 		f := float64(x)
 		if f == math.Trunc(f) && math.Abs(f) < 1<<63 {
-			return codecs.RESPInteger(int64(f)), nil
+			return codecs.AppendRESPInteger(dst, int64(f)), nil
 		}
-		return codecs.RESPBulk([]byte(strconv.FormatFloat(f, 'g', -1, 64))), nil
+		var num [32]byte
+		return codecs.AppendRESPBulk(dst, strconv.AppendFloat(num[:0], f, 'g', -1, 64)), nil
 	case lua.LString:
-		return codecs.RESPBulk([]byte(x)), nil
+		return codecs.AppendRESPBulk(dst, x), nil
 	case *lua.LTable:
 		if ok, isStr := x.RawGetString("ok").(lua.LString); isStr {
-			return codecs.RESPSimple(string(ok)), nil
+			return codecs.AppendRESPLine(dst, '+', ok), nil
 		}
 		if e, isStr := x.RawGetString("err").(lua.LString); isStr {
-			return codecs.RESPError(string(e)), nil
+			return codecs.AppendRESPLine(dst, '-', e), nil
 		}
 		n := x.Len()
-		arr := make([]codecs.RESPValue, n)
+		dst = codecs.AppendRESPArrayHeader(dst, n)
 		for i := 1; i <= n; i++ {
-			e, err := luaToRESP(x.RawGetInt(i), depth+1)
-			if err != nil {
-				return e, err
+			var err error
+			if dst, err = appendLuaRESP(dst, x.RawGetInt(i), depth+1); err != nil {
+				return dst, err
 			}
-			arr[i-1] = e
 		}
-		return codecs.RESPArray(arr...), nil
+		return dst, nil
 	}
-	return codecs.RESPValue{}, fmt.Errorf("cannot send a %s as RESP", v.Type())
+	return dst, fmt.Errorf("cannot send a %s as RESP", v.Type())
 }
 
 // codecBuf is the buffer codec.custom's decode sees. VM goroutine only.
