@@ -37,18 +37,19 @@ func readCallbacks(t *lua.LTable) callbacks {
 // luaConn is a conn as its VM sees it. Everything here belongs to the owner
 // VM's goroutine.
 type luaConn struct {
-	v      *vm
-	conn   *reactor.Conn // nil until open (net.dial)
-	st     *connState
-	ud     *lua.LUserData
-	codec  *luaCodec
-	enc    codecs.Codec // encoder instance for c:send
-	cb     callbacks
-	data   *lua.LTable
-	ctx    context.Context
-	cancel context.CancelFunc
-	direct bool // the VM runs on the conn's loop: write inline
-	lookups int // through the shared __index, until promote
+	v       *vm
+	conn    *reactor.Conn // nil until open (net.dial)
+	st      *connState
+	ud      *lua.LUserData
+	codec   *luaCodec
+	enc     codecs.Codec // encoder instance for c:send
+	cb      callbacks
+	data    *lua.LTable
+	ctx     context.Context
+	cancel  context.CancelFunc
+	ctxUD   *lua.LUserData // c.ctx: one userdata, so c.ctx == c.ctx
+	direct  bool           // the VM runs on the conn's loop: write inline
+	lookups int            // through the shared __index, until promote
 
 	// batching is set while deliver hands one read's frames to handlers:
 	// c:send appends to pend, and deliver writes pend once at the end (one
@@ -665,7 +666,10 @@ func connField(L *lua.LState, lc *luaConn, key string) (v lua.LValue, fixed, ok 
 				lc.cancel()
 			}
 		}
-		return newCtx(L, lc.ctx), true, true
+		if lc.ctxUD == nil {
+			lc.ctxUD = newCtx(L, lc.ctx)
+		}
+		return lc.ctxUD, true, true
 	case "data":
 		if lc.data == nil {
 			lc.data = L.NewTable()
@@ -678,8 +682,9 @@ func connField(L *lua.LState, lc *luaConn, key string) (v lua.LValue, fixed, ok 
 }
 
 // promoteAfter is how many lookups a conn makes through the shared __index
-// function before it gets a metatable of its own.
-const promoteAfter = 2
+// function before it gets a metatable of its own: enough that a conn which
+// answers one request and closes never pays for one.
+const promoteAfter = 8
 
 // connIndex is the __index of the conn type's shared metatable: a Go
 // function, since fields such as c.id belong to each conn. A conn that keeps
@@ -705,15 +710,20 @@ func connIndex(methods, own *lua.LTable) lua.LGFunction {
 // promote gives the conn a metatable of its own: a copy of the type's
 // metatable that is also its own __index, so methods and fields found once
 // are kept in it and found by table lookups; a miss goes to own's __index
-// (ownConnIndex). Slot 1 holds the conn's userdata for that miss; so c[1]
+// (ownConnIndex). It costs about 850 B (a gopher-lua table with string
+// keys keeps two Go maps). Slot 1 holds the conn's userdata for that miss; so c[1]
 // is c, which nothing documents or uses.
 func (lc *luaConn) promote(L *lua.LState, own *lua.LTable) {
 	shared, ok := lc.ud.Metatable.(*lua.LTable)
 	if !ok || shared != L.GetTypeMetatable(connType) {
 		return
 	}
-	mt := L.CreateTable(1, 6)
-	shared.ForEach(func(k, v lua.LValue) { mt.RawSet(k, v) })
+	mt := L.CreateTable(1, 4)
+	shared.ForEach(func(k, v lua.LValue) {
+		if k != lua.LString(methodsField) { // the shell finds it behind, in own
+			mt.RawSet(k, v)
+		}
+	})
 	mt.RawSetInt(1, lc.ud)
 	mt.RawSetString("__index", mt)
 	mt.Metatable = own

@@ -233,7 +233,8 @@ do
   local c = assert(net.connect("tcp://" .. srv.addr, {codec = codec.line()}))
   t:eq(getmetatable(c).__index == getmetatable(c), false, "a new conn uses the shared metatable")
   local id, remote, ctx, data = c.id, c.remote, c.ctx, c.data
-  for i = 1, 3 do c:send("x" .. i); t:eq(c:receive(1), "x" .. i, "echo " .. i) end
+  t:eq(c.ctx, ctx, "c.ctx is one value")
+  for i = 1, 5 do c:send("x" .. i); t:eq(c:receive(1), "x" .. i, "echo " .. i) end
   t:eq(getmetatable(c).__index == getmetatable(c), true, "promoted after a few lookups")
   t:eq(c.id, id, "c.id after promotion")
   t:eq(c.remote, remote, "c.remote after promotion")
@@ -243,7 +244,7 @@ do
   local ok, err = pcall(function() c:recieve() end)
   t:ok(not ok and err:find("conn has no field or method 'recieve'", 1, true), "typo after promotion: " .. tostring(err))
   c:send("info")
-  t:eq(c:receive(1), "number " .. c['local'] .. " line 4 false conn has no field or method 'nosuch' true", "server side")
+  t:eq(c:receive(1), "number " .. c['local'] .. " line 6 false conn has no field or method 'nosuch' true", "server side")
   c:send("swap")
   t:eq(c:receive(1), "ok", "swap")
   c:set_codec(codec.fixed(2))
