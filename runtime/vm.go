@@ -84,6 +84,7 @@ func newVM(rt *Runtime, kind vmKind) *vm {
 		}
 	}
 	L.SetGlobal("print", L.NewFunction(v.print))
+	L.SetGlobal("type", L.NewFunction(luaType))
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("rep", L.NewFunction(strRep))
 	}
@@ -138,6 +139,21 @@ func strRep(L *lua.LState) int {
 		L.RaiseError("string.rep: result too large (%d x %d bytes > %d MiB)", n, len(s), maxRepBytes>>20)
 	}
 	L.Push(lua.LString(strings.Repeat(s, n)))
+	return 1
+}
+
+// typeNames holds type()'s results boxed once: gopher-lua's type boxes a
+// new string on every call, and type(v) == "..." is in most handlers.
+var typeNames = func() (names [lua.LTChannel + 1]lua.LValue) {
+	for t := range names {
+		names[t] = lua.LString(lua.LValueType(t).String())
+	}
+	return names
+}()
+
+// luaType is Lua's type(v) without an allocation.
+func luaType(L *lua.LState) int {
+	L.Push(typeNames[L.CheckAny(1).Type()])
 	return 1
 }
 
