@@ -101,12 +101,24 @@ func (b *budget) begin(limited bool) {
 // end marks the end of a callback and re-arms a tripped budget. VM goroutine only.
 func (b *budget) end() {
 	b.seq.Add(1)
+	b.rearm()
+}
+
+// rearm gives a tripped budget a fresh channel. VM goroutine only.
+func (b *budget) rearm() {
 	if b.err.Load() != nil {
 		b.mu.Lock()
 		b.ch = make(chan struct{})
 		b.err.Store(nil)
 		b.mu.Unlock()
 	}
+}
+
+// restart starts a new budget for the running limited callback (the next
+// message of a dispatch): the watchdog sees the sequence move. VM goroutine only.
+func (b *budget) restart() {
+	b.seq.Add(2)
+	b.rearm() // tripped after the last message returned: the next one starts clean
 }
 
 // trip stops the running callback with err. Safe for concurrent use.

@@ -319,9 +319,7 @@ func nextMessage(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	b := lc.v.s.budget
-	b.end()
-	b.begin(true)
+	lc.v.s.budget.restart()
 	L.Push(lc.pop())
 	lc.maybeUnpause()
 	return 1
