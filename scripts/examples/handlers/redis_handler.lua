@@ -24,6 +24,7 @@ local cmds = { -- name = {arity (negative: at least), function(args)}
   echo = {2, function(a) return a[2] end},
   get = {2, function(a) local v = db:get(a[2]); return type(v) == "number" and tostring(v) or v end},
   set = {-3, function(a)
+    if not a[4] then db:set(a[2], a[3]); return OK end -- plain SET key value
     local ttl, mode, i = nil, nil, 4
     while a[i] do
       local o = a[i]:upper()
