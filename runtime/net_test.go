@@ -122,6 +122,35 @@ ADDR = srv.addr`)
 	}
 }
 
+// A runaway loop inside the script's own coroutines (coroutine.create and
+// coroutine.wrap run on threads of their own) is stopped by the budget too.
+func TestRunawayInsideScriptCoroutine(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{Budget: 200 * time.Millisecond})
+	addr := startServer(t, rt, `
+local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
+  on_message = function(c, msg)
+    if msg == "create" then
+      coroutine.resume(coroutine.create(function() while true do end end))
+    elseif msg == "wrap" then
+      coroutine.wrap(function() while true do end end)()
+    end
+    c:send("echo " .. msg)
+  end}))
+ADDR = srv.addr`)
+	for _, kind := range []string{"create", "wrap"} {
+		bad, good := dialLine(t, addr), dialLine(t, addr)
+		bad.send(kind)
+		good.send("hello")
+		if got, err := good.recv(3 * time.Second); err != nil || got != "echo hello" {
+			t.Fatalf("%s: other conn: %q, %v", kind, got, err)
+		}
+		if got, err := bad.recv(3 * time.Second); err == nil {
+			t.Errorf("%s: runaway conn answered %q", kind, got)
+		}
+	}
+	waitFor(t, "two budget errors", 2*time.Second, func() bool { return strings.Count(errOut.String(), "budget") >= 2 })
+}
+
 func TestLoopVMs(t *testing.T) {
 	rt, _, errOut := newTestRuntime(t, Options{Loops: 2, Budget: 200 * time.Millisecond})
 	addr := startServer(t, rt, `

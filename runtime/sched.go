@@ -93,7 +93,14 @@ func newSched(v *vm, b *budget, post func(func())) *sched {
 	s.dispatch = v.L.Get(-1).(*lua.LFunction)
 	v.L.Pop(1)
 	s.logErr = func(e *ScriptError) { v.rt.logError(e) }
-	s.installPcall()
+	if co, ok := v.L.GetGlobal("coroutine").(*lua.LTable); ok {
+		for _, name := range []string{"create", "wrap"} {
+			if fn, ok := co.RawGetString(name).(*lua.LFunction); ok && fn.IsG {
+				co.RawSetString(name, v.L.NewFunction(b.childSafe(fn.GFunction)))
+			}
+		}
+	}
+	s.installPcall() // after the wrap: its coroutines come from coroutine.create
 	return s
 }
 
