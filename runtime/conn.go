@@ -709,8 +709,8 @@ func connIndex(methods, own *lua.LTable) lua.LGFunction {
 // metatable that is also its own __index, so methods and fields found once
 // are kept in it and found by table lookups; a miss goes to own's __index
 // (ownConnIndex). It costs about 850 B (a gopher-lua table with string
-// keys keeps two Go maps). Slot 1 holds the conn's userdata for that miss; so c[1]
-// is c, which nothing documents or uses.
+// keys keeps two Go maps). Slot 1 holds the conn's userdata for that miss,
+// so c[1] is c, which nothing documents or uses.
 func (lc *luaConn) promote(L *lua.LState, own *lua.LTable) {
 	shared, ok := lc.ud.Metatable.(*lua.LTable)
 	if !ok || shared != L.GetTypeMetatable(connType) {
@@ -735,9 +735,11 @@ func ownConnIndex(methods *lua.LTable) lua.LGFunction {
 	return func(L *lua.LState) int {
 		mt := L.CheckTable(1)
 		key := L.CheckString(2)
-		ud, _ := mt.RawGetInt(1).(*lua.LUserData)
-		lc, _ := ud.Value.(*luaConn)
-		if lc == nil {
+		var lc *luaConn
+		if ud, ok := mt.RawGetInt(1).(*lua.LUserData); ok {
+			lc, _ = ud.Value.(*luaConn)
+		}
+		if lc == nil { // a script emptied slot 1 of getmetatable(c)
 			L.RaiseError("conn metatable without its conn")
 		}
 		v, fixed, ok := connField(L, lc, key)

@@ -151,6 +151,32 @@ ADDR = srv.addr`)
 	waitFor(t, "two budget errors", 2*time.Second, func() bool { return strings.Count(errOut.String(), "budget") >= 2 })
 }
 
+// The script's own coroutines run with the VM's budget as their context:
+// making them leaves nothing behind in the budget (a child context per
+// coroutine would register a callback there that is never removed).
+func TestScriptCoroutinesLeaveBudgetClean(t *testing.T) {
+	rt, _, _ := newTestRuntime(t, Options{})
+	if err := rt.RunString("co.lua", `
+for i = 1, 1000 do
+  local g = coroutine.wrap(function() coroutine.yield(1) end)
+  assert(g() == 1)
+  local co = coroutine.create(function(x) return x * 2 end)
+  assert(select(2, coroutine.resume(co, i)) == i * 2)
+  assert(pcall(function() end))
+end`); err != nil {
+		t.Fatal(err)
+	}
+	rt.Do(func(L *lua.LState) {
+		b := rt.script.s.budget
+		b.mu.Lock()
+		n := len(b.after)
+		b.mu.Unlock()
+		if n != 0 {
+			t.Errorf("%d callbacks registered with the budget after 2000 coroutines", n)
+		}
+	})
+}
+
 func TestLoopVMs(t *testing.T) {
 	rt, _, errOut := newTestRuntime(t, Options{Loops: 2, Budget: 200 * time.Millisecond})
 	addr := startServer(t, rt, `

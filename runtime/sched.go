@@ -96,7 +96,7 @@ func newSched(v *vm, b *budget, post func(func())) *sched {
 	if co, ok := v.L.GetGlobal("coroutine").(*lua.LTable); ok {
 		for _, name := range []string{"create", "wrap"} {
 			if fn, ok := co.RawGetString(name).(*lua.LFunction); ok && fn.IsG {
-				co.RawSetString(name, v.L.NewFunction(b.childSafe(fn.GFunction)))
+				co.RawSetString(name, v.L.NewFunction(b.ownThreads(name, fn.GFunction)))
 			}
 		}
 	}
