@@ -177,6 +177,39 @@ end`); err != nil {
 	})
 }
 
+// A conn whose handler falls behind is paused past 1024 waiting messages and
+// resumed below 512; with the dispatch loop taking them, every message is
+// still answered, in order.
+func TestBacklogPauseResumeInOrder(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{})
+	addr := startServer(t, rt, `
+local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
+  on_message = function(c, m)
+    if m == "slow" then sleep(0.05) end
+    c:send(m)
+  end}))
+ADDR = srv.addr`)
+	c := dialLine(t, addr)
+	const n = 20000
+	go func() {
+		var b strings.Builder
+		b.WriteString("slow\n")
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "%d\n", i)
+		}
+		c.c.Write([]byte(b.String())) // 120 KB: more than one read, more than the backlog
+	}()
+	if got, err := c.recv(5 * time.Second); err != nil || got != "slow" {
+		t.Fatalf("first reply %q, %v", got, err)
+	}
+	for i := 0; i < n; i++ {
+		got, err := c.recv(5 * time.Second)
+		if want := fmt.Sprint(i); err != nil || got != want {
+			t.Fatalf("reply %d: %q, %v (stderr %s)", i, got, err, errOut)
+		}
+	}
+}
+
 func TestLoopVMs(t *testing.T) {
 	rt, _, errOut := newTestRuntime(t, Options{Loops: 2, Budget: 200 * time.Millisecond})
 	addr := startServer(t, rt, `
