@@ -132,12 +132,12 @@ func (c *respCodec) Decode(in []byte) ([]byte, int, error) {
 		switch typ {
 		case '+', '-':
 		case ':':
-			if _, err := strconv.ParseInt(string(line), 10, 64); err != nil {
+			if _, ok := parseInt(line); !ok {
 				return c.fail(hdr, respErr(KindCorruptedFrame, "invalid integer"))
 			}
 		case '$':
-			n, err := strconv.ParseInt(string(line), 10, 64)
-			if err != nil || n < -1 {
+			n, ok := parseInt(line)
+			if !ok || n < -1 || (n == -1 && c.o.CommandsOnly) { // a command's arguments are never null, as in Redis
 				return c.fail(hdr, respErr(KindCorruptedFrame, "invalid bulk length"))
 			}
 			if n > c.o.MaxBulkLength {
@@ -149,8 +149,8 @@ func (c *respCodec) Decode(in []byte) ([]byte, int, error) {
 				continue
 			}
 		case '*':
-			n, err := strconv.ParseInt(string(line), 10, 64)
-			if err != nil || n < -1 {
+			n, ok := parseInt(line)
+			if !ok || n < -1 {
 				return c.fail(hdr, respErr(KindCorruptedFrame, "invalid multibulk length"))
 			}
 			if n > c.o.MaxMultibulkLength {
@@ -261,3 +261,37 @@ func (c *respCodec) decodeInline(in []byte) ([]byte, int, error) {
 
 // Encode appends msg unchanged; msg must be a complete RESP value.
 func (c *respCodec) Encode(dst, msg []byte) ([]byte, error) { return append(dst, msg...), nil }
+
+// parseInt is strconv.ParseInt(string(b), 10, 64) (an optional sign, then
+// decimal digits, within int64) without its generality: RESP headers parse
+// a number or two per argument.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) > 19 { // past 19 digits only leading zeros or a sign keep it in range
+		n, err := strconv.ParseInt(string(b), 10, 64)
+		return n, err == nil
+	}
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg, b = b[0] == '-', b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n uint64 // at most 19 digits: below 1e19, so no overflow here
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if neg {
+		if n > 1<<63 {
+			return 0, false
+		}
+		return int64(-n), true
+	}
+	if n > 1<<63-1 {
+		return 0, false
+	}
+	return int64(n), true
+}

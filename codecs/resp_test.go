@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -40,6 +41,9 @@ func TestRESPDecode(t *testing.T) {
 			want: []string{"!too_long_frame: Protocol error: invalid bulk length: 5 > max_bulk_length 4"}},
 		{name: "commands only: expected $", o: RESPOptions{CommandsOnly: true}, chunks: []string{"*1\r\n:1\r\n"},
 			want: []string{"!corrupted_frame: Protocol error: expected '$', got ':'"}},
+		{name: "commands only: a null argument", o: RESPOptions{CommandsOnly: true}, chunks: []string{"*1\r\n$-1\r\n"},
+			want: []string{"!corrupted_frame: Protocol error: invalid bulk length"}},
+		{name: "null bulk in a value", chunks: []string{"*1\r\n$-1\r\n"}, want: []string{"*1\r\n$-1\r\n"}},
 		{name: "bulk without CRLF", chunks: []string{"$3\r\nabcde"},
 			want: []string{"!corrupted_frame: Protocol error: expected CRLF after bulk string of 3 bytes"}},
 		{name: "header without CR", chunks: []string{"*1\n"},
@@ -296,4 +300,19 @@ func BenchmarkRESPCommandArgs(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// parseInt agrees with strconv.ParseInt(s, 10, 64) on every input.
+func FuzzRESPInt(f *testing.F) {
+	for _, s := range []string{"0", "-1", "+7", "", "-", "+", "12a", "9223372036854775807", "9223372036854775808",
+		"-9223372036854775808", "-9223372036854775809", "00000000000000000000001", "-0", "1_000", " 1", "18446744073709551616"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := strconv.ParseInt(s, 10, 64)
+		got, ok := parseInt([]byte(s))
+		if ok != (err == nil) || (ok && got != want) {
+			t.Fatalf("parseInt(%q) = %d, %v; strconv: %d, %v", s, got, ok, want, err)
+		}
+	})
 }

@@ -139,8 +139,8 @@ func respHeader(b []byte) (int64, []byte, error) {
 	if i < 1 {
 		return 0, nil, errBadHeader
 	}
-	n, err := strconv.ParseInt(string(b[:i]), 10, 64)
-	if err != nil {
+	n, ok := parseInt(b[:i])
+	if !ok {
 		return 0, nil, errBadHeader
 	}
 	return n, b[i+2:], nil
@@ -161,14 +161,14 @@ func parseValue(b []byte, depth int) (RESPValue, []byte, error) {
 	case '+', '-':
 		return RESPValue{Type: typ, Str: line}, rest, nil
 	case ':':
-		n, err := strconv.ParseInt(string(line), 10, 64)
-		if err != nil {
+		n, ok := parseInt(line)
+		if !ok {
 			return RESPValue{}, nil, respErr(KindCorruptedFrame, "invalid integer")
 		}
 		return RESPValue{Type: ':', Int: n}, rest, nil
 	case '$':
-		n, err := strconv.ParseInt(string(line), 10, 64)
-		if err != nil || n < -1 || n > int64(len(rest)) {
+		n, ok := parseInt(line)
+		if !ok || n < -1 || n > int64(len(rest)) {
 			return RESPValue{}, nil, respErr(KindCorruptedFrame, "invalid bulk length")
 		}
 		if n == -1 {
@@ -179,8 +179,8 @@ func parseValue(b []byte, depth int) (RESPValue, []byte, error) {
 		}
 		return RESPValue{Type: '$', Str: rest[:n:n]}, rest[n+2:], nil
 	case '*':
-		n, err := strconv.ParseInt(string(line), 10, 64)
-		if err != nil || n < -1 || n > int64(len(rest)) {
+		n, ok := parseInt(line)
+		if !ok || n < -1 || n > int64(len(rest)) {
 			return RESPValue{}, nil, respErr(KindCorruptedFrame, "invalid multibulk length")
 		}
 		if n == -1 {
@@ -194,6 +194,7 @@ func parseValue(b []byte, depth int) (RESPValue, []byte, error) {
 		arr := make([]RESPValue, 0, min(n, int64(len(rest)/3)))
 		for k := int64(0); k < n; k++ {
 			var v RESPValue
+			var err error
 			v, rest, err = parseValue(rest, depth+1)
 			if err != nil {
 				return RESPValue{}, nil, err
