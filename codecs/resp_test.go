@@ -302,6 +302,19 @@ func BenchmarkRESPCommandArgs(b *testing.B) {
 	}
 }
 
+func BenchmarkRESPCommandArgsInline(b *testing.B) {
+	cmd := []byte("SET key:000001 " + strings.Repeat("v", 32) + "\r\n")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(cmd)))
+	var args [][]byte
+	for b.Loop() {
+		var err error
+		if args, err = RESPCommandArgs(args[:0], cmd); err != nil || len(args) != 3 {
+			b.Fatal(err)
+		}
+	}
+}
+
 // parseInt agrees with strconv.ParseInt(s, 10, 64) on every input.
 func FuzzRESPInt(f *testing.F) {
 	for _, s := range []string{"0", "-1", "+7", "", "-", "+", "12a", "9223372036854775807", "9223372036854775808",
@@ -313,6 +326,23 @@ func FuzzRESPInt(f *testing.F) {
 		got, ok := parseInt([]byte(s))
 		if ok != (err == nil) || (ok && got != want) {
 			t.Fatalf("parseInt(%q) = %d, %v; strconv: %d, %v", s, got, ok, want, err)
+		}
+	})
+}
+
+// splitArg's plain-word shortcut gives what the full scanner gives.
+func FuzzInlineSplitArg(f *testing.F) {
+	for _, s := range []string{"SET k v", `a"b c" d`, `'x y'`, `"a\x41"`, "  lead", `ab'c'`, `"unclosed`, "tab\tsep"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		line := []byte(s)
+		for p := 0; p < len(line); p++ {
+			a, n, ok := splitArg(line, p)
+			b, m, ok2 := scanArg(line, p, true)
+			if ok != ok2 || (ok && (n != m || !bytes.Equal(a, b))) {
+				t.Fatalf("at %d of %q: splitArg %q %d %v, scanArg %q %d %v", p, s, a, n, ok, b, m, ok2)
+			}
 		}
 	})
 }

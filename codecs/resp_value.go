@@ -95,14 +95,7 @@ func RESPCommandArgs(dst [][]byte, frame []byte) ([][]byte, error) {
 		return dst, respErr(KindCorruptedFrame, "empty frame")
 	}
 	if frame[0] != '*' {
-		v, err := parseInline(frame)
-		if err != nil {
-			return dst, err
-		}
-		for _, a := range v.Array {
-			dst = append(dst, a.Str)
-		}
-		return dst, nil
+		return appendInlineArgs(dst, frame)
 	}
 	n, rest, err := respHeader(frame[1:])
 	if err != nil || n < -1 || n > int64(len(rest)) {
@@ -275,21 +268,35 @@ func AppendRESPArrayHeader(dst []byte, n int) []byte {
 
 // parseInline splits an inline command line into an array of bulk strings.
 func parseInline(frame []byte) (RESPValue, error) {
+	words, err := appendInlineArgs(nil, frame)
+	if err != nil {
+		return RESPValue{}, err
+	}
+	args := make([]RESPValue, len(words))
+	for i, w := range words {
+		args[i] = RESPValue{Type: '$', Str: w}
+	}
+	return RESPValue{Type: '*', Array: args}, nil
+}
+
+// appendInlineArgs appends the arguments of an inline command line to dst,
+// split as Redis's sdssplitargs does. An argument without quotes aliases
+// frame; a quoted one is built (its escapes undone).
+func appendInlineArgs(dst [][]byte, frame []byte) ([][]byte, error) {
 	line := bytes.TrimRight(frame, "\r\n")
-	args := []RESPValue{}
-	p := 0
+	n, p := len(dst), 0
 	for {
 		for p < len(line) && isSpace(line[p]) {
 			p++
 		}
 		if p == len(line) {
-			return RESPValue{Type: '*', Array: args}, nil
+			return dst, nil
 		}
 		arg, next, ok := splitArg(line, p)
 		if !ok {
-			return RESPValue{}, respErr(KindCorruptedFrame, "unbalanced quotes in request")
+			return dst[:n], respErr(KindCorruptedFrame, "unbalanced quotes in request")
 		}
-		args = append(args, RESPValue{Type: '$', Str: arg})
+		dst = append(dst, arg)
 		p = next
 	}
 }
@@ -314,6 +321,13 @@ func balancedQuotes(line []byte) bool {
 
 // splitArg reads one argument starting at line[p], like Redis's sdssplitargs.
 func splitArg(line []byte, p int) (arg []byte, next int, ok bool) {
+	q := p // the common case first: a plain word is a slice of line
+	for q < len(line) && !isSpace(line[q]) && line[q] != '"' && line[q] != '\'' {
+		q++
+	}
+	if q == len(line) || isSpace(line[q]) {
+		return line[p:q:q], q, true
+	}
 	return scanArg(line, p, true)
 }
 
