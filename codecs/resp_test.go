@@ -290,28 +290,22 @@ func BenchmarkParseRESP(b *testing.B) {
 }
 
 func BenchmarkRESPCommandArgs(b *testing.B) {
-	cmd := AppendRESP(nil, RESPArray(RESPBulk([]byte("SET")), RESPBulk([]byte("key:000001")), RESPBulk(bytes.Repeat([]byte("v"), 32))))
-	b.ReportAllocs()
-	b.SetBytes(int64(len(cmd)))
-	var args [][]byte
-	for b.Loop() {
-		var err error
-		if args, err = RESPCommandArgs(args[:0], cmd); err != nil || len(args) != 3 {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkRESPCommandArgsInline(b *testing.B) {
-	cmd := []byte("SET key:000001 " + strings.Repeat("v", 32) + "\r\n")
-	b.ReportAllocs()
-	b.SetBytes(int64(len(cmd)))
-	var args [][]byte
-	for b.Loop() {
-		var err error
-		if args, err = RESPCommandArgs(args[:0], cmd); err != nil || len(args) != 3 {
-			b.Fatal(err)
-		}
+	for _, c := range []struct{ name, cmd string }{
+		{"array", string(AppendRESP(nil, RESPArray(RESPBulk([]byte("SET")), RESPBulk([]byte("key:000001")), RESPBulk(bytes.Repeat([]byte("v"), 32)))))},
+		{"inline", "SET key:000001 " + strings.Repeat("v", 32) + "\r\n"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cmd := []byte(c.cmd)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(cmd)))
+			var args [][]byte
+			for b.Loop() {
+				var err error
+				if args, err = RESPCommandArgs(args[:0], cmd); err != nil || len(args) != 3 {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
