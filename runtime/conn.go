@@ -163,6 +163,7 @@ func (lc *luaConn) handlerDone(_ []lua.LValue, e *ScriptError) {
 
 // deliver hands decoded frames to on_message or to c:receive.
 func (lc *luaConn) deliver(frames [][]byte) {
+	lc.v.msgsIn.Add(uint64(len(frames)))
 	for _, f := range frames {
 		if lc.codec.respCommands {
 			args, err := codecs.RESPCommandArgs(lc.args[:0], f)
@@ -237,6 +238,7 @@ func (lc *luaConn) deliverRaw(data []byte) {
 			break
 		}
 		lc.push(frame)
+		lc.v.msgsIn.Add(1)
 		if len(lc.inbuf.b) == before {
 			break // a frame without taking bytes: stop rather than spin
 		}
@@ -407,7 +409,7 @@ func (lc *luaConn) write(b []byte) (bool, string) {
 	if err != nil {
 		return false, err.Error()
 	}
-	lc.v.rt.msgsOut.Add(1)
+	lc.v.msgsOut.Add(1)
 	if over {
 		lc.wantWritable.Store(true)
 		if direct {

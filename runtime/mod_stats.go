@@ -15,11 +15,15 @@ func (v *vm) stats(L *lua.LState) int {
 		t.RawSetString("waiting", lua.LNumber(s.pending))
 		t.RawSetString("timers", lua.LNumber(s.timers))
 	}
-	t.RawSetString("messages_in", lua.LNumber(rt.msgsIn.Load()))
-	t.RawSetString("messages_out", lua.LNumber(rt.msgsOut.Load()))
+	in, out := rt.script.msgsIn.Load(), rt.script.msgsOut.Load()
 	rt.lazy.mu.Lock()
 	e, p := rt.lazy.engine, rt.lazy.pool
+	for _, lv := range rt.lazy.loopVMs {
+		in, out = in+lv.msgsIn.Load(), out+lv.msgsOut.Load()
+	}
 	rt.lazy.mu.Unlock()
+	t.RawSetString("messages_in", lua.LNumber(in))
+	t.RawSetString("messages_out", lua.LNumber(out))
 	loops := L.NewTable()
 	if e != nil {
 		es := e.Stats()

@@ -210,6 +210,37 @@ ADDR = srv.addr`)
 	}
 }
 
+// stats() counts the messages handed to handlers and sent, on the script
+// VM and on every loop VM.
+func TestStatsMessageCounts(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{Loops: 2})
+	addr := startServer(t, rt, `
+local a = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m) c:send(m) end}))
+local b = assert(net.listen("tcp://127.0.0.1:0", {vm = "loop", handler = "testdata/handlers/upper.lua"}))
+ADDR, ADDR2 = a.addr, b.addr`)
+	var addr2 string
+	rt.Do(func(L *lua.LState) { addr2 = L.GetGlobal("ADDR2").String() })
+	for _, a := range []string{addr, addr2, addr2} { // loop VM conns may land on both loops
+		c := dialLine(t, a)
+		for i := 0; i < 3; i++ {
+			c.send(fmt.Sprint("m", i))
+			if _, err := c.recv(2 * time.Second); err != nil {
+				t.Fatalf("%s: %v (stderr %s)", a, err, errOut)
+			}
+		}
+	}
+	var in, out float64
+	rt.Do(func(L *lua.LState) {
+		if err := L.DoString(`local s = stats(); IN, OUT = s.messages_in, s.messages_out`); err != nil {
+			t.Fatal(err)
+		}
+		in, out = float64(L.GetGlobal("IN").(lua.LNumber)), float64(L.GetGlobal("OUT").(lua.LNumber))
+	})
+	if in != 9 || out != 9 {
+		t.Errorf("stats: messages_in %v, messages_out %v; want 9 and 9", in, out)
+	}
+}
+
 func TestLoopVMs(t *testing.T) {
 	rt, _, errOut := newTestRuntime(t, Options{Loops: 2, Budget: 200 * time.Millisecond})
 	addr := startServer(t, rt, `

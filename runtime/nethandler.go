@@ -218,7 +218,6 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 	}
 	c.Discard(off) // buf stays valid until OnTraffic returns
 	if len(frames) > 0 {
-		h.rt.msgsIn.Add(uint64(len(frames)))
 		if st.enter(c) {
 			st.v.rt.safely(func() {
 				if st.lc != nil {

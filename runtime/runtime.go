@@ -78,7 +78,6 @@ type Runtime struct {
 	lazy lazyParts              // engine, pool, loop VMs: started on first use
 	dir  atomic.Pointer[string] // folder of the main script
 
-	msgsIn, msgsOut atomic.Uint64 // messages decoded and sent
 }
 
 // New starts a runtime: the script VM and its goroutine. The network engine,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/netplay-lab/netplay/reactor"
 	lua "github.com/yuin/gopher-lua"
@@ -23,6 +24,9 @@ type vm struct {
 	handlers map[string]*loopHandlerT
 	// baseline is a worker VM's globals as built (see resetGlobals).
 	baseline map[string]lua.LValue
+	// msgsIn and msgsOut count messages handed to this VM's handlers and
+	// sent by it: counters of its own, so two loops never write one line.
+	msgsIn, msgsOut atomic.Uint64
 }
 
 // luaOptions sizes a state small and lets it grow: coroutine threads share
