@@ -54,6 +54,9 @@ func (lc *lineConn) recv(timeout time.Duration) (string, error) {
 	return strings.TrimRight(s, "\r\n"), err
 }
 
+// A runaway handler is stopped by its budget while other conns are served,
+// also when the loop runs inside the script's own coroutines
+// (coroutine.create and coroutine.wrap run on threads of their own).
 func TestRunawayHandlerOtherConnServed(t *testing.T) {
 	rt, _, errOut := newTestRuntime(t, Options{Budget: 200 * time.Millisecond})
 	addr := startServer(t, rt, `
@@ -61,30 +64,36 @@ local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
   on_message = function(c, msg)
     if msg == "spin" then
       while true do end
+    elseif msg == "create" then
+      coroutine.resume(coroutine.create(function() while true do end end))
+    elseif msg == "wrap" then
+      coroutine.wrap(function() while true do end end)()
     end
     c:send("echo " .. msg)
   end}))
 ADDR = srv.addr`)
-	bad, good := dialLine(t, addr), dialLine(t, addr)
-	bad.send("spin")
-	start := time.Now()
-	good.send("hello") // queued behind the runaway handler on the script VM
-	if got, err := good.recv(3 * time.Second); err != nil || got != "echo hello" {
-		t.Fatalf("second conn: %q, %v", got, err)
+	for i, kind := range []string{"spin", "create", "wrap"} {
+		bad, good := dialLine(t, addr), dialLine(t, addr)
+		bad.send(kind)
+		start := time.Now()
+		good.send("hello") // queued behind the runaway handler on the script VM
+		if got, err := good.recv(3 * time.Second); err != nil || got != "echo hello" {
+			t.Fatalf("%s: second conn: %q, %v", kind, got, err)
+		}
+		if el := time.Since(start); el > 2*time.Second {
+			t.Errorf("%s: second conn answered after %v (budget 200ms)", kind, el)
+		}
+		if got, err := bad.recv(3 * time.Second); err == nil {
+			t.Errorf("%s: runaway conn answered %q", kind, got)
+		}
+		waitFor(t, "error log", 2*time.Second, func() bool { return strings.Count(errOut.String(), "budget") > i })
+		good.send("again")
+		if got, _ := good.recv(2 * time.Second); got != "echo again" {
+			t.Errorf("%s: after the runaway: %q", kind, got)
+		}
 	}
-	if el := time.Since(start); el > 2*time.Second {
-		t.Errorf("second conn answered after %v (budget 200ms)", el)
-	}
-	if _, err := bad.recv(3 * time.Second); err == nil {
-		t.Errorf("runaway conn still open")
-	}
-	waitFor(t, "error log", 2*time.Second, func() bool { return strings.Contains(errOut.String(), "budget") })
 	if e := errOut.String(); !strings.Contains(e, "server.lua:5:") || !strings.Contains(e, "stack traceback:") {
 		t.Errorf("log lacks file:line or traceback: %q", e)
-	}
-	good.send("again")
-	if got, _ := good.recv(2 * time.Second); got != "echo again" {
-		t.Errorf("after the runaway: %q", got)
 	}
 }
 
@@ -120,35 +129,6 @@ ADDR = srv.addr`)
 	if e := errOut.String(); e != "" {
 		t.Errorf("errors logged: %s", e)
 	}
-}
-
-// A runaway loop inside the script's own coroutines (coroutine.create and
-// coroutine.wrap run on threads of their own) is stopped by the budget too.
-func TestRunawayInsideScriptCoroutine(t *testing.T) {
-	rt, _, errOut := newTestRuntime(t, Options{Budget: 200 * time.Millisecond})
-	addr := startServer(t, rt, `
-local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
-  on_message = function(c, msg)
-    if msg == "create" then
-      coroutine.resume(coroutine.create(function() while true do end end))
-    elseif msg == "wrap" then
-      coroutine.wrap(function() while true do end end)()
-    end
-    c:send("echo " .. msg)
-  end}))
-ADDR = srv.addr`)
-	for _, kind := range []string{"create", "wrap"} {
-		bad, good := dialLine(t, addr), dialLine(t, addr)
-		bad.send(kind)
-		good.send("hello")
-		if got, err := good.recv(3 * time.Second); err != nil || got != "echo hello" {
-			t.Fatalf("%s: other conn: %q, %v", kind, got, err)
-		}
-		if got, err := bad.recv(3 * time.Second); err == nil {
-			t.Errorf("%s: runaway conn answered %q", kind, got)
-		}
-	}
-	waitFor(t, "two budget errors", 2*time.Second, func() bool { return strings.Count(errOut.String(), "budget") >= 2 })
 }
 
 // The script's own coroutines run with the VM's budget as their context:

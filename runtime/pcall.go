@@ -70,13 +70,10 @@ func (s *sched) installPcall() {
 	L.Push(fn)
 	L.Push(L.GetGlobal("pcall"))
 	L.Push(L.NewFunction(func(L *lua.LState) int {
-		th := L.CheckThread(1)
-		s.pcallParent[th] = L
-		// the VM's budget itself, not a child context: a pooled thread
-		// must not stay cancelled after a budget trip
-		if th.Context() != s.budget {
-			th.SetContext(s.budget)
-		}
+		// the thread came from coroutine.create, so it already runs under
+		// the VM's budget itself (budget.ownThreads), not a child context
+		// that would stay cancelled after a trip
+		s.pcallParent[L.CheckThread(1)] = L
 		return 0
 	}))
 	L.Push(L.NewFunction(func(L *lua.LState) int {
