@@ -128,8 +128,8 @@ func RESPCommandArgs(dst [][]byte, frame []byte) ([][]byte, error) {
 // respHeader reads the decimal number of a RESP header line up to its CRLF
 // and returns it and what follows the CRLF.
 func respHeader(b []byte) (int64, []byte, error) {
-	i := bytes.Index(b, []byte("\r\n"))
-	if i < 1 {
+	i := shortLineEnd(b)
+	if i < 1 || i+1 >= len(b) || b[i+1] != '\n' {
 		return 0, nil, errBadHeader
 	}
 	n, ok := parseInt(b[:i])
@@ -137,6 +137,25 @@ func respHeader(b []byte) (int64, []byte, error) {
 		return 0, nil, errBadHeader
 	}
 	return n, b[i+2:], nil
+}
+
+// shortLineEnd is the index of the first '\r' in b, or -1. RESP header
+// lines are a few digits long: a plain loop finds their end in a fraction
+// of the time bytes.IndexByte takes to set up; a longer line (never a valid
+// header: 20 digits are a number beyond int64) falls back to it.
+func shortLineEnd(b []byte) int {
+	for i := 0; i < len(b) && i < 24; i++ {
+		if b[i] == '\r' {
+			return i
+		}
+	}
+	if len(b) <= 24 {
+		return -1
+	}
+	if i := bytes.IndexByte(b[24:], '\r'); i >= 0 {
+		return 24 + i
+	}
+	return -1
 }
 
 var errBadHeader = respErr(KindCorruptedFrame, "expected a CRLF-terminated number")

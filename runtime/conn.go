@@ -172,7 +172,7 @@ func (lc *luaConn) deliver(frames [][]byte) {
 				return
 			}
 			var t *lua.LTable
-			t, lc.argBytes = argsToLua(lc.v.L, args, lc.argBytes)
+			t, lc.argBytes = argsToLua(lc.v.L, &lc.v.names, args, lc.argBytes)
 			clear(args)
 			lc.args = args[:0]
 			if cap(lc.argBytes) > maxScratch || cap(lc.args) > 1024 { // a huge command: do not keep its buffers

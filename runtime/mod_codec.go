@@ -260,19 +260,56 @@ func respToLua(L *lua.LState, v codecs.RESPValue, top bool) lua.LValue {
 
 // argsToLua makes a command's arguments a Lua table of strings with one
 // allocation for all their bytes; buf is scratch space, returned for reuse.
-func argsToLua(L *lua.LState, args [][]byte, buf []byte) (*lua.LTable, []byte) {
+// The first argument, the command's name, comes from names when it is there.
+func argsToLua(L *lua.LState, names *nameCache, args [][]byte, buf []byte) (*lua.LTable, []byte) {
+	t := L.CreateTable(len(args), 0)
+	if len(args) == 0 {
+		return t, buf
+	}
+	t.RawSetInt(1, names.get(args[0]))
 	buf = buf[:0]
-	for _, a := range args {
+	for _, a := range args[1:] {
 		buf = append(buf, a...)
 	}
 	all := string(buf)
-	t := L.CreateTable(len(args), 0)
 	off := 0
-	for i, a := range args {
-		t.RawSetInt(i+1, lua.LString(all[off:off+len(a)]))
+	for i, a := range args[1:] {
+		t.RawSetInt(i+2, lua.LString(all[off:off+len(a)]))
 		off += len(a)
 	}
 	return t, buf
+}
+
+// nameCache keeps the Lua strings of the command names a VM has seen, so a
+// command's name is neither copied nor boxed again: a server sees a handful
+// of names millions of times. It holds at most maxCachedNames names of up to
+// maxCachedNameLen bytes (about 40 KiB), first come, so a client sending
+// random names cannot grow it. The zero value is an empty cache; VM
+// goroutine only.
+type nameCache struct {
+	m map[string]lua.LValue
+}
+
+const (
+	maxCachedNames   = 512
+	maxCachedNameLen = 32
+)
+
+func (nc *nameCache) get(b []byte) lua.LValue {
+	if len(b) > maxCachedNameLen {
+		return lua.LString(b)
+	}
+	if v, ok := nc.m[string(b)]; ok {
+		return v
+	}
+	v := lua.LValue(lua.LString(b))
+	if nc.m == nil {
+		nc.m = make(map[string]lua.LValue)
+	}
+	if len(nc.m) < maxCachedNames {
+		nc.m[string(b)] = v
+	}
+	return v
 }
 
 // appendLuaRESP appends v as RESP (docs/codecs.md) to dst, straight from

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -49,5 +50,50 @@ cases = {
 	}
 	if _, err := appendLuaRESP(nil, L.NewFunction(func(*lua.LState) int { return 0 }), 0); err == nil || !strings.Contains(err.Error(), "cannot send a function as RESP") {
 		t.Errorf("function: %v", err)
+	}
+}
+
+// TestArgsToLuaNames checks that a command's table holds its arguments
+// whether or not its name came from the VM's name cache, and that a client
+// sending new names cannot grow the cache past its bound.
+func TestArgsToLuaNames(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	var names nameCache
+	long := strings.Repeat("n", maxCachedNameLen+1)
+	var buf []byte
+	for round := 0; round < 2; round++ { // the second round reads the cache
+		for _, args := range [][]string{{"GET", "k"}, {"SET", "key", "value"}, {"PING"}, {long, "a", ""}, {""}} {
+			raw := make([][]byte, len(args))
+			for i, a := range args {
+				raw[i] = []byte(a)
+			}
+			var tbl *lua.LTable
+			tbl, buf = argsToLua(L, &names, raw, buf)
+			clear(buf[:cap(buf)]) // the table must not alias the scratch buffer
+			if tbl.Len() != len(args) {
+				t.Fatalf("round %d %q: table of %d", round, args, tbl.Len())
+			}
+			for i, a := range args {
+				if got := tbl.RawGetInt(i + 1); got != lua.LString(a) {
+					t.Errorf("round %d %q: [%d] = %q", round, args, i+1, got)
+				}
+			}
+		}
+	}
+	if _, ok := names.m[long]; ok {
+		t.Errorf("a name of %d bytes was cached (limit %d)", len(long), maxCachedNameLen)
+	}
+	if v, ok := names.m["GET"]; !ok || v != lua.LString("GET") {
+		t.Errorf("GET not cached: %v", v)
+	}
+	for i := 0; i < 3*maxCachedNames; i++ {
+		name := []byte(fmt.Sprintf("CMD%d", i))
+		if got := names.get(name); got != lua.LString(name) {
+			t.Fatalf("get(%s) = %v", name, got)
+		}
+	}
+	if len(names.m) != maxCachedNames {
+		t.Errorf("cache holds %d names, want the bound %d", len(names.m), maxCachedNames)
 	}
 }

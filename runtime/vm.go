@@ -27,6 +27,8 @@ type vm struct {
 	// msgsIn and msgsOut count messages handed to this VM's handlers and
 	// sent by it: counters of its own, so two loops never write one line.
 	msgsIn, msgsOut atomic.Uint64
+	// names are the RESP command names its handlers have been given.
+	names nameCache
 }
 
 // luaOptions sizes a state small and lets it grow: coroutine threads share
