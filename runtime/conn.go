@@ -711,37 +711,37 @@ func connIndex(methods, own *lua.LTable) lua.LGFunction {
 // metatable that is also its own __index, so methods and fields found once
 // are kept in it and found by table lookups; a miss goes to own's __index
 // (ownConnIndex). It costs about 850 B (a gopher-lua table with string
-// keys keeps two Go maps). Slot 1 holds the conn's userdata for that miss,
-// so c[1] is c, which nothing documents or uses.
+// keys keeps two Go maps). The conn's userdata is kept for that miss under
+// the key own, a table no script names, so c[1] stays an error as before.
 func (lc *luaConn) promote(L *lua.LState, own *lua.LTable) {
 	shared, ok := lc.ud.Metatable.(*lua.LTable)
 	if !ok || shared != L.GetTypeMetatable(connType) {
 		return
 	}
-	mt := L.CreateTable(1, 4)
+	mt := L.CreateTable(0, 4)
 	shared.ForEach(func(k, v lua.LValue) {
 		if k != lua.LString(methodsField) { // the shell finds it behind, in own
 			mt.RawSet(k, v)
 		}
 	})
-	mt.RawSetInt(1, lc.ud)
+	mt.RawSet(own, lc.ud)
 	mt.RawSetString("__index", mt)
 	mt.Metatable = own
 	lc.ud.Metatable = mt
 }
 
 // ownConnIndex is the __index behind a promoted conn's metatable (see
-// promote): it gets that metatable, finds the conn in slot 1, and keeps
-// what it found there unless it can change.
-func ownConnIndex(methods *lua.LTable) lua.LGFunction {
+// promote): it gets that metatable, finds the conn under the key own, and
+// keeps what it found there unless it can change.
+func ownConnIndex(methods, own *lua.LTable) lua.LGFunction {
 	return func(L *lua.LState) int {
 		mt := L.CheckTable(1)
 		key := L.CheckString(2)
 		var lc *luaConn
-		if ud, ok := mt.RawGetInt(1).(*lua.LUserData); ok {
+		if ud, ok := mt.RawGet(own).(*lua.LUserData); ok {
 			lc, _ = ud.Value.(*luaConn)
 		}
-		if lc == nil { // a script emptied slot 1 of getmetatable(c)
+		if lc == nil { // a script took the conn out of getmetatable(c)
 			L.RaiseError("conn metatable without its conn")
 		}
 		v, fixed, ok := connField(L, lc, key)

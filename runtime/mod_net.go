@@ -42,7 +42,7 @@ var netModule = &module{
 		methods := L.SetFuncs(L.NewTable(), connMethods)
 		methods.RawSetString("receive", exactResults(L, connMethods["receive"]))
 		own := L.NewTable() // the metatable of a promoted conn's own metatable
-		own.RawSetString("__index", L.NewFunction(ownConnIndex(methods)))
+		own.RawSetString("__index", L.NewFunction(ownConnIndex(methods, own)))
 		own.RawSetString(methodsField, methods)
 		L.SetField(cm, "__index", L.NewFunction(connIndex(methods, own)))
 		L.SetField(cm, methodsField, methods)

@@ -243,6 +243,8 @@ do
   t:ok(tostring(c):find("^conn %d+ 127%.0%.0%.1:%d+$"), "tostring after promotion: " .. tostring(c))
   local ok, err = pcall(function() c:recieve() end)
   t:ok(not ok and err:find("conn has no field or method 'recieve'", 1, true), "typo after promotion: " .. tostring(err))
+  ok, err = pcall(function() return c[1] end)
+  t:ok(not ok and err:find("conn has no field or method '1'", 1, true), "c[1] after promotion: " .. tostring(err))
   c:send("info")
   t:eq(c:receive(1), "number " .. c['local'] .. " line 6 false conn has no field or method 'nosuch' true", "server side")
   c:send("swap")
