@@ -56,6 +56,13 @@ type luaConn struct {
 	// write(2) or AsyncWrite per read instead of one per reply).
 	batching bool
 	pend     []byte
+	// holdReplies asks flush to leave a read's replies in held, for the
+	// conn's loop to write once it has let go of the script VM (see
+	// netHandler.OnTraffic): a write(2) is most of a small request's time,
+	// and another loop may be waiting for the VM. Set and cleared by that
+	// loop inside its inline run; held is that loop goroutine's alone.
+	holdReplies bool
+	held        []byte
 	scratch  []byte   // c:send encodes here when the write copies (see send)
 	args     [][]byte // RESP command arguments of the frame being delivered
 	argBytes []byte   // their bytes, copied together into one Lua string
@@ -207,6 +214,14 @@ func (lc *luaConn) flush() {
 		return
 	}
 	if lc.inlineWrites() {
+		if lc.holdReplies && !lc.direct {
+			if len(lc.held) == 0 {
+				lc.held, lc.pend = b, lc.held[:0]
+			} else {
+				lc.held, lc.pend = append(lc.held, b...), b[:0]
+			}
+			return
+		}
 		lc.conn.Write(b) // the reactor copies what the socket does not take
 		lc.pend = b[:0]
 		if lc.wantWritable.Load() {
@@ -216,6 +231,22 @@ func (lc *luaConn) flush() {
 	}
 	lc.pend = nil // AsyncWrite owns b from here
 	lc.asyncWrite(b)
+}
+
+// writeHeld writes what flush held back (holdReplies). The conn's loop
+// goroutine, after its inline run.
+func (lc *luaConn) writeHeld(c *reactor.Conn) {
+	if len(lc.held) == 0 {
+		return
+	}
+	c.Write(lc.held) // the reactor copies what the socket does not take
+	lc.held = lc.held[:0]
+	if cap(lc.held) > maxScratch {
+		lc.held = nil
+	}
+	if lc.wantWritable.Load() {
+		c.ArmWritable()
+	}
 }
 
 // deliverRaw runs codec.custom's decode over newly arrived bytes.

@@ -356,3 +356,65 @@ ADDR = srv.addr`)
 	}
 	waitFor(t, "log", 2*time.Second, func() bool { return strings.Contains(errOut.String(), "budget") })
 }
+
+// Events of one conn keep their order while the script VM is busy part of
+// the time (a timer spinning on the VM goroutine): some reads then queue
+// for the VM goroutine, later ones may find the VM free and run inline on
+// a loop, and those must not overtake their conn's queued ones.
+func TestScriptVMConnOrderWhileBusy(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{Loops: 2})
+	addr := startServer(t, rt, `
+timer.every(0.001, function()
+  local stop = os.clock() + 0.0007
+  while os.clock() < stop do end
+end)
+local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
+  on_message = function(c, m) c:send(m) end}))
+ADDR = srv.addr`)
+	const conns, writes, lines = 8, 1000, 3
+	errs := make(chan error, conns)
+	for k := 0; k < conns; k++ {
+		go func() { errs <- inOrderEchoes(addr, writes, lines) }()
+	}
+	for k := 0; k < conns; k++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("%v (stderr %s)", err, errOut)
+		}
+	}
+}
+
+// inOrderEchoes sends writes*lines numbered lines in writes separate
+// writes, 0.1 ms apart, without waiting for replies, and checks the echoes
+// come back in order.
+func inOrderEchoes(addr string, writes, lines int) error {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	go func() {
+		for w, n := 0, 0; w < writes; w++ {
+			var b strings.Builder
+			for i := 0; i < lines; i++ {
+				fmt.Fprintf(&b, "%d\n", n)
+				n++
+			}
+			if _, err := c.Write([]byte(b.String())); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Microsecond) // separate reads, spread over the timer's runs
+		}
+	}()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(c)
+	for n := 0; n < writes*lines; n++ {
+		s, err := r.ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("echo %d: %v", n, err)
+		}
+		if got := strings.TrimSpace(s); got != fmt.Sprint(n) {
+			return fmt.Errorf("echo %d came as %q: out of order", n, got)
+		}
+	}
+	return nil
+}

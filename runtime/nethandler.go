@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/netplay-lab/netplay/codecs"
@@ -24,6 +25,10 @@ type connState struct {
 	idleTimer *reactor.Timer
 
 	frames [][]byte // reused by OnTraffic when the VM runs inline
+
+	// queued counts this conn's events waiting in the script VM's queue;
+	// while any waits, its later events queue behind them.
+	queued atomic.Int32
 }
 
 // inline reports whether st's VM runs on c's loop (a loop VM).
@@ -78,7 +83,22 @@ func (st *connState) run(c *reactor.Conn, fn func()) {
 		st.leave(c)
 		return
 	}
-	st.v.s.post(fn)
+	st.post(fn)
+}
+
+// post queues fn, an event of this conn, for its VM: the script VM
+// goroutine, or the loop of a loop VM (a conn it dialed that another loop
+// serves).
+func (st *connState) post(fn func()) {
+	if st.v.kind != kindScript {
+		st.v.s.post(fn)
+		return
+	}
+	st.queued.Add(1)
+	st.v.rt.q.postConn(func() {
+		st.queued.Add(-1)
+		fn()
+	})
 }
 
 // enter reports whether st's VM can run here and now, on c's loop: a loop
@@ -88,7 +108,7 @@ func (st *connState) enter(c *reactor.Conn) bool {
 	if st.inline(c) {
 		return true
 	}
-	return st.v.kind == kindScript && st.v.rt.enterFromLoop(c.Loop())
+	return st.v.kind == kindScript && st.v.rt.enterFromLoop(c.Loop(), &st.queued)
 }
 
 func (st *connState) leave(c *reactor.Conn) {
@@ -219,18 +239,24 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 	c.Discard(off) // buf stays valid until OnTraffic returns
 	if len(frames) > 0 {
 		if st.enter(c) {
+			var lc *luaConn
 			st.v.rt.safely(func() {
-				if st.lc != nil {
-					st.lc.deliver(frames)
+				if lc = st.lc; lc != nil {
+					lc.holdReplies = !st.inline(c) // the script VM: write after leaving it
+					defer func() { lc.holdReplies = false }()
+					lc.deliver(frames)
 				}
 			})
 			st.leave(c)
+			if lc != nil {
+				lc.writeHeld(c)
+			}
 		} else {
 			copied := make([][]byte, len(frames))
 			for i, f := range frames {
 				copied[i] = append([]byte(nil), f...)
 			}
-			st.v.s.post(func() {
+			st.post(func() {
 				if st.lc != nil {
 					st.lc.deliver(copied)
 				}

@@ -14,6 +14,9 @@ type queue struct {
 	q      []func()
 	closed bool
 	wake   chan struct{}
+	// others counts queued functions other than a conn's own events
+	// (postConn): while any waits, no loop runs the VM inline.
+	others int
 
 	// Under the runtime's vmMu (whoever runs the script VM):
 	timers      timerHeap
@@ -31,13 +34,22 @@ func newQueue() *queue {
 func (q *queue) post(fn func()) { q.postChecked(fn) }
 
 // postChecked queues fn and reports whether it was accepted.
-func (q *queue) postChecked(fn func()) bool {
+func (q *queue) postChecked(fn func()) bool { return q.push(fn, true) }
+
+// postConn queues an event of one conn (open, data, close…), which only has
+// to stay behind that conn's earlier events: see Runtime.enterFromLoop.
+func (q *queue) postConn(fn func()) { q.push(fn, false) }
+
+func (q *queue) push(fn func(), other bool) bool {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
 		return false
 	}
 	q.q = append(q.q, fn)
+	if other {
+		q.others++
+	}
 	first := len(q.q) == 1
 	q.mu.Unlock()
 	if first {
@@ -55,6 +67,7 @@ func (q *queue) take(buf []func()) []func() {
 	buf = append(buf, q.q...)
 	clear(q.q)
 	q.q = q.q[:0]
+	q.others = 0
 	q.mu.Unlock()
 	return buf
 }
@@ -66,11 +79,12 @@ func (q *queue) len() int {
 	return n
 }
 
-// idle reports whether nothing is queued and the queue is open: a loop may
-// then run the script VM inline without overtaking queued work.
-func (q *queue) idle() bool {
+// inlineOK reports whether the queue is open and holds nothing but other
+// conns' events: a loop may then run the script VM inline for one of its
+// conns without overtaking work it must follow.
+func (q *queue) inlineOK() bool {
 	q.mu.Lock()
-	ok := len(q.q) == 0 && !q.closed
+	ok := q.others == 0 && !q.closed
 	q.mu.Unlock()
 	return ok
 }
