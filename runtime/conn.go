@@ -63,9 +63,9 @@ type luaConn struct {
 	// loop inside its inline run; held is that loop goroutine's alone.
 	holdReplies bool
 	held        []byte
-	scratch  []byte   // c:send encodes here when the write copies (see send)
-	args     [][]byte // RESP command arguments of the frame being delivered
-	argBytes []byte   // their bytes, copied together into one Lua string
+	scratch     []byte   // c:send encodes here when the write copies (see send)
+	args        [][]byte // RESP command arguments of the frame being delivered
+	argBytes    []byte   // their bytes, copied together into one Lua string
 
 	busy, pumping bool
 	backlog       []lua.LValue // messages waiting: backlog[head:]
