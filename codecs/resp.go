@@ -183,7 +183,7 @@ func (c *respCodec) Decode(in []byte) ([]byte, int, error) {
 // on error, drop is how many bytes to drop.
 func (c *respCodec) line(in []byte) (line []byte, drop int, err *FrameError) {
 	from := max(c.scan, c.pos)
-	i := indexNewline(in[from:])
+	i := bytes.IndexByte(in[from:], '\n')
 	c.scanned += searched(len(in)-from, i)
 	if i < 0 {
 		c.scan = len(in)
@@ -257,24 +257,6 @@ func (c *respCodec) decodeInline(in []byte) ([]byte, int, error) {
 		return c.fail(nl+1, respErr(KindCorruptedFrame, "unbalanced quotes in request"))
 	}
 	return in[: nl+1 : nl+1], nl + 1, nil
-}
-
-// indexNewline is bytes.IndexByte(b, '\n') for header lines, which are a few
-// bytes long: a plain loop over the first 16 bytes costs less than setting
-// up the vector search.
-func indexNewline(b []byte) int {
-	for i := 0; i < len(b) && i < 16; i++ {
-		if b[i] == '\n' {
-			return i
-		}
-	}
-	if len(b) <= 16 {
-		return -1
-	}
-	if i := bytes.IndexByte(b[16:], '\n'); i >= 0 {
-		return 16 + i
-	}
-	return -1
 }
 
 // Encode appends msg unchanged; msg must be a complete RESP value.
