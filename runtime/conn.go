@@ -222,11 +222,8 @@ func (lc *luaConn) flush() {
 			}
 			return
 		}
-		lc.conn.Write(b) // the reactor copies what the socket does not take
+		lc.writeNow(lc.conn, b)
 		lc.pend = b[:0]
-		if lc.wantWritable.Load() {
-			lc.conn.ArmWritable()
-		}
 		return
 	}
 	lc.pend = nil // AsyncWrite owns b from here
@@ -239,11 +236,17 @@ func (lc *luaConn) writeHeld(c *reactor.Conn) {
 	if len(lc.held) == 0 {
 		return
 	}
-	c.Write(lc.held) // the reactor copies what the socket does not take
+	lc.writeNow(c, lc.held)
 	lc.held = lc.held[:0]
 	if cap(lc.held) > maxScratch {
 		lc.held = nil
 	}
+}
+
+// writeNow writes b to c on c's loop goroutine; the reactor copies what
+// the socket does not take.
+func (lc *luaConn) writeNow(c *reactor.Conn, b []byte) {
+	c.Write(b)
 	if lc.wantWritable.Load() {
 		c.ArmWritable()
 	}
