@@ -214,7 +214,7 @@ func (lc *luaConn) flush() {
 		return
 	}
 	if lc.inlineWrites() {
-		if lc.holdReplies && !lc.direct {
+		if lc.holdReplies {
 			if len(lc.held) == 0 {
 				lc.held, lc.pend = b, lc.held[:0]
 			} else {
@@ -458,7 +458,7 @@ func (lc *luaConn) write(b []byte) (bool, string) {
 // now: a loop VM of that loop always, the script VM while that loop runs it
 // inline.
 func (lc *luaConn) onConnLoop() bool {
-	return lc.direct || (lc.conn != nil && lc.v.kind == kindScript && lc.v.rt.onLoop == lc.conn.Loop())
+	return lc.direct || (lc.conn != nil && lc.v.kind == kindScript && lc.v.rt.onLoop.Load() == lc.conn.Loop())
 }
 
 // inlineWrites reports whether a write may go straight to the conn: the VM

@@ -68,11 +68,9 @@ type Runtime struct {
 	// vmMu is held by whoever runs Lua on the script VM: the VM goroutine
 	// while it drains the queue, or a loop goroutine that runs one conn's
 	// events inline (enterFromLoop). onLoop is that loop (nil on the VM
-	// goroutine); under vmMu.
+	// goroutine); set under vmMu, read also by loops waiting for it.
 	vmMu   sync.Mutex
-	onLoop *reactor.Loop
-	// loopInside is onLoop != nil, for loops waiting on vmMu.
-	loopInside atomic.Bool
+	onLoop atomic.Pointer[reactor.Loop]
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -193,8 +191,7 @@ func (rt *Runtime) enterFromLoop(l *reactor.Loop, pending *atomic.Int32) bool {
 		rt.vmMu.Unlock()
 		return false
 	}
-	rt.onLoop = l
-	rt.loopInside.Store(true)
+	rt.onLoop.Store(l)
 	return true
 }
 
@@ -204,7 +201,7 @@ func (rt *Runtime) enterFromLoop(l *reactor.Loop, pending *atomic.Int32) bool {
 // not wait for the VM goroutine, whose runs (a script's chunk, timers)
 // may be long.
 func (rt *Runtime) awaitLoop() bool {
-	for i := 0; i < loopSpins && rt.loopInside.Load(); i++ {
+	for i := 0; i < loopSpins && rt.onLoop.Load() != nil; i++ {
 		goruntime.Gosched()
 		if rt.vmMu.TryLock() {
 			return true
@@ -221,8 +218,7 @@ const loopSpins = 8
 // timer or may have left the VM idle (so Wait callers hear of it).
 func (rt *Runtime) leaveFromLoop() {
 	q, s := rt.q, rt.script.s
-	rt.onLoop = nil
-	rt.loopInside.Store(false)
+	rt.onLoop.Store(nil)
 	poke := s.keep == 0 && s.pending == 0
 	if next := q.timers.next(); !next.IsZero() && (q.sleepUntil.IsZero() || next.Before(q.sleepUntil)) {
 		q.sleepUntil = next
