@@ -3,7 +3,8 @@
 #
 #   bench/run.sh [echo] [idle] [lua] [redis]     (default: echo idle)
 #
-#   echo   netplay's reactor vs Go's net vs cloudwego/netpoll echo servers under
+#   echo   netplay's reactor vs Go's net vs cloudwego/netpoll (and panjf2000/gnet
+#          v2 as a reference point) echo servers under
 #          loadgen, c=$CONNS size=$SIZE for each depth in $DEPTHS, interleaved
 #          (A B C A B C ...) for $R rounds of $D each; medians and ratios.
 #   idle   RSS per idle conn ($IDLE_N conns) for each server in $IDLE_SERVERS.
@@ -42,9 +43,9 @@ D=${D:-5s}
 CONNS=${CONNS:-50}
 SIZE=${SIZE:-64}
 DEPTHS=${DEPTHS:-"1 16"}
-SERVERS=${SERVERS:-"reactor net netpoll"}
+SERVERS=${SERVERS:-"reactor net netpoll gnet"}
 LUA_SERVERS=${LUA_SERVERS:-"lua lualoop reactor net"}
-RATIOS=${RATIOS:-"reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server"}
+RATIOS=${RATIOS:-"reactor/net reactor/netpoll reactor/gnet gnet/net lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server"}
 IDLE_N=${IDLE_N:-10000}
 IDLE_SERVERS=${IDLE_SERVERS:-"net netpoll reactor"}
 REDIS_N=${REDIS_N:-200000}
@@ -89,7 +90,7 @@ build_tools() {
   fi
   [ -x "$LOADGEN" ] || { echo "run.sh: loadgen $LOADGEN is not executable" >&2; exit 1; }
   note "building servers into $BIN"
-  (cd "$BENCH_DIR" && go build -o "$BIN/" ./cmd/netecho ./cmd/netpollecho ./cmd/idleconns ./cmd/freeport)
+  (cd "$BENCH_DIR" && go build -o "$BIN/" ./cmd/netecho ./cmd/netpollecho ./cmd/gnetecho ./cmd/idleconns ./cmd/freeport)
   if (cd "$BENCH_DIR" && go build -o "$BIN/" ./cmd/reactorecho) 2>"$LOGDIR/reactor-build.txt"; then
     HAVE_REACTOR=1
   else
@@ -128,7 +129,7 @@ have_netplay() {
 # server_available NAME: whether NAME can run here (prints why not).
 server_available() {
   case $1 in
-    net | netpoll) return 0 ;;
+    net | netpoll | gnet) return 0 ;;
     reactor) [ "$HAVE_REACTOR" = 1 ] || { note "skip reactor: reactorecho does not build"; return 1; } ;;
     lua | lualoop)
       local s=$LUA_ECHO_SCRIPT
@@ -152,6 +153,7 @@ server_argv() {
   case $1 in
     net) printf '%q -addr 127.0.0.1:0' "$BIN/netecho" ;;
     netpoll) printf '%q -addr 127.0.0.1:0' "$BIN/netpollecho" ;;
+    gnet) printf '%q -addr 127.0.0.1:0' "$BIN/gnetecho" ;;
     reactor) printf '%q -addr 127.0.0.1:0' "$BIN/reactorecho" ;;
     lua) printf '%q run %q %s' "$NETPLAY" "$ROOT/$LUA_ECHO_SCRIPT" "$port" ;;
     lualoop) printf '%q run %q %s' "$NETPLAY" "$ROOT/$LUA_ECHO_LOOP_SCRIPT" "$port" ;;
@@ -162,7 +164,7 @@ server_argv() {
 }
 
 # needs_port NAME: whether NAME must be told a port.
-needs_port() { case $1 in net | netpoll | reactor) return 1 ;; *) return 0 ;; esac; }
+needs_port() { case $1 in net | netpoll | gnet | reactor) return 1 ;; *) return 0 ;; esac; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

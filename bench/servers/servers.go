@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // Announce writes "listening ADDR" as one line to w. The benchmark runner and
@@ -32,4 +33,22 @@ func WaitSignal() os.Signal {
 	s := <-ch
 	signal.Stop(ch)
 	return s
+}
+
+// Server is an echo server started in the background.
+type Server interface {
+	Addr() string                    // host:port it listens on
+	Close(grace time.Duration) error // stops it, waiting at most grace
+}
+
+// Serve is the body of a server command: it announces s on stdout, waits
+// for SIGINT or SIGTERM and closes s, reporting errors as name: ….
+func Serve(name string, s Server) {
+	if err := Announce(os.Stdout, s.Addr()); err != nil {
+		os.Exit(1)
+	}
+	WaitSignal()
+	if err := s.Close(time.Second); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: shutdown %s: %v\n", name, s.Addr(), err)
+	}
 }

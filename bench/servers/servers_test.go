@@ -60,6 +60,24 @@ func TestNetpollEcho(t *testing.T) {
 	}
 }
 
+func TestGnetEcho(t *testing.T) {
+	s, err := StartGnetEcho("127.0.0.1:0", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(time.Second) })
+	if s.Addr() == "" {
+		t.Fatal("gnet server does not know its address")
+	}
+	for _, tc := range echoCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := VerifyEcho(s.Addr(), Payload(tc.size), tc.chunk, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 func TestVerifyEchoCatchesAWrongServer(t *testing.T) {
 	// A server that answers every read with uppercase bytes is not an echo.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/netplay-lab/netplay/bench/servers"
 )
@@ -27,11 +26,5 @@ func main() {
 		fmt.Fprintf(os.Stderr, "netpollecho: %v\n", err)
 		os.Exit(1)
 	}
-	if err := servers.Announce(os.Stdout, s.Addr()); err != nil {
-		os.Exit(1)
-	}
-	servers.WaitSignal()
-	if err := s.Close(time.Second); err != nil {
-		fmt.Fprintf(os.Stderr, "netpollecho: shutdown %s: %v\n", s.Addr(), err)
-	}
+	servers.Serve("netpollecho", s)
 }
