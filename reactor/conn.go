@@ -174,9 +174,11 @@ func (c *Conn) Discard(n int) (int, error) {
 func (c *Conn) InboundBuffered() int { return len(c.in) }
 
 // Write writes p at once if nothing is queued and copies what the socket
-// does not take into the outbound buffer; it never blocks. Past MaxOutbound
-// it returns an *OutboundFullError and the conn closes after the current
-// callback. On a UDP conn it sends p as one datagram. Loop goroutine only.
+// does not take into the outbound buffer; it never blocks. With
+// CoalesceWrites it copies all of p and the loop writes it when the round
+// ends. Past MaxOutbound it returns an *OutboundFullError and the conn
+// closes after the current callback. On a UDP conn it sends p as one
+// datagram. Loop goroutine only.
 func (c *Conn) Write(p []byte) (int, error) {
 	if c.closed || c.closing || c.err != nil || c.shutWR {
 		return 0, ErrClosed
@@ -185,7 +187,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 		return c.sendDatagram(p)
 	}
 	n := 0
-	if len(c.out) == 0 {
+	if len(c.out) == 0 && !c.cfg.coalesceWrites {
 		n = c.writeDirect(p)
 		if n == len(p) || c.err != nil {
 			return n, c.err
@@ -211,7 +213,7 @@ func (c *Conn) Writev(bs [][]byte) (int, error) {
 		total += len(b)
 	}
 	n := 0
-	if len(c.out) == 0 {
+	if len(c.out) == 0 && !c.cfg.coalesceWrites {
 		n = c.writevDirect(bs)
 		if n == total || c.err != nil {
 			return n, c.err

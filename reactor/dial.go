@@ -127,7 +127,8 @@ func (e *Engine) dial(network, address string, h Handler, cfg DialConfig, done f
 		e.connClosed()
 		return fail(err)
 	}
-	ccfg := newConnConfig(cfg.NoDelayOff, cfg.KeepAlive, cfg.HighWater, cfg.LowWater, cfg.MaxOutbound, cfg.HalfClose)
+	ccfg := connConfig{noDelayOff: cfg.NoDelayOff, keepAlive: cfg.KeepAlive, highWater: cfg.HighWater, lowWater: cfg.LowWater,
+		maxOutbound: cfg.MaxOutbound, halfClose: cfg.HalfClose, coalesceWrites: cfg.CoalesceWrites}.withDefaults()
 	l := e.dialLB.pick(nil)
 	l.nconns.Add(1)
 	c := &Conn{

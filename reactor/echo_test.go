@@ -10,9 +10,14 @@ import (
 )
 
 func TestEchoRandomSplits(t *testing.T) {
+	t.Run("direct writes", func(t *testing.T) { testEchoRandomSplits(t, ListenConfig{}) })
+	t.Run("coalesced writes", func(t *testing.T) { testEchoRandomSplits(t, ListenConfig{CoalesceWrites: true}) })
+}
+
+func testEchoRandomSplits(t *testing.T, cfg ListenConfig) {
 	e := newEngine(t, WithLoops(2))
 	h := &echoHandler{}
-	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{})
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, cfg)
 	rng := rand.New(rand.NewSource(1))
 	for _, tc := range []struct {
 		name string
@@ -50,6 +55,60 @@ func TestEchoRandomSplits(t *testing.T) {
 			}
 			if !bytes.Equal(got, payload) {
 				t.Fatal("echoed bytes differ")
+			}
+		})
+	}
+}
+
+// coalesceProbe answers each read with "<" + bytes + ">" in two Writes and
+// records how much was still queued right after them; "q" closes after the
+// reply.
+type coalesceProbe struct {
+	BaseHandler
+	queued chan int
+}
+
+func (h *coalesceProbe) OnTraffic(c *Conn) Action {
+	p, _ := c.Next(-1)
+	c.Write([]byte("<"))
+	c.Writev([][]byte{p, []byte(">")})
+	h.queued <- c.OutboundBuffered()
+	if bytes.Equal(p, []byte("q")) {
+		return Close
+	}
+	return None
+}
+
+func TestCoalesceWritesSendsAtRoundEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		cfg        ListenConfig
+		wantQueued int
+	}{
+		{"direct", ListenConfig{}, 0},                        // the socket took both writes at once
+		{"coalesced", ListenConfig{CoalesceWrites: true}, 5}, // "<abc>" waits for the round's end
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t, WithLoops(1))
+			h := &coalesceProbe{queued: make(chan int, 2)}
+			c := dialTCP(t, listen(t, e, "tcp://127.0.0.1:0", h, tc.cfg))
+			if _, err := c.Write([]byte("abc")); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, 5)
+			if _, err := io.ReadFull(c, got); err != nil || string(got) != "<abc>" {
+				t.Fatalf("reply %q, %v; want \"<abc>\"", got, err)
+			}
+			if q := <-h.queued; q != tc.wantQueued {
+				t.Errorf("queued right after Write = %d, want %d", q, tc.wantQueued)
+			}
+			// Close returned in the same callback still sends the reply first.
+			if _, err := c.Write([]byte("q")); err != nil {
+				t.Fatal(err)
+			}
+			rest, err := io.ReadAll(c)
+			if err != nil || string(rest) != "<q>" {
+				t.Fatalf("after close: %q, %v; want \"<q>\" then EOF", rest, err)
 			}
 		})
 	}

@@ -83,7 +83,8 @@ func (e *Engine) Listen(url string, h Handler, cfg ListenConfig) (*Listener, err
 	}
 	ln := &Listener{
 		eng: e, h: h, network: network, cfg: cfg, loops: e.loops[:n],
-		ccfg:     newConnConfig(cfg.NoDelayOff, cfg.KeepAlive, cfg.HighWater, cfg.LowWater, cfg.MaxOutbound, cfg.HalfClose),
+		ccfg: connConfig{noDelayOff: cfg.NoDelayOff, keepAlive: cfg.KeepAlive, highWater: cfg.HighWater, lowWater: cfg.LowWater,
+			maxOutbound: cfg.MaxOutbound, halfClose: cfg.HalfClose, coalesceWrites: cfg.CoalesceWrites}.withDefaults(),
 		maxConns: int64(cfg.MaxConns),
 		udp:      strings.HasPrefix(network, "udp"),
 		drained:  make(chan struct{}),

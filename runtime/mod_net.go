@@ -13,9 +13,9 @@ import (
 var netModule = &module{
 	ModuleDoc: ModuleDoc{Name: "net", Doc: "TCP, UDP and Unix servers and clients on netplay's reactor. Addresses are URLs (tcp://127.0.0.1:9000, udp://…, unix:///path); a listen URL without a host binds 127.0.0.1 (0.0.0.0 must be written out and prints a warning). On a UDP listener each datagram is one on_message(c, msg) whose c:send answers its sender (no on_open/on_close).",
 		Funcs: []FuncDoc{
-			{Name: "listen", Signature: "net.listen(url, {codec, on_open, on_message, on_close, on_writable, loops, lb, reuse_port, tcp_no_delay, tcp_keepalive, idle_timeout, max_conns, high_water, low_water, max_outbound, vm, handler, trace}) -> srv | nil, err", Doc: "Starts a server. Handlers run on the script VM, one message at a time per conn; vm = \"loop\" runs handler (a .lua file or module returning on_* functions) in one VM per event loop instead.",
+			{Name: "listen", Signature: "net.listen(url, {codec, on_open, on_message, on_close, on_writable, loops, lb, reuse_port, tcp_no_delay, tcp_keepalive, idle_timeout, max_conns, high_water, low_water, max_outbound, coalesce_writes, vm, handler, trace}) -> srv | nil, err", Doc: "Starts a server. Handlers run on the script VM, one message at a time per conn; vm = \"loop\" runs handler (a .lua file or module returning on_* functions) in one VM per event loop instead. coalesce_writes = true sends each conn's replies once per event-loop round, after every ready conn was handled, as redis-server does: clients pipelining from one thread wake up less often; replies wait for the round.",
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, msg) c:send(msg) end})\nprint(srv.addr)\nsrv:close()"},
-			{Name: "dial", Signature: "net.dial(url, {codec, on_open, on_message, on_close, on_writable}) -> c", Doc: "Connects in the background; on_open(c) when connected, on_close(c, err) if it fails.",
+			{Name: "dial", Signature: "net.dial(url, {codec, on_open, on_message, on_close, on_writable}) -> c", Doc: "Connects in the background; on_open(c) when connected, on_close(c, err) if it fails. Also takes net.listen's conn options: tcp_no_delay, tcp_keepalive, high_water, low_water, max_outbound, coalesce_writes.",
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, m) c:send(m) end})\nlocal c = net.dial('tcp://' .. srv.addr, {on_open = function(c) c:send('hi') end,\n  on_message = function(c, m) print('echo', m); c:close() end,\n  on_close = function() srv:close() end})"},
 			{Name: "connect", Suspends: true, Signature: "net.connect(url, {codec, timeout = 3}) -> c | nil, err", Doc: "Connects and suspends the caller until connected; read with c:receive.",
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {codec = codec.line(), on_message = function(c, m) c:send(m:upper()) end})\nlocal c = assert(net.connect('tcp://' .. srv.addr, {codec = codec.line()}))\nc:send('ping')\nassert(c:receive(1) == 'PING')\nc:close()\nsrv:close()"},
@@ -115,6 +115,8 @@ func (v *vm) netListen(L *lua.LState) int {
 		LowWater:    optInt(L, o, "low_water", 0),
 		MaxOutbound: optInt(L, o, "max_outbound", 0),
 		HalfClose:   true, // see netHandler.OnReadEOF
+
+		CoalesceWrites: optBool(L, o, "coalesce_writes", false),
 	}
 	if lb := optString(L, o, "lb", ""); lb != "" {
 		b, err := reactor.ParseLoadBalancing(lb)
@@ -188,6 +190,8 @@ func dialConfig(L *lua.LState, o *lua.LTable) reactor.DialConfig {
 		MaxOutbound: optInt(L, o, "max_outbound", 0),
 		Timeout:     secondsToDuration(optNum(L, o, "timeout", 0)),
 		HalfClose:   true,
+
+		CoalesceWrites: optBool(L, o, "coalesce_writes", false),
 	}
 }
 

@@ -255,3 +255,21 @@ do
   t:eq(ctx:wait(), "context canceled", "the kept ctx is the conn's")
   srv:close()
 end
+
+-- coalesce_writes: replies wait for the end of the loop round, in order,
+-- also those sent after a suspension and right before a close
+local cw = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(), coalesce_writes = true,
+  on_message = function(c, m)
+    if m == "nap" then sleep(0.01) end
+    c:send("re " .. m)
+    if m == "bye" then c:close() end
+  end}))
+local cc = assert(net.connect("tcp://" .. cw.addr, {codec = codec.line(), coalesce_writes = true}))
+cc:write("1\n2\nnap\n3\n")
+for _, want in ipairs({"re 1", "re 2", "re nap", "re 3"}) do
+  t:eq(cc:receive(2), want, "coalesced reply " .. want)
+end
+cc:send("bye")
+t:eq(cc:receive(2), "re bye", "coalesced reply before close")
+t:eq(select(2, cc:receive(2)), "closed", "then the close")
+cw:close()

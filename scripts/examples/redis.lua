@@ -7,6 +7,7 @@ local port = arg and arg[1] or "6380"
 local srv = assert(net.listen("tcp://127.0.0.1:" .. port, {
   codec = codec.resp{commands_only = true},
   vm = "loop", loops = arg and tonumber(arg[2]),
+  coalesce_writes = true, -- replies go out once per loop round, as redis-server's do
   handler = "handlers/redis_handler.lua",
 }))
 print("redis listening on " .. srv.addr)
