@@ -88,8 +88,8 @@ return {
       return c:send({err = string.format("ERR unknown command '%s', with args beginning with: %s",
         args[1] or "", table.concat(rest, " "))})
     end
-    local n = cmd[1]
-    if (n > 0 and #args ~= n) or (n < 0 and #args < -n) then
+    local n = cmd[1] -- arity: exactly n, or at least -n when negative (#args + n < 0)
+    if (n > 0 and #args ~= n) or #args + n < 0 then
       return c:send({err = "ERR wrong number of arguments for '" .. name:lower() .. "' command"})
     end
     c:send(cmd[2](args))
