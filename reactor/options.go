@@ -76,7 +76,8 @@ type ListenConfig struct {
 	// redis-server writes its replies just before it sleeps. A client that
 	// pipelines over many conns from one thread (redis-benchmark -P 16)
 	// then finds more replies per wake-up; each reply waits for the round
-	// (tens of µs under load). Off: Write tries write(2) at once.
+	// (tens of µs under load). Off: Write tries write(2) at once. UDP
+	// datagrams are sent at once either way.
 	CoalesceWrites bool
 }
 
