@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/chzyer/readline"
 )
@@ -80,8 +81,9 @@ func newTermIO() (*termIO, error) {
 		return nil, err
 	}
 	t.rl = rl
-	t.stdout = &promptWriter{t: t, editor: rl.Stdout(), plain: os.Stdout}
-	t.stderr = &promptWriter{t: t, editor: rl.Stderr(), plain: os.Stderr}
+	ready := rl.Terminal.IsReading
+	t.stdout = &promptWriter{t: t, editor: rl.Stdout(), plain: os.Stdout, editorReady: ready}
+	t.stderr = &promptWriter{t: t, editor: rl.Stderr(), plain: os.Stderr, editorReady: ready}
 	return t, nil
 }
 
@@ -89,18 +91,37 @@ func newTermIO() (*termIO, error) {
 // line, and plainly otherwise. (readline's own writers decide by whether
 // its input goroutine waits for a key, which it may also do between two
 // reads; then every write would redraw a prompt that is not there.)
+//
+// readline draws the prompt before its input goroutine starts waiting for
+// a key, and between two keys that goroutine briefly does not wait; an
+// editor write in such a window is printed plainly and the prompt is not
+// drawn again, so the screen ends without one. Write therefore waits, up to
+// editorWait, until editorReady reports the editor waiting for a key.
 type promptWriter struct {
 	t             *termIO
 	editor, plain io.Writer
+	editorReady   func() bool // readline's terminal waits for a key
 }
 
+// editorWait bounds how long a write waits for the line editor to be ready
+// (it takes microseconds); past it the write goes out plainly.
+const editorWait = 50 * time.Millisecond
+
 func (w *promptWriter) Write(p []byte) (int, error) {
-	w.t.mu.Lock()
-	defer w.t.mu.Unlock()
-	if w.t.reading {
-		return w.editor.Write(p)
+	deadline := time.Now().Add(editorWait)
+	for {
+		w.t.mu.Lock()
+		if !w.t.reading {
+			defer w.t.mu.Unlock()
+			return w.plain.Write(p)
+		}
+		if w.editorReady == nil || w.editorReady() || time.Now().After(deadline) {
+			defer w.t.mu.Unlock()
+			return w.editor.Write(p)
+		}
+		w.t.mu.Unlock()
+		time.Sleep(100 * time.Microsecond)
 	}
-	return w.plain.Write(p)
 }
 
 func (t *termIO) setReading(on bool) {
