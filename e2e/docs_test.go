@@ -442,6 +442,10 @@ func (s *ptySession) waitFor(mark int, what string, cond func(string) bool) {
 // promptRE matches a prompt waiting at the end of the output.
 var promptRE = regexp.MustCompile(`(?:^|\n)>>?$`)
 
+// promptAfterOutput reports whether the screen from a typed line on ends in
+// a new prompt, below the line.
+func promptAfterOutput(out string) bool { return strings.Contains(out, "\n") && promptRE.MatchString(out) }
+
 // outputLineRE turns a line of output shown in the docs into a pattern.
 // After a :command (fuzzy), numbers, sizes, ages and ports match any value:
 // they differ from run to run.
@@ -501,9 +505,7 @@ func TestDocsShellSessions(t *testing.T) {
 							return re.MatchString(after)
 						})
 					}
-					s.waitFor(mark, fmt.Sprintf("prompt after %q", st.input), func(out string) bool {
-						return strings.Contains(out, "\n") && promptRE.MatchString(out)
-					})
+					s.waitFor(mark, fmt.Sprintf("prompt after %q", st.input), promptAfterOutput)
 				}
 				if !quit {
 					if _, err := s.tty.Write([]byte{4}); err != nil { // Ctrl-D
@@ -535,9 +537,7 @@ func (s *ptySession) retypeUntil(mark int, input string, want []string) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s.waitFor(mark, fmt.Sprintf("prompt after %q", input), func(out string) bool {
-			return strings.Contains(out, "\n") && promptRE.MatchString(out)
-		})
+		s.waitFor(mark, fmt.Sprintf("prompt after %q", input), promptAfterOutput)
 		_, after, _ := strings.Cut(s.text(mark), "\n") // skip the echo of the input
 		missing := ""
 		for i, re := range res {
