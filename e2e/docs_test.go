@@ -444,7 +444,9 @@ var promptRE = regexp.MustCompile(`(?:^|\n)>>?$`)
 
 // promptAfterOutput reports whether the screen from a typed line on ends in
 // a new prompt, below the line.
-func promptAfterOutput(out string) bool { return strings.Contains(out, "\n") && promptRE.MatchString(out) }
+func promptAfterOutput(out string) bool {
+	return strings.Contains(out, "\n") && promptRE.MatchString(out)
+}
 
 // outputLineRE turns a line of output shown in the docs into a pattern.
 // After a :command (fuzzy), numbers, sizes, ages and ports match any value:
