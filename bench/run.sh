@@ -14,7 +14,7 @@
 #          -t ping,set,get -c 50, with -P 1 and -P 16, interleaved.
 #
 # Environment (all optional):
-#   R=3 D=5s CONNS=50 SIZE=64 DEPTHS="1 16"   echo scenarios
+#   R=3 D=5s WARMUP=1s CONNS=50 SIZE=64 DEPTHS="1 16"   echo scenarios
 #   SERVERS="reactor net netpoll"              servers of the echo mode, in run order
 #   LUA_SERVERS="lua lualoop reactor net"      servers of the lua mode
 #   RATIOS="reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server"
@@ -40,6 +40,11 @@ BIN=$BENCH_DIR/bin
 
 R=${R:-3}
 D=${D:-5s}
+WARMUP=${WARMUP:-1s} # loadgen's -warmup: not measured
+# CPU per request is sampled over the middle 80 % of the measured D.
+D_SEC=$(awk -v d="$D" 'BEGIN { v = d + 0; if (d ~ /ms$/) v /= 1000; else if (d ~ /m$/) v *= 60; print v }')
+CPU_SKIP=$(awk -v d="$D_SEC" 'BEGIN { printf "%.3f", d * 0.1 }')
+CPU_WINDOW=$(awk -v d="$D_SEC" 'BEGIN { printf "%.3f", d * 0.8 }')
 CONNS=${CONNS:-50}
 SIZE=${SIZE:-64}
 DEPTHS=${DEPTHS:-"1 16"}
@@ -219,15 +224,47 @@ echo_scenarios() {
     for ((round = 1; round <= R; round++)); do
       for s in "${names[@]}"; do
         [ -n "${addr[$s]:-}" ] || continue
-        local line
-        line=$(timeout "$RUN_TIMEOUT" "$LOADGEN" -addr "${addr[$s]}" -c "$CONNS" -size "$SIZE" \
-          -depth "$depth" -d "$D" 2>&1 | tail -n 1) || true
-        log "scenario=$prefix-c$CONNS-s$SIZE-d$depth server=$s round=$round $line"
+        local line tpid lpid s0 s1 l0 l1
+        timeout "$RUN_TIMEOUT" "$LOADGEN" -addr "${addr[$s]}" -c "$CONNS" -size "$SIZE" -depth "$depth" \
+          -warmup "$WARMUP" -d "$D" >"$LOGDIR/loadgen.out" 2>&1 &
+        tpid=$!
+        # CPU of the server and of loadgen over the middle of loadgen's
+        # measurement window (it may end before a sleep of D would)
+        sleep "$WARMUP"
+        sleep "$CPU_SKIP"
+        lpid=$(pgrep -P "$tpid" | head -n 1)
+        s0=$(cpu_ticks "${pid[$s]}") l0=$(cpu_ticks "$lpid") w0=$(date +%s%N)
+        sleep "$CPU_WINDOW"
+        s1=$(cpu_ticks "${pid[$s]}") l1=$(cpu_ticks "$lpid") w1=$(date +%s%N)
+        wait "$tpid" || true
+        line=$(tail -n 1 "$LOGDIR/loadgen.out")
+        log "scenario=$prefix-c$CONNS-s$SIZE-d$depth server=$s round=$round $line $(cpu_per_req "$line" "$s0" "$s1" "$l0" "$l1" $((w1 - w0)))"
       done
     done
   done
   for s in "${names[@]}"; do [ -n "${pid[$s]:-}" ] && stop_server "${pid[$s]}"; done
   return 0
+}
+
+# cpu_ticks PID: the user+system CPU clock ticks PID has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# cpu_per_req LINE S0 S1 L0 L1 NS: srv_us= and cli_us=, the server's and
+# loadgen's CPU microseconds per request: their CPU ticks from S0, L0 to
+# S1, L1 over NS nanoseconds inside loadgen's measurement window, divided
+# by the requests that window's rate (LINE's rps=) gives. Both share the
+# machine's cores, so what one saves the other can use: these say where the
+# time went, the rps says what came of it.
+cpu_per_req() {
+  awk -v line="$1" -v s0="$2" -v s1="$3" -v l0="$4" -v l1="$5" -v ns="$6" -v hz="$CLK_TCK" 'BEGIN {
+    n = split(line, f, " "); rps = 0
+    for (i = 1; i <= n; i++) if (f[i] ~ /^rps=/) rps = substr(f[i], 5) + 0
+    reqs = rps * ns / 1e9
+    if (reqs > 0 && s1 > s0 && l1 > l0)
+      printf "srv_us=%.3f cli_us=%.3f", (s1 - s0) * 1e6 / hz / reqs, (l1 - l0) * 1e6 / hz / reqs
+  }'
 }
 
 # ---------------------------------------------------------------- idle conns
@@ -281,24 +318,26 @@ redis_scenarios() {
 
 # ---------------------------------------------------------------- summary
 
-# summary: medians per scenario and server (rps, p50, p99) and the ratios of
+# summary: medians per scenario and server (rps, p50, p99, and for loadgen
+# runs the server's and loadgen's CPU µs per request) and the ratios of
 # median rps named in $RATIOS, from the lines in $OUT.
 summary() {
   grep '^scenario=' "$OUT" >/dev/null 2>&1 || return 0
   echo
-  echo "== medians over rounds (rps; latency in us)"
+  echo "== medians over rounds (rps; latency and CPU per request in us)"
   # one "scenario server rps p50 p99" row per run, then medians per group
-  awk '{ sc = ""; sv = ""; rps = ""; p50 = "-"; p99 = "-"
+  awk '{ sc = ""; sv = ""; rps = ""; p50 = "-"; p99 = "-"; srv = "-"; cli = "-"
          for (i = 1; i <= NF; i++) {
            split($i, kv, "=")
            if (kv[1] == "scenario") sc = kv[2]; else if (kv[1] == "server") sv = kv[2]
            else if (kv[1] == "rps") rps = kv[2]; else if (kv[1] == "p50_us") p50 = kv[2]
-           else if (kv[1] == "p99_us") p99 = kv[2]
+           else if (kv[1] == "p99_us") p99 = kv[2]; else if (kv[1] == "srv_us") srv = kv[2]
+           else if (kv[1] == "cli_us") cli = kv[2]
          }
-         if (sc != "" && rps != "") print sc, sv, rps, p50, p99 }' "$OUT" >"$LOGDIR/rows"
+         if (sc != "" && rps != "") print sc, sv, rps, p50, p99, srv, cli }' "$OUT" >"$LOGDIR/rows"
   local col
   : >"$LOGDIR/med"
-  for col in 3 4 5; do
+  for col in 3 4 5 6 7; do
     sort -k1,1 -k2,2 -k${col},${col}n "$LOGDIR/rows" |
       awk -v c="$col" '
         function flush() { if (n) { m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2; if (v[1] == "-") m = "-"; print key, c, m, n } }
@@ -307,9 +346,9 @@ summary() {
   done
   awk '{ key = $1 " " $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
          val[key, $3] = $4; runs[key] = $5 }
-       END { printf "%-26s %-13s %5s %12s %8s %8s\n", "scenario", "server", "runs", "rps", "p50_us", "p99_us"
+       END { printf "%-26s %-13s %5s %12s %8s %8s %8s %8s\n", "scenario", "server", "runs", "rps", "p50_us", "p99_us", "srv_us", "cli_us"
              for (i = 1; i <= n; i++) { split(order[i], a, " ")
-               printf "%-26s %-13s %5d %12.0f %8s %8s\n", a[1], a[2], runs[order[i]], val[order[i], 3], val[order[i], 4], val[order[i], 5] } }' \
+               printf "%-26s %-13s %5d %12.0f %8s %8s %8s %8s\n", a[1], a[2], runs[order[i]], val[order[i], 3], val[order[i], 4], val[order[i], 5], val[order[i], 6], val[order[i], 7] } }' \
     "$LOGDIR/med" | tee -a "$OUT"
   echo
   echo "== ratios of median rps"
