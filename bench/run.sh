@@ -224,7 +224,7 @@ echo_scenarios() {
     for ((round = 1; round <= R; round++)); do
       for s in "${names[@]}"; do
         [ -n "${addr[$s]:-}" ] || continue
-        local line tpid lpid s0 s1 l0 l1
+        local line tpid lpid s0 s1 l0 l1 w0 w1
         timeout "$RUN_TIMEOUT" "$LOADGEN" -addr "${addr[$s]}" -c "$CONNS" -size "$SIZE" -depth "$depth" \
           -warmup "$WARMUP" -d "$D" >"$LOGDIR/loadgen.out" 2>&1 &
         tpid=$!
