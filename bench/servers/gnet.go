@@ -49,7 +49,6 @@ func StartGnetEcho(addr string, loops int) (*GnetServer, error) {
 // OnBoot records the engine and the bound address.
 func (s *GnetServer) OnBoot(eng gnet.Engine) gnet.Action {
 	s.eng = eng
-	s.addr = ""
 	if fd, err := eng.Dup(); err == nil {
 		s.addr = localAddrOfFD(fd)
 	}
