@@ -11,7 +11,8 @@
 #   lua    the same echo scenarios with netplay's Lua echo (script VM: "lua",
 #          loop VMs: "lualoop") beside the reactor's Go echo and Go's net.
 #   redis  scripts/examples/redis.lua vs redis-server under redis-benchmark
-#          -t ping,set,get -c 50, with -P 1 and -P 16, interleaved.
+#          -c 50, with -P 1 and -P 16, interleaved; one redis-benchmark run per
+#          test in $REDIS_TESTS, with CPU per command (srv_us, cli_us).
 #
 # Environment (all optional):
 #   R=3 D=5s WARMUP=1s CONNS=50 SIZE=64 DEPTHS="1 16"   echo scenarios
@@ -19,7 +20,7 @@
 #   LUA_SERVERS="lua lualoop reactor net"      servers of the lua mode
 #   RATIOS="reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server"
 #   IDLE_N=10000 IDLE_SERVERS="net netpoll reactor"
-#   REDIS_N=200000 REDIS_PIPELINES="1 16" REDIS_CONNS=50
+#   REDIS_N=200000 REDIS_PIPELINES="1 16" REDIS_CONNS=50 REDIS_TESTS="ping_inline ping_mbulk set get"
 #   REDIS_SERVERS="redis-server redis-lua redis-lua1"   redis-lua1: redis.lua on one event loop
 #   LOADGEN=path   use this loadgen binary instead of building ../shared/tools/loadgen
 #   NETPLAY=path   use this netplay binary instead of building ./cmd/netplay
@@ -56,6 +57,7 @@ IDLE_SERVERS=${IDLE_SERVERS:-"net netpoll reactor"}
 REDIS_N=${REDIS_N:-200000}
 REDIS_PIPELINES=${REDIS_PIPELINES:-"1 16"}
 REDIS_CONNS=${REDIS_CONNS:-50}
+REDIS_TESTS=${REDIS_TESTS:-"ping_inline ping_mbulk set get"} # redis-benchmark -t names, one run each
 LUA_ECHO_SCRIPT=${LUA_ECHO_SCRIPT:-scripts/examples/echo.lua}
 LUA_ECHO_LOOP_SCRIPT=${LUA_ECHO_LOOP_SCRIPT:-scripts/examples/echo_loops.lua}
 REDIS_LUA_SCRIPT=${REDIS_LUA_SCRIPT:-scripts/examples/redis.lua}
@@ -299,16 +301,24 @@ redis_scenarios() {
     addr[$s]=$ADDR
     pid[$s]=$SERVER_PID
   done
+  local TIMEFORMAT='%U %S' # bash's time: redis-benchmark's user and system seconds
   for p in $REDIS_PIPELINES; do
     for ((round = 1; round <= R; round++)); do
       for s in "${names[@]}"; do
-        local n=$REDIS_N
+        local n=$REDIS_N t s0 s1
         [ "$p" -gt 1 ] && n=$((REDIS_N * 5))
-        timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "${addr[$s]##*:}" -t ping,set,get \
-          -c "$REDIS_CONNS" -n "$n" -P "$p" --csv 2>/dev/null |
-          awk -F'"' -v sc="redis-c$REDIS_CONNS-P$p" -v srv="$s" -v r="$round" \
-            'NR > 1 && $2 != "" { printf "scenario=%s-%s server=%s round=%d rps=%s\n", sc, $2, srv, r, $4 }' |
-          tee -a "$OUT" || true
+        # one redis-benchmark per test, so each test's CPU can be told apart
+        for t in $REDIS_TESTS; do
+          s0=$(cpu_ticks "${pid[$s]}")
+          { time timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "${addr[$s]##*:}" -t "$t" \
+            -c "$REDIS_CONNS" -n "$n" -P "$p" --csv >"$LOGDIR/rb.csv" 2>/dev/null; } 2>"$LOGDIR/rb.time" || true
+          s1=$(cpu_ticks "${pid[$s]}")
+          awk -F'"' -v sc="redis-c$REDIS_CONNS-P$p" -v srv="$s" -v r="$round" -v n="$n" -v hz="$CLK_TCK" \
+            -v st="$((s1 - s0))" -v ct="$(awk '{ print $1 + $2 }' "$LOGDIR/rb.time" 2>/dev/null)" \
+            'NR > 1 && $2 != "" { printf "scenario=%s-%s server=%s round=%d rps=%s", sc, $2, srv, r, $4
+               if (st > 0 && ct > 0) printf " srv_us=%.3f cli_us=%.3f", st * 1e6 / hz / n, ct * 1e6 / n
+               printf "\n" }' "$LOGDIR/rb.csv" | tee -a "$OUT"
+        done
       done
     done
   done
