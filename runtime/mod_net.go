@@ -106,16 +106,15 @@ func (v *vm) netListen(L *lua.LState) int {
 	}
 	codec, cb := v.connOptions(L, o)
 	cfg := reactor.ListenConfig{
-		Loops:       optInt(L, o, "loops", 0),
-		ReusePort:   optBool(L, o, "reuse_port", false),
-		NoDelayOff:  !optBool(L, o, "tcp_no_delay", true),
-		KeepAlive:   secondsToDuration(optNum(L, o, "tcp_keepalive", 30)),
-		MaxConns:    optInt(L, o, "max_conns", 0),
-		HighWater:   optInt(L, o, "high_water", 0),
-		LowWater:    optInt(L, o, "low_water", 0),
-		MaxOutbound: optInt(L, o, "max_outbound", 0),
-		HalfClose:   true, // see netHandler.OnReadEOF
-
+		Loops:          optInt(L, o, "loops", 0),
+		ReusePort:      optBool(L, o, "reuse_port", false),
+		NoDelayOff:     !optBool(L, o, "tcp_no_delay", true),
+		KeepAlive:      secondsToDuration(optNum(L, o, "tcp_keepalive", 30)),
+		MaxConns:       optInt(L, o, "max_conns", 0),
+		HighWater:      optInt(L, o, "high_water", 0),
+		LowWater:       optInt(L, o, "low_water", 0),
+		MaxOutbound:    optInt(L, o, "max_outbound", 0),
+		HalfClose:      true, // see netHandler.OnReadEOF
 		CoalesceWrites: optBool(L, o, "coalesce_writes", false),
 	}
 	if lb := optString(L, o, "lb", ""); lb != "" {
@@ -183,14 +182,13 @@ func rawCodec() *luaCodec { return &luaCodec{name: "raw", spec: rawSpec} }
 // dialConfig reads the dial options.
 func dialConfig(L *lua.LState, o *lua.LTable) reactor.DialConfig {
 	return reactor.DialConfig{
-		NoDelayOff:  !optBool(L, o, "tcp_no_delay", true),
-		KeepAlive:   secondsToDuration(optNum(L, o, "tcp_keepalive", 0)),
-		HighWater:   optInt(L, o, "high_water", 0),
-		LowWater:    optInt(L, o, "low_water", 0),
-		MaxOutbound: optInt(L, o, "max_outbound", 0),
-		Timeout:     secondsToDuration(optNum(L, o, "timeout", 0)),
-		HalfClose:   true,
-
+		NoDelayOff:     !optBool(L, o, "tcp_no_delay", true),
+		KeepAlive:      secondsToDuration(optNum(L, o, "tcp_keepalive", 0)),
+		HighWater:      optInt(L, o, "high_water", 0),
+		LowWater:       optInt(L, o, "low_water", 0),
+		MaxOutbound:    optInt(L, o, "max_outbound", 0),
+		Timeout:        secondsToDuration(optNum(L, o, "timeout", 0)),
+		HalfClose:      true,
 		CoalesceWrites: optBool(L, o, "coalesce_writes", false),
 	}
 }
