@@ -33,7 +33,9 @@ const (
 func (op Opcode) IsControl() bool { return op&0x8 != 0 }
 
 // IsReserved reports whether op is one of the reserved opcodes 3-7 and 11-15.
-func (op Opcode) IsReserved() bool { return op > OpBinary && op != OpClose && op != OpPing && op != OpPong }
+func (op Opcode) IsReserved() bool {
+	return op > OpBinary && op != OpClose && op != OpPing && op != OpPong
+}
 
 // String returns the opcode's name: "text", "binary", "ping", …, or
 // "reserved(N)".

@@ -72,7 +72,10 @@ func ParseRequestHead(in []byte, max int) (*Head, int, error) {
 		return nil, 0, fmt.Errorf("ws: handshake: bad request line %q", lines[0])
 	}
 	h := &Head{Method: method, Target: target, Proto: proto}
-	return h, n, h.parseFields(lines[1:])
+	if err := h.parseFields(lines[1:]); err != nil {
+		return nil, 0, err
+	}
+	return h, n, nil
 }
 
 // ParseResponseHead parses an HTTP/1.1 response head like
@@ -89,7 +92,10 @@ func ParseResponseHead(in []byte, max int) (*Head, int, error) {
 		return nil, 0, fmt.Errorf("ws: handshake: bad status line %q", lines[0])
 	}
 	h := &Head{Status: status, Reason: reason, Proto: proto}
-	return h, n, h.parseFields(lines[1:])
+	if err := h.parseFields(lines[1:]); err != nil {
+		return nil, 0, err
+	}
+	return h, n, nil
 }
 
 // headLines splits a head ending in an empty line into its lines.
