@@ -1,4 +1,4 @@
-package runtime
+package core
 
 import (
 	"time"
@@ -8,7 +8,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-var globalsModule = &host.Module{
+// Globals is the "_G" module: the global functions netplay adds (sleep, stats).
+var Globals = &host.Module{
 	ModuleDoc: host.ModuleDoc{Name: "_G", Doc: "Global functions netplay adds.",
 		Funcs: []host.FuncDoc{
 			{Name: "sleep", Suspends: true, Signature: "sleep(seconds)", Doc: "Suspends the calling coroutine (the VM keeps serving others); on a worker VM it blocks that worker.",

@@ -1,15 +1,12 @@
-package runtime
+package core
 
 import (
 	"context"
 	"log"
 	"sync"
 
-	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/reactor"
 )
-
-var rawSpec = codecs.Raw()
 
 // lazyParts are the heavy parts of a runtime, started on first use.
 type lazyParts struct {
@@ -35,10 +32,7 @@ func (rt *Runtime) engine() (*reactor.Engine, error) {
 			return nil, ErrStopped
 		default:
 		}
-		opts := []reactor.Option{reactor.WithLogger(log.New(lockedWriter{rt}, "netplay: ", 0))}
-		if rt.opts.Loops > 0 {
-			opts = append(opts, reactor.WithLoops(rt.opts.Loops))
-		}
+		opts := append([]reactor.Option{reactor.WithLogger(log.New(lockedWriter{rt}, "netplay: ", 0))}, rt.opts.Engine...)
 		e, err := reactor.New(opts...)
 		if err != nil {
 			return nil, err

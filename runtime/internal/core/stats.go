@@ -1,4 +1,4 @@
-package runtime
+package core
 
 import (
 	lua "github.com/yuin/gopher-lua"
@@ -46,7 +46,7 @@ func (v *vm) stats(L *lua.LState) int {
 	}
 	t.RawSetString("loops", loops)
 	if p != nil {
-		t.RawSetString("pool", p.statsTable(L))
+		t.RawSetString("pool", p.Stats().Table(L))
 	}
 	L.Push(t)
 	return 1

@@ -1,4 +1,4 @@
-package runtime
+package core
 
 import (
 	"context"
@@ -58,6 +58,8 @@ func (v *vm) Hold() func() {
 }
 
 func (v *vm) Engine() (*reactor.Engine, error) { return v.rt.engine() }
+
+func (v *vm) Workers() (host.Workers, error) { return v.rt.pool() }
 
 func (v *vm) Logf(format string, args ...any) { v.rt.logf(format, args...) }
 

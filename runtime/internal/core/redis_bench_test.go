@@ -1,4 +1,4 @@
-package runtime
+package core
 
 import (
 	"bytes"
@@ -67,7 +67,7 @@ func BenchmarkRedisHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rt, err := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+	rt, err := newWith(Options{Stdout: io.Discard, Stderr: io.Discard})
 	if err != nil {
 		b.Fatal(err)
 	}

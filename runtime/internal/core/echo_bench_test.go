@@ -1,4 +1,4 @@
-package runtime
+package core
 
 import (
 	"io"
@@ -13,7 +13,7 @@ import (
 // address, on a new runtime stopped when the benchmark ends.
 func benchServer(b *testing.B, src string) string {
 	b.Helper()
-	rt, err := New(Options{Stdout: io.Discard, Stderr: io.Discard})
+	rt, err := newWith(Options{Stdout: io.Discard, Stderr: io.Discard})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package runtime
+package core
 
 import (
 	"context"
@@ -131,7 +131,7 @@ func TestSandbox(t *testing.T) {
 // budget armed: the per-message cost of the scheduler.
 func BenchmarkSpawn(b *testing.B) {
 	b.ReportAllocs()
-	rt, err := New(Options{})
+	rt, err := newWith(Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

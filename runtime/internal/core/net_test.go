@@ -1,4 +1,4 @@
-package runtime
+package core
 
 import (
 	"bufio"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netplay-lab/netplay/runtime/internal/luatest"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -21,37 +22,6 @@ func startServer(t *testing.T, rt *Runtime, src string) string {
 	var addr string
 	rt.Do(func(L *lua.LState) { addr = L.GetGlobal("ADDR").String() })
 	return addr
-}
-
-// lineConn is a plain Go TCP client with line helpers.
-type lineConn struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
-}
-
-func dialLine(t *testing.T, addr string) *lineConn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &lineConn{t: t, c: c, r: bufio.NewReader(c)}
-}
-
-func (lc *lineConn) send(s string) {
-	lc.t.Helper()
-	if _, err := lc.c.Write([]byte(s + "\n")); err != nil {
-		lc.t.Fatal(err)
-	}
-}
-
-// recv reads one line; err is io.EOF or a timeout.
-func (lc *lineConn) recv(timeout time.Duration) (string, error) {
-	lc.c.SetReadDeadline(time.Now().Add(timeout))
-	s, err := lc.r.ReadString('\n')
-	return strings.TrimRight(s, "\r\n"), err
 }
 
 // A runaway handler is stopped by its budget while other conns are served,
@@ -73,22 +43,22 @@ local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
   end}))
 ADDR = srv.addr`)
 	for i, kind := range []string{"spin", "create", "wrap"} {
-		bad, good := dialLine(t, addr), dialLine(t, addr)
-		bad.send(kind)
+		bad, good := luatest.DialLine(t, addr), luatest.DialLine(t, addr)
+		bad.Send(kind)
 		start := time.Now()
-		good.send("hello") // queued behind the runaway handler on the script VM
-		if got, err := good.recv(3 * time.Second); err != nil || got != "echo hello" {
+		good.Send("hello") // queued behind the runaway handler on the script VM
+		if got, err := good.Recv(3 * time.Second); err != nil || got != "echo hello" {
 			t.Fatalf("%s: second conn: %q, %v", kind, got, err)
 		}
 		if el := time.Since(start); el > 2*time.Second {
 			t.Errorf("%s: second conn answered after %v (budget 200ms)", kind, el)
 		}
-		if got, err := bad.recv(3 * time.Second); err == nil {
+		if got, err := bad.Recv(3 * time.Second); err == nil {
 			t.Errorf("%s: runaway conn answered %q", kind, got)
 		}
-		waitFor(t, "error log", 2*time.Second, func() bool { return strings.Count(errOut.String(), "budget") > i })
-		good.send("again")
-		if got, _ := good.recv(2 * time.Second); got != "echo again" {
+		luatest.WaitFor(t, "error log", 2*time.Second, func() bool { return strings.Count(errOut.String(), "budget") > i })
+		good.Send("again")
+		if got, _ := good.Recv(2 * time.Second); got != "echo again" {
 			t.Errorf("%s: after the runaway: %q", kind, got)
 		}
 	}
@@ -116,12 +86,12 @@ local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
     c:send("done " .. msg)
   end}))
 ADDR = srv.addr`)
-	c := dialLine(t, addr)
-	if _, err := c.c.Write([]byte("1\n2\n3\n4\n5\n")); err != nil {
+	c := luatest.DialLine(t, addr)
+	if _, err := c.Conn.Write([]byte("1\n2\n3\n4\n5\n")); err != nil {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 5; i++ {
-		got, err := c.recv(3 * time.Second)
+		got, err := c.Recv(3 * time.Second)
 		if want := fmt.Sprintf("done %d", i); err != nil || got != want {
 			t.Fatalf("reply %d: %q, %v, want %q (stderr %s)", i, got, err, want, errOut)
 		}
@@ -169,7 +139,7 @@ local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
     c:send(m)
   end}))
 ADDR = srv.addr`)
-	c := dialLine(t, addr)
+	c := luatest.DialLine(t, addr)
 	const n = 20000
 	go func() {
 		var b strings.Builder
@@ -177,13 +147,13 @@ ADDR = srv.addr`)
 		for i := 0; i < n; i++ {
 			fmt.Fprintf(&b, "%d\n", i)
 		}
-		c.c.Write([]byte(b.String())) // 120 KB: more than one read, more than the backlog
+		c.Conn.Write([]byte(b.String())) // 120 KB: more than one read, more than the backlog
 	}()
-	if got, err := c.recv(5 * time.Second); err != nil || got != "slow" {
+	if got, err := c.Recv(5 * time.Second); err != nil || got != "slow" {
 		t.Fatalf("first reply %q, %v", got, err)
 	}
 	for i := 0; i < n; i++ {
-		got, err := c.recv(5 * time.Second)
+		got, err := c.Recv(5 * time.Second)
 		if want := fmt.Sprint(i); err != nil || got != want {
 			t.Fatalf("reply %d: %q, %v (stderr %s)", i, got, err, errOut)
 		}
@@ -201,10 +171,10 @@ ADDR, ADDR2 = a.addr, b.addr`)
 	var addr2 string
 	rt.Do(func(L *lua.LState) { addr2 = L.GetGlobal("ADDR2").String() })
 	for _, a := range []string{addr, addr2, addr2} { // loop VM conns may land on both loops
-		c := dialLine(t, a)
+		c := luatest.DialLine(t, a)
 		for i := 0; i < 3; i++ {
-			c.send(fmt.Sprint("m", i))
-			if _, err := c.recv(2 * time.Second); err != nil {
+			c.Send(fmt.Sprint("m", i))
+			if _, err := c.Recv(2 * time.Second); err != nil {
 				t.Fatalf("%s: %v (stderr %s)", a, err, errOut)
 			}
 		}
@@ -226,9 +196,9 @@ func TestLoopVMs(t *testing.T) {
 	addr := startServer(t, rt, `
 local srv = assert(net.listen("tcp://127.0.0.1:0", {vm = "loop", handler = "testdata/handlers/upper.lua"}))
 ADDR = srv.addr`)
-	conns := make([]*lineConn, 4)
+	conns := make([]*luatest.LineConn, 4)
 	for i := range conns {
-		conns[i] = dialLine(t, addr)
+		conns[i] = luatest.DialLine(t, addr)
 	}
 	for round := 0; round < 3; round++ {
 		for i, c := range conns {
@@ -236,8 +206,8 @@ ADDR = srv.addr`)
 			if round == 1 && i == 0 {
 				msg = "nap"
 			}
-			c.send(msg)
-			got, err := c.recv(2 * time.Second)
+			c.Send(msg)
+			got, err := c.Recv(2 * time.Second)
 			if err != nil || !strings.HasPrefix(got, strings.ToUpper(msg)+" ") {
 				t.Fatalf("conn %d round %d: %q, %v (stderr %s)", i, round, got, err, errOut)
 			}
@@ -259,12 +229,12 @@ ADDR = srv.addr`)
 		t.Errorf("%d loop VMs, want 2 (one per loop)", nvm)
 	}
 	// a runaway handler on a loop VM is stopped too; its loop keeps serving
-	conns[0].send("spin")
-	if _, err := conns[0].recv(3 * time.Second); err == nil {
+	conns[0].Send("spin")
+	if _, err := conns[0].Recv(3 * time.Second); err == nil {
 		t.Errorf("runaway conn still open")
 	}
-	conns[2].send("after") // same loop as conns[0] with round robin over 2 loops
-	if got, err := conns[2].recv(2 * time.Second); err != nil || !strings.HasPrefix(got, "AFTER ") {
+	conns[2].Send("after") // same loop as conns[0] with round robin over 2 loops
+	if got, err := conns[2].Recv(2 * time.Second); err != nil || !strings.HasPrefix(got, "AFTER ") {
 		t.Errorf("same-loop conn after runaway: %q, %v", got, err)
 	}
 }
@@ -308,10 +278,10 @@ shared.dict("relay_test"):set("upstream", upstream.addr)
 local relay = assert(net.listen("tcp://127.0.0.1:0", {vm = "loop", handler = "testdata/handlers/relay.lua"}))
 ADDR = relay.addr`)
 	for i := 0; i < 4; i++ { // conns land on both loops; dialed conns may land on the other loop
-		c := dialLine(t, addr)
+		c := luatest.DialLine(t, addr)
 		msg := fmt.Sprintf("hello %d", i)
-		c.send(msg)
-		if got, err := c.recv(3 * time.Second); err != nil || got != "upstream saw "+msg {
+		c.Send(msg)
+		if got, err := c.Recv(3 * time.Second); err != nil || got != "upstream saw "+msg {
 			t.Fatalf("relay %d: %q, %v (stderr %s)", i, got, err, errOut)
 		}
 	}
@@ -323,12 +293,12 @@ func TestTraceOption(t *testing.T) {
 local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(), trace = true,
   on_message = function(c, m) c:send(m) end}))
 ADDR = srv.addr`)
-	c := dialLine(t, addr)
-	c.send("hello")
-	if got, err := c.recv(2 * time.Second); err != nil || got != "hello" {
+	c := luatest.DialLine(t, addr)
+	c.Send("hello")
+	if got, err := c.Recv(2 * time.Second); err != nil || got != "hello" {
 		t.Fatalf("echo: %q, %v", got, err)
 	}
-	waitFor(t, "trace lines", 2*time.Second, func() bool {
+	luatest.WaitFor(t, "trace lines", 2*time.Second, func() bool {
 		e := errOut.String()
 		return strings.Contains(e, "< 6 bytes") && strings.Contains(e, "> 6 bytes") && strings.Contains(e, "68 65 6c 6c 6f 0a")
 	})
@@ -345,16 +315,16 @@ local srv = assert(net.listen("tcp://127.0.0.1:0", {
   end},
   on_message = function(c, m) c:write(m .. "\n") end}))
 ADDR = srv.addr`)
-	bad, good := dialLine(t, addr), dialLine(t, addr)
-	bad.send("spin")
-	good.send("fine")
-	if got, err := good.recv(3 * time.Second); err != nil || got != "fine" {
+	bad, good := luatest.DialLine(t, addr), luatest.DialLine(t, addr)
+	bad.Send("spin")
+	good.Send("fine")
+	if got, err := good.Recv(3 * time.Second); err != nil || got != "fine" {
 		t.Fatalf("other conn: %q, %v", got, err)
 	}
-	if _, err := bad.recv(3 * time.Second); err == nil {
+	if _, err := bad.Recv(3 * time.Second); err == nil {
 		t.Errorf("conn with the runaway decoder still open")
 	}
-	waitFor(t, "log", 2*time.Second, func() bool { return strings.Contains(errOut.String(), "budget") })
+	luatest.WaitFor(t, "log", 2*time.Second, func() bool { return strings.Contains(errOut.String(), "budget") })
 }
 
 // Events of one conn keep their order while the script VM is busy part of

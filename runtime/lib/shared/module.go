@@ -1,4 +1,6 @@
-package runtime
+// Package shared is the shared Lua module: named dictionaries every VM
+// of one Runtime shares (host.VM.Shared).
+package shared
 
 import (
 	"fmt"
@@ -13,7 +15,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-var sharedModule = &host.Module{
+// Module is the shared Lua module.
+var Module = &host.Module{
 	ModuleDoc: host.ModuleDoc{Name: "shared", Doc: "Named dictionaries shared by every VM of the runtime (script, loop and worker VMs); a second runtime in the same process has its own.",
 		Funcs: []host.FuncDoc{
 			{Name: "dict", Signature: "shared.dict(name) -> d", Doc: "The dictionary called name, created on first use. Values: nil, booleans, numbers, strings.",

@@ -1,4 +1,4 @@
-package runtime
+package core
 
 import (
 	"context"
@@ -17,7 +17,7 @@ func BenchmarkCallbackBudget(b *testing.B) {
 	const handler = "function handler(x) local s = 0 for i = 1, 100 do s = s + i end return s end"
 	run := func(b *testing.B, setup func(s *sched, co *coro) func()) {
 		b.ReportAllocs()
-		rt, err := New(Options{})
+		rt, err := newWith(Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
