@@ -1,6 +1,7 @@
 package core
 
 import (
+	_ "embed"
 	"time"
 
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -8,16 +9,16 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// docMD is the module's documentation: docs/lua-api.md and :help show it,
+// and a test runs its examples.
+//
+//go:embed globals.md
+var docMD string
+
 // Globals is the "_G" module: the global functions netplay adds (sleep, stats).
 var Globals = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "_G", Doc: "Global functions netplay adds.",
-		Funcs: []host.FuncDoc{
-			{Name: "sleep", Suspends: true, Signature: "sleep(seconds)", Doc: "Suspends the calling coroutine (the VM keeps serving others); on a worker VM it blocks that worker.",
-				Example: "local t0 = os.clock()\nsleep(0.01)\nprint('slept')"},
-			{Name: "stats", Signature: "stats() -> table", Doc: "Engine-wide counters: loops, conns per loop, bytes, messages, coroutines, timers, pool.",
-				Example: "local s = stats()\nassert(type(s.coroutines) == 'number')"},
-		}},
-	Kinds: host.All,
+	ModuleDoc: host.ParseDoc(docMD),
+	Kinds:     host.All,
 	Open: func(hv host.VM) *lua.LTable {
 		v, L := hv.(*vm), hv.L()
 		L.SetGlobal("sleep", luautil.ExactResults(L, v.sleep))

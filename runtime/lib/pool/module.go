@@ -4,6 +4,7 @@ package pool
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"strings"
 
@@ -13,18 +14,16 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// docMD is the module's documentation: docs/lua-api.md and :help show it,
+// and a test runs its examples.
+//
+//go:embed doc.md
+var docMD string
+
 // Module is the pool Lua module.
 var Module = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "pool", Doc: "Runs functions on worker VMs (an ants/v2 pool) off the loops, for blocking or CPU-heavy work. Arguments and results are copied by value; the function travels as compiled code and must not use upvalues (pass what it needs as arguments).",
-		Funcs: []host.FuncDoc{
-			{Name: "run", Suspends: true, Signature: "pool.run([ctx,] fn, …) -> results…", Doc: "Runs fn(…) on a worker and suspends the caller until it returns; fn's error is raised in the caller. A ctx done before the start (or while running) fails the call with its error.",
-				Example: "local a, b = pool.run(function(x, y) return x + y, x * y end, 3, 4)\nassert(a == 7 and b == 12)"},
-			{Name: "submit", Signature: "pool.submit([ctx,] fn, …) -> ok, err", Doc: "Queues fn(…) and returns at once; errors are logged. Fails when 1024 jobs already wait.",
-				Example: "assert(pool.submit(function(n) shared.dict('jobs'):incr('done', n) end, 1))"},
-			{Name: "stats", Signature: "pool.stats() -> table", Doc: "workers, running, waiting, submitted, completed, failed, cancelled.",
-				Example: "local s = pool.stats()\nassert(s.workers > 0)"},
-		}},
-	Kinds: host.Script | host.Loop,
+	ModuleDoc: host.ParseDoc(docMD),
+	Kinds:     host.Script | host.Loop,
 	Open: func(v host.VM) *lua.LTable {
 		L := v.L()
 		raw := L.NewFunction(func(L *lua.LState) int { return poolRun(v, L) })

@@ -3,6 +3,7 @@
 package shared
 
 import (
+	_ "embed"
 	"fmt"
 	"sort"
 	"strconv"
@@ -15,34 +16,16 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// docMD is the module's documentation: docs/lua-api.md and :help show it,
+// and a test runs its examples.
+//
+//go:embed doc.md
+var docMD string
+
 // Module is the shared Lua module.
 var Module = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "shared", Doc: "Named dictionaries shared by every VM of the runtime (script, loop and worker VMs); a second runtime in the same process has its own.",
-		Funcs: []host.FuncDoc{
-			{Name: "dict", Signature: "shared.dict(name) -> d", Doc: "The dictionary called name, created on first use. Values: nil, booleans, numbers, strings.",
-				Example: "local d = shared.dict('hits')\nd:set('x', 1)\nassert(shared.dict('hits'):get('x') == 1)"},
-			{Name: "d:get", Signature: "d:get(key) -> value | nil", Doc: "The value, or nil if missing or expired.",
-				Example: "assert(shared.dict('doc'):get('missing') == nil)"},
-			{Name: "d:set", Signature: "d:set(key, value[, ttl_seconds])", Doc: "Stores value (nil deletes); with ttl it expires after ttl seconds.",
-				Example: "local d = shared.dict('doc')\nd:set('k', 'v', 0.01)\nassert(d:get('k') == 'v')\nsleep(0.02)\nassert(d:get('k') == nil)"},
-			{Name: "d:incr", Signature: "d:incr(key, n[, init]) -> new_value | nil, \"not a number\"", Doc: "Atomically adds n (a missing key starts at init, default 0); a string value that spells a number counts as that number, as in Lua arithmetic.",
-				Example: "local d = shared.dict('doc')\nassert(d:incr('n', 2) == 2 and d:incr('n', 3) == 5)\nd:set('s', '10'); assert(d:incr('s', 1) == 11)\nd:set('w', 'word'); assert(select(2, d:incr('w', 1)) == 'not a number')"},
-			{Name: "d:delete", Signature: "d:delete(key)", Doc: "Removes key.",
-				Example: "local d = shared.dict('doc')\nd:set('gone', 1)\nd:delete('gone')\nassert(d:get('gone') == nil)"},
-			{Name: "d:add", Signature: "d:add(key, value[, ttl]) -> true | false, \"exists\"", Doc: "Stores value only if key is missing (or expired).",
-				Example: "local d = shared.dict('add-doc')\nassert(d:add('k', 1))\nassert(not d:add('k', 2) and d:get('k') == 1)"},
-			{Name: "d:replace", Signature: "d:replace(key, value[, ttl]) -> true | false, \"not found\"", Doc: "Stores value only if key exists.",
-				Example: "local d = shared.dict('replace-doc')\nassert(not d:replace('k', 1))\nd:set('k', 1)\nassert(d:replace('k', 2) and d:get('k') == 2)"},
-			{Name: "d:ttl", Signature: "d:ttl(key) -> seconds | nil, \"not found\"", Doc: "Seconds left before key expires; 0 when it never expires.",
-				Example: "local d = shared.dict('ttl-doc')\nd:set('k', 1, 10)\nassert(d:ttl('k') > 9)\nd:set('p', 1)\nassert(d:ttl('p') == 0 and d:ttl('missing') == nil)"},
-			{Name: "d:expire", Signature: "d:expire(key, ttl) -> true | false, \"not found\"", Doc: "Sets a new ttl on an existing key (0: never expires).",
-				Example: "local d = shared.dict('expire-doc')\nd:set('k', 1)\nassert(d:expire('k', 0.01))\nsleep(0.02)\nassert(d:get('k') == nil)"},
-			{Name: "d:flush_all", Signature: "d:flush_all()", Doc: "Removes every key.",
-				Example: "local d = shared.dict('flush-doc')\nd:set('a', 1)\nd:flush_all()\nassert(#d:keys() == 0)"},
-			{Name: "d:keys", Signature: "d:keys() -> {key…}", Doc: "The live keys, sorted.",
-				Example: "local d = shared.dict('keys-doc')\nd:set('b', 1)\nd:set('a', 1)\nassert(table.concat(d:keys(), ',') == 'a,b')"},
-		}},
-	Kinds: host.All,
+	ModuleDoc: host.ParseDoc(docMD),
+	Kinds:     host.All,
 	Open: func(v host.VM) *lua.LTable {
 		L := v.L()
 		mt := L.NewTypeMetatable("netplay.dict")

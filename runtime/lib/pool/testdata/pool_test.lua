@@ -35,7 +35,8 @@ local r1
 timer.after(0.001, function() r1 = pool.run(function() sleep(0.05) return "slow" end) end)
 local r2 = pool.run(function() return "fast" end)
 t:eq(r2, "fast", "fast job not stuck behind slow one")
-sleep(0.1)
+local deadline = timer.now() + 5 -- wait for the slow job, bounded
+while r1 == nil and timer.now() < deadline do sleep(0.01) end
 t:eq(r1, "slow", "slow job done")
 
 -- submit
