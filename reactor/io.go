@@ -488,7 +488,7 @@ func (l *Loop) closeNow(c *Conn, err error) {
 
 func (l *Loop) panicked(c *Conn, cb string, r any) Action {
 	pe := &PanicError{Callback: cb, Value: r, Stack: debug.Stack()}
-	l.eng.logf("reactor: conn %d %s: %v\n%s", c.id, c.addrString(), pe, pe.Stack)
+	l.eng.logf("reactor: conn %d %s: panic in %s: %v\n%s", c.id, c.addrString(), cb, r, pe.Stack)
 	if c.err == nil {
 		c.err = pe
 	}

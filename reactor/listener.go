@@ -356,7 +356,7 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 	}
 	if s.backoff == 0 {
 		s.backoff = acceptBackoffMin
-		l.eng.logf("reactor: %v; backing off", &OpError{Op: "accept", Addr: ln.url, Err: os.NewSyscallError("accept", err)})
+		l.eng.logf("%v; backing off", &OpError{Op: "accept", Addr: ln.url, Err: os.NewSyscallError("accept", err)})
 	} else if s.backoff *= 2; s.backoff > acceptBackoffMax {
 		s.backoff = acceptBackoffMax
 	}
@@ -419,7 +419,7 @@ func (l *Loop) register(fd int, remote net.Addr, ln *Listener) {
 	}
 	fail := func(err error) {
 		if err != nil {
-			l.eng.logf("reactor: %v", &OpError{Op: "accept", Addr: c.addrString(), Err: err})
+			l.eng.logf("%v", &OpError{Op: "accept", Addr: c.addrString(), Err: err})
 		}
 		unix.Close(fd)
 		l.nconns.Add(-1)
