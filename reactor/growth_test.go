@@ -21,7 +21,7 @@ func readInto(c *Conn, p []byte) {
 // size, not to its size squared: the conn's buffer grows geometrically
 // past the 4 MiB pooled classes too.
 func TestInboundGrowthCopiesLinearly(t *testing.T) {
-	const frame = 48 << 20
+	const frame = 24 << 20
 	read := make([]byte, 64<<10)
 	c := &Conn{}
 	copied, reallocs := 0, 0

@@ -116,7 +116,7 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 	}
 	c.outLen = size
 	c.outAtom.Store(int64(size))
-	if size >= c.cfg.HighWater {
+	if size+int(c.asyncPending.Load()) >= c.cfg.HighWater {
 		c.highArmed = true
 	}
 	c.loop.markDirty(c)
@@ -246,7 +246,7 @@ func (l *Loop) settle(c *Conn) {
 			return
 		}
 	}
-	if c.highArmed && c.outLen < c.cfg.LowWater {
+	if c.highArmed && c.outLen+int(c.asyncPending.Load()) < c.cfg.LowWater {
 		c.highArmed = false
 		l.afterCallback(c, l.callWritable(c))
 		if c.closed {
@@ -303,10 +303,29 @@ func (l *Loop) connEvent(c *Conn, ev pollEvent) {
 	if ev&(evRead|evErr) == 0 || c.closing {
 		return
 	}
+	if c.pauseReq.Load() != c.paused {
+		c.applyPause(!c.paused)
+		if c.closed {
+			return
+		}
+	}
 	if (c.paused || c.readEOF) && ev&evErr == 0 {
 		return
 	}
 	l.read(c)
+}
+
+// applyPause stops or restarts reading as Pause and Resume asked. After
+// stopping it looks at the request again: a Resume that came in between
+// saw pauseApplied still false and posted nothing, so this side undoes it.
+func (c *Conn) applyPause(pause bool) {
+	c.paused = pause
+	c.pauseApplied.Store(pause)
+	if pause && !c.pauseReq.Load() {
+		c.paused = false
+		c.pauseApplied.Store(false)
+	}
+	c.loop.updateInterest(c)
 }
 
 // read does one read(2) into the loop buffer and calls OnTraffic.

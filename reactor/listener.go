@@ -127,13 +127,13 @@ func (e *Engine) Listen(url string, h Handler, cfg ListenConfig) (*Listener, err
 	e.listeners[ln] = struct{}{}
 	e.mu.Unlock()
 	boot := ln.loops[0]
-	err = boot.Execute(func() {
+	err = boot.do(func() {
 		if ln.callBoot() == Shutdown {
 			ln.shutdownAsync()
 			return
 		}
 		for _, s := range ln.socks {
-			s.loop.Execute(func() { s.loop.addSocket(s) })
+			s.loop.do(func() { s.loop.addSocket(s) })
 		}
 	})
 	if err != nil {
@@ -209,7 +209,7 @@ func (ln *Listener) close(ctx context.Context, connErr error) error {
 		var wg sync.WaitGroup
 		for _, s := range ln.socks {
 			wg.Add(1)
-			if s.loop.Execute(func() { defer wg.Done(); s.loop.closeSocket(s) }) != nil {
+			if s.loop.do(func() { defer wg.Done(); s.loop.closeSocket(s) }) != nil {
 				wg.Done()
 			}
 		}
@@ -235,7 +235,7 @@ func (ln *Listener) close(ctx context.Context, connErr error) error {
 			ln.eng.eachLoopOf(ln.loops, mine(func(l *Loop, c *Conn) { l.closeNow(c, connErr) }))
 		}
 		done := make(chan struct{})
-		if ln.loops[0].Execute(func() {
+		if ln.loops[0].do(func() {
 			defer close(done)
 			defer func() {
 				if r := recover(); r != nil {
@@ -272,7 +272,7 @@ func (e *Engine) eachLoopOf(loops []*Loop, fn func(l *Loop)) {
 	var wg sync.WaitGroup
 	for _, l := range loops {
 		wg.Add(1)
-		if l.Execute(func() { defer wg.Done(); fn(l) }) != nil {
+		if l.do(func() { defer wg.Done(); fn(l) }) != nil {
 			wg.Done()
 		}
 	}
@@ -403,7 +403,7 @@ func (ln *Listener) hand(from *Loop, fd int, sa unix.Sockaddr) {
 		target.register(fd, remote, ln)
 		return
 	}
-	if target.Execute(func() { target.register(fd, remote, ln) }) != nil {
+	if target.do(func() { target.register(fd, remote, ln) }) != nil {
 		unix.Close(fd)
 		target.nconns.Add(-1)
 		e.connClosed()
