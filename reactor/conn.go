@@ -5,6 +5,7 @@ package reactor
 import (
 	"io"
 	"net"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,7 @@ type Conn struct {
 	network  string
 	local    net.Addr
 	remote   net.Addr
+	peerIP   netip.Addr // counted under this IP for MaxConnsPerIP; zero if not
 	cfg      *ConnConfig
 	openedAt time.Time
 	ctx      any

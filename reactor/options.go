@@ -95,6 +95,12 @@ type ListenConfig struct {
 	LB        LoadBalancing // RoundRobin (zero), LeastConnections, SourceAddrHash
 	ReusePort bool          // each loop listens itself with SO_REUSEPORT
 	MaxConns  int           // 0 -> 1024 conns at once for this listener
+	// MaxConnsPerIP caps the conns one peer IP may hold open on this
+	// listener (IPv4-mapped IPv6 peers count as their IPv4 address); past
+	// it a new conn from that IP is accepted and closed at once and counted
+	// in ListenerStats.Rejected and RejectedPerIP. 0 -> no per-IP limit.
+	// Unix sockets are never limited.
+	MaxConnsPerIP int
 }
 
 // DialConfig configures one dialed conn. The zero value is ConnConfig's
