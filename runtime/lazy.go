@@ -39,6 +39,9 @@ func (rt *Runtime) engine() (*reactor.Engine, error) {
 		if rt.opts.Loops > 0 {
 			opts = append(opts, reactor.WithLoops(rt.opts.Loops))
 		}
+		if rt.opts.MaxConns > 0 {
+			opts = append(opts, reactor.WithMaxConns(rt.opts.MaxConns))
+		}
 		e, err := reactor.New(opts...)
 		if err != nil {
 			return nil, err

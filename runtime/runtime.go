@@ -35,6 +35,8 @@ type Options struct {
 	Stderr io.Writer     // errors and tracebacks; nil -> os.Stderr
 	Budget time.Duration // per-callback budget; 0 -> 1s; < 0 -> none
 	Loops  int           // engine loops; 0 -> GOMAXPROCS
+	// MaxConns is the engine's per-process conn limit; 0 -> the reactor's default.
+	MaxConns int
 }
 
 // DefaultBudget is the per-callback budget when Options.Budget is 0.

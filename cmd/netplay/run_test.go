@@ -30,6 +30,28 @@ func TestDispatchExitCodes(t *testing.T) {
 local ev = timer.every(0.01, function() n = n + 1 end)
 timer.after(0.1, function() ev:stop() print("ticks", n > 3) end)
 `)
+	// a peer that accepts and holds conns, so the script's first conn stays open
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	peer := ln.Addr().String()
+	dialTwice := write("dial2.lua", `
+local c1 = net.connect(arg[1])
+print("c1", c1 ~= nil)
+local c2, err = net.connect(arg[1])
+print("c2", c2 ~= nil, err and err:match("too many conns"))
+c1:close()`)
 	tests := []struct {
 		name       string
 		args       []string
@@ -56,6 +78,23 @@ timer.after(0.1, function() ev:stop() print("ticks", n > 3) end)
 		{name: "sandbox", args: []string{"-e", "os.execute('true')"}, code: 1, stderr: "attempt to call a non-function object"},
 		{name: "unsafe", args: []string{"--unsafe", "-e", "assert(io and os.execute)"}, code: 0},
 		{name: "budget flag", args: []string{"--budget", "50ms", "-e", "timer.after(0, function() while true do end end)"}, code: 0, stderr: "budget"},
+		{name: "flags after run", args: []string{"run", "--budget", "50ms", lives}, code: 0, stdout: "ticks\ttrue\n"},
+		{name: "single-dash flags after run", args: []string{"run", "-unsafe", "-budget=2s", ok}, code: 0, stdout: "args\ttrue\tnil\tnil\t0\n"},
+		{name: "script args untouched", args: []string{"--unsafe", "run", ok, "-budget", "2s"}, code: 0, stdout: "args\ttrue\t-budget\t2s\t2\n"},
+		{name: "flags after run then args", args: []string{"run", "-budget", "2s", ok, "--", "x"}, code: 0, stdout: "args\ttrue\t--\tx\t2\n"},
+		{name: "misspelt command", args: []string{"rnu", ok}, code: 2, stderr: "unknown command rnu (did you mean: netplay run?)"},
+		{name: "misspelt flag", args: []string{"--bugdet", "1s"}, code: 2, stderr: "unknown flag --bugdet (did you mean --budget?)"},
+		{name: "flag without value", args: []string{"run", "--budget"}, code: 2, stderr: "--budget needs a value"},
+		{name: "-e after command", args: []string{"run", "-e", "1"}, code: 2, stderr: "unknown flag -e"},
+		{name: "-e extra args", args: []string{"-e", "1", "x"}, code: 2, stderr: "-e takes one CODE argument"},
+		{name: "help run", args: []string{"help", "run"}, code: 0, stdout: "usage: netplay run [FLAGS] FILE [ARGS…]"},
+		{name: "run -h", args: []string{"run", "-h"}, code: 0, stdout: "--max-conns N"},
+		{name: "help lists commands", args: []string{"--help"}, code: 0, stdout: "run FILE [ARGS…]"},
+		{name: "help unknown", args: []string{"help", "rnu"}, code: 2, stderr: "did you mean: netplay run?"},
+		{name: "negative max-conns", args: []string{"--max-conns", "-1", "-e", "1"}, code: 2, stderr: "--max-conns -1"},
+		{name: "bad max-memory", args: []string{"--max-memory", "lots", "-e", "1"}, code: 2, stderr: "--max-memory"},
+		{name: "tiny max-memory", args: []string{"run", "--max-memory", "1MiB", ok}, code: 2, stderr: "below the minimum of 32MiB"},
+		{name: "max-conns reaches the engine", args: []string{"--max-conns", "1", "run", dialTwice, "tcp://" + peer}, code: 0, stdout: "c1\ttrue\nc2\tfalse\ttoo many conns\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
