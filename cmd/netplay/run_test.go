@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/internal/testkit"
 )
 
 func TestDispatchExitCodes(t *testing.T) {
@@ -118,7 +120,7 @@ c1:close()`)
 }
 
 func TestRunSignals(t *testing.T) {
-	bin := netplayBin(t) // built once by repl_pty_test.go
+	bin := testkit.NetplayBin(t)
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "server.lua")
 	os.WriteFile(plain, []byte(`
@@ -151,13 +153,9 @@ print("listening on " .. srv.addr)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for !strings.Contains(out.String(), "listening on") {
-				if time.Now().After(deadline) {
-					t.Fatal("server did not start")
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			testkit.WaitFor(t, 5*time.Second, "the server to print its address", func() bool {
+				return strings.Contains(out.String(), "listening on")
+			})
 			addr := strings.TrimSpace(strings.TrimPrefix(out.String(), "listening on "))
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
