@@ -355,6 +355,38 @@ func TestPTYHistorySurvivesRestart(t *testing.T) {
 	}
 }
 
+// Recalling a multi-line entry that holds a comment with Up and leaving it
+// with Down must leave one prompt line on the screen: the line editor
+// cannot redraw a buffer that spans lines, and stale copies of the chunk
+// stayed above the prompt.
+func TestPTYHistoryRecallLeavesNoStaleLines(t *testing.T) {
+	p := startShell(t, histPath(t))
+	p.Expect("\n> ")
+	p.Send("function f() -- a comment\r")
+	p.Expect("\n>> ")
+	p.Send("return 1\r")
+	p.Expect("\n>> ")
+	p.Send("end\r")
+	p.Expect("\n> ")
+	p.line("x = 1")
+	mark := len(p.Screen()) - 1 // the empty prompt's line
+	for _, st := range []struct{ key, want string }{
+		{"\x1b[A", "> x = 1"},
+		{"\x1b[A", "> function f() --[[ a comment]] return 1 end"},
+		{"\x1b[B", "> x = 1"},
+		{"\x1b[B", ">"},
+		{"\x1b[A", "> x = 1"},
+	} {
+		p.Send(st.key)
+		p.WaitScreen(mark, fmt.Sprintf("only %q below the last run line", st.want), func(s string) bool { return s == st.want })
+	}
+	p.Send("\x1b[A\r") // run the recalled one-line form
+	p.Expect("\n> ")
+	if out := p.line("f()"); !strings.Contains(out, "1") {
+		t.Fatalf("the recalled chunk did not define f: %q", out)
+	}
+}
+
 func TestPipedInputRunsAsScript(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -179,16 +179,23 @@ func PlainText(s string) string {
 }
 
 // ScreenLines replays terminal output onto lines: "\r" returns to column 0,
-// "\b" steps back, "\n" moves down, ESC[K erases to the end of the line and
-// ESC[J to the end of the screen; other escapes and control bytes are
-// dropped. Trailing spaces are trimmed.
+// "\b" steps back, "\n" moves down, ESC[K erases to the end of the line
+// (ESC[1K from its start, ESC[2K all of it) and ESC[J to the end of the
+// screen; other escapes and control bytes are dropped. Trailing spaces are trimmed.
 func ScreenLines(raw string) []string {
 	lines := [][]rune{nil}
 	row, col := 0, 0
 	for i := 0; i < len(raw); {
 		if m := escRE.FindStringIndex(raw[i:]); m != nil && m[0] == 0 {
 			seq := raw[i : i+m[1]]
-			if strings.HasSuffix(seq, "J") || strings.HasSuffix(seq, "K") {
+			switch {
+			case seq == "\x1b[2K": // the whole line; the cursor stays
+				lines[row] = nil
+			case seq == "\x1b[1K": // from the start to the cursor
+				for j := 0; j <= col && j < len(lines[row]); j++ {
+					lines[row][j] = ' '
+				}
+			case strings.HasSuffix(seq, "J") || strings.HasSuffix(seq, "K"): // to the end
 				if col < len(lines[row]) {
 					lines[row] = lines[row][:col]
 				}

@@ -48,8 +48,9 @@ func TestWaitForFailsAfterTimeout(t *testing.T) {
 }
 
 func TestScreenLines(t *testing.T) {
-	raw := "> typed\r\x1b[K> x = 1\nabc\bd\n\x1b[1mbold\x1b[0m\x1b]0;title\x07\nlast\x1b[J"
-	want := []string{"> x = 1", "abd", "bold", "last"}
+	raw := "> typed\r\x1b[K> x = 1\nabc\bd\n\x1b[1mbold\x1b[0m\x1b]0;title\x07\nlast\x1b[J\n" +
+		"> long line\x1b[2K\r> x\nabcdef\b\b\x1b[1K"
+	want := []string{"> x = 1", "abd", "bold", "last", "> x", "     f"}
 	if got := ScreenLines(raw); !reflect.DeepEqual(got, want) {
 		t.Errorf("ScreenLines = %q, want %q", got, want)
 	}
