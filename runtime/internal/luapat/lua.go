@@ -1,7 +1,7 @@
 package luapat
 
 import (
-	"context"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -40,26 +40,7 @@ func Install(L *lua.LState) {
 
 // options checks L's context (that of the calling thread) as the VM does
 // before each instruction.
-func options(L *lua.LState) Options {
-	ctx := L.Context()
-	if ctx == nil {
-		return Options{}
-	}
-	return Options{Check: func() error { return ctxErr(ctx) }}
-}
-
-func ctxErr(ctx context.Context) error {
-	done := ctx.Done() // nil while netplay's budget has not tripped
-	if done == nil {
-		return nil
-	}
-	select {
-	case <-done:
-		return ctx.Err()
-	default:
-		return nil
-	}
-}
+func options(L *lua.LState) Options { return Options{Context: L.Context()} }
 
 // raise turns a matcher error into a Lua error at the caller, like the VM's
 // "file:line: message".
@@ -87,8 +68,17 @@ func pushValues(L *lua.LState, r *Result, n int) int {
 func strFind(L *lua.LState) int {
 	s, p := L.CheckString(1), L.CheckString(2)
 	init := Init(L.OptInt(3, 1), len(s))
-	plain := lua.LVAsBool(L.Get(4))
-	r, err := Find(s, p, init, plain, options(L))
+	if lua.LVAsBool(L.Get(4)) || isPlain(p) {
+		i := strings.Index(s[init:], p)
+		if i < 0 {
+			L.Push(lua.LNil)
+			return 1
+		}
+		L.Push(lua.LNumber(init + i + 1))
+		L.Push(lua.LNumber(init + i + len(p)))
+		return 2
+	}
+	r, err := Match(s, p, init, options(L))
 	if err != nil {
 		raise(L, err)
 	}

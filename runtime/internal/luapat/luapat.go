@@ -102,11 +102,7 @@ func Init(init, length int) int {
 // characters, or plain, is searched for as text (the result then has no
 // captures).
 func Find(subject, pattern string, init int, plain bool, opt Options) (*Result, error) {
-	pat := pattern
-	if i := strings.IndexByte(pat, 0); i >= 0 {
-		pat = pat[:i] // C Lua looks for specials up to the first NUL only
-	}
-	if plain || !strings.ContainsAny(pat, specials) {
+	if plain || isPlain(pattern) {
 		i := strings.Index(subject[init:], pattern)
 		if i < 0 {
 			return nil, nil
@@ -114,6 +110,15 @@ func Find(subject, pattern string, init int, plain bool, opt Options) (*Result, 
 		return &Result{Subject: subject, Start: init + i, End: init + i + len(pattern)}, nil
 	}
 	return search(subject, pattern, init, opt)
+}
+
+// isPlain reports whether string.find searches for pattern as text: it
+// has no special character before its first NUL (C Lua looks no further).
+func isPlain(pattern string) bool {
+	if i := strings.IndexByte(pattern, 0); i >= 0 {
+		pattern = pattern[:i]
+	}
+	return !strings.ContainsAny(pattern, specials)
 }
 
 // Match is string.match(subject, pattern, init+1): like Find with patterns
@@ -125,7 +130,7 @@ func Match(subject, pattern string, init int, opt Options) (*Result, error) {
 // search tries the pattern at init, init+1, … (only at init when it starts
 // with '^').
 func search(subject, pattern string, init int, opt Options) (res *Result, err error) {
-	m := &matcher{src: subject, pat: pattern, check: opt.Check}
+	m := newMatcher(subject, pattern, opt)
 	p := 0
 	anchor := m.pc(0) == '^'
 	if anchor {
@@ -160,7 +165,7 @@ func Gmatch(subject, pattern string) *Iter {
 
 // Next returns the next match, or nil when there is none.
 func (it *Iter) Next(opt Options) (res *Result, err error) {
-	m := &matcher{src: it.subject, pat: it.pattern, check: opt.Check}
+	m := newMatcher(it.subject, it.pattern, opt)
 	err = run(func() {
 		for ; it.pos <= len(it.subject); it.pos++ {
 			m.level = 0
@@ -185,7 +190,7 @@ type Replacer func(r *Result) (repl string, keep bool, err error)
 // matches with what replace returns and reports how many matches there
 // were. An error from replace ends it with that error.
 func Gsub(subject, pattern string, maxN int, replace Replacer, opt Options) (out string, n int, err error) {
-	m := &matcher{src: subject, pat: pattern, check: opt.Check}
+	m := newMatcher(subject, pattern, opt)
 	p := 0
 	anchor := m.pc(0) == '^'
 	if anchor {

@@ -1,6 +1,9 @@
 package luapat
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // The matcher is a backtracking interpreter of the pattern text, one Go
 // function per construct, written from the Lua 5.1 reference manual (§5.4.1)
@@ -34,10 +37,29 @@ type Error struct{ Msg string }
 
 func (e *Error) Error() string { return e.Msg }
 
+// ctxErr is ctx's error once Done is closed, else nil. A nil Done (netplay's
+// budget while it has not tripped) costs nothing.
+func ctxErr(ctx context.Context) error {
+	done := ctx.Done()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return ctx.Err()
+	default:
+		return nil
+	}
+}
+
 func errorf(format string, args ...any) *Error { return &Error{Msg: fmt.Sprintf(format, args...)} }
 
 // Options tune a match. The zero value matches without checks.
 type Options struct {
+	// Context, when set, is looked at every CheckEvery steps as gopher-lua
+	// looks at an LState's context before each instruction: once Done is
+	// closed the match stops and the call returns Err.
+	Context context.Context
 	// Check, when set, is called every CheckEvery steps; a non-nil error
 	// stops the match, and the call returns that error.
 	Check func() error
@@ -58,7 +80,12 @@ type matcher struct {
 	level    int // captures in use
 	capture  [maxCaptures]capture
 	steps    int
+	ctx      context.Context
 	check    func() error
+}
+
+func newMatcher(src, pat string, opt Options) *matcher {
+	return &matcher{src: src, pat: pat, ctx: opt.Context, check: opt.Check}
 }
 
 // run calls fn and turns the matcher's panics (a pattern Error, a stop from
@@ -85,6 +112,11 @@ func (m *matcher) step() {
 	m.steps++
 	if m.steps >= CheckEvery {
 		m.steps = 0
+		if m.ctx != nil {
+			if err := ctxErr(m.ctx); err != nil {
+				panic(stopped{err})
+			}
+		}
 		if m.check != nil {
 			if err := m.check(); err != nil {
 				panic(stopped{err})
