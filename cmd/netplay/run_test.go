@@ -124,14 +124,14 @@ func TestRunSignals(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "server.lua")
 	os.WriteFile(plain, []byte(`
-local srv = assert(net.listen("tcp://127.0.0.1:0", {}))
+local srv = assert(net.listen("tcp://127.0.0.1:0", {on_open = function() print("open") end}))
 print("listening on " .. srv.addr)
 `), 0o644)
 	// a long pool job holds the graceful stop open (the pool drains for 5 s)
 	stuck := filepath.Join(dir, "stuck.lua")
 	os.WriteFile(stuck, []byte(`
 pool.submit(function() sleep(30) end)
-local srv = assert(net.listen("tcp://127.0.0.1:0", {}))
+local srv = assert(net.listen("tcp://127.0.0.1:0", {on_open = function() print("open") end}))
 print("listening on " .. srv.addr)
 `), 0o644)
 	tests := []struct {
@@ -156,16 +156,26 @@ print("listening on " .. srv.addr)
 			testkit.WaitFor(t, 5*time.Second, "the server to print its address", func() bool {
 				return strings.Contains(out.String(), "listening on")
 			})
-			addr := strings.TrimSpace(strings.TrimPrefix(out.String(), "listening on "))
+			addr := strings.TrimSpace(strings.Split(strings.TrimPrefix(out.String(), "listening on "), "\n")[0])
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			time.Sleep(20 * time.Millisecond) // let the server see the conn open
+			testkit.WaitFor(t, 5*time.Second, "the server to see the conn open", func() bool {
+				return strings.Contains(out.String(), "\nopen\n")
+			})
 			for i, sig := range tc.signals {
 				if i > 0 {
-					time.Sleep(100 * time.Millisecond)
+					// the first signal has started the graceful stop once
+					// the server refuses new conns
+					testkit.WaitFor(t, 5*time.Second, "the listener to close", func() bool {
+						c, err := net.DialTimeout("tcp", addr, time.Second)
+						if err == nil {
+							c.Close()
+						}
+						return err != nil
+					})
 				}
 				cmd.Process.Signal(sig)
 			}
