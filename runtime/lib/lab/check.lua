@@ -206,9 +206,11 @@ function Client:fill(seconds)
   return false, err
 end
 
-local function waited(self, err, seconds)
-  if err == "timeout" then return "nothing more within " .. seconds .. " s" end
-  return "then the server closed the connection"
+local function waited(partial, err, seconds)
+  if err == "timeout" then
+    return (partial == "" and "nothing came back within " or "nothing more within ") .. seconds .. " s"
+  end
+  return (partial == "" and "" or "then ") .. "the server closed the connection"
 end
 
 -- c:read_until(delim, seconds) -> bytes up to and with delim | nil, partial, why
@@ -228,7 +230,7 @@ function Client:read_until(delim, seconds)
     if not ok then
       local partial = self.buf
       self.buf = ""
-      return nil, partial, waited(self, err, seconds)
+      return nil, partial, waited(partial, err, seconds)
     end
   end
 end
@@ -244,7 +246,7 @@ function Client:read_n(n, seconds)
     if not ok then
       local partial = self.buf
       self.buf = ""
-      return nil, partial, waited(self, err, seconds)
+      return nil, partial, waited(partial, err, seconds)
     end
   end
   local out = self.buf:sub(1, n)
@@ -259,7 +261,7 @@ function Client:expect_line(expected, opts)
   local got, partial, why = self:read_until("\n", opts.seconds)
   if got == expected then return got end
   check.fail{message = opts.what and ("wrong " .. opts.what) or nil, expected = expected, got = got or partial,
-    expected_how = "one line", got_how = got and "one line, read up to \\n" or ("no \\n, " .. why), hint = opts.hint}
+    expected_how = "one line", got_how = got and "one line, read up to \\n" or (partial == "" and why or ("no \\n, " .. why)), hint = opts.hint}
 end
 
 -- c:expect_bytes(expected, opts) reads #expected bytes and compares.
@@ -268,7 +270,7 @@ function Client:expect_bytes(expected, opts)
   local got, partial, why = self:read_n(#expected, opts.seconds)
   if got == expected then return got end
   check.fail{message = opts.what and ("wrong " .. opts.what) or nil, expected = expected, got = got or partial,
-    expected_how = opts.expected_how, got_how = got and (#expected .. " bytes read") or ("only " .. #partial .. " bytes, " .. why),
+    expected_how = opts.expected_how, got_how = got and (#expected .. " bytes read") or (partial == "" and why or ("only " .. #partial .. " bytes, " .. why)),
     hint = opts.hint}
 end
 

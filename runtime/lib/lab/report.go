@@ -124,7 +124,7 @@ func (r *reporter) failure(f *Failure) {
 		gotS, gotCol := window(got.text, diff)
 		fmt.Fprintf(r.w, "%sexpected %s%s%s\n", indent, expS, exp.count, how(f.ExpectedHow))
 		fmt.Fprintf(r.w, "%sgot      %s%s%s\n", indent, r.paint(ansiRed, gotS), got.count, how(f.GotHow))
-		if diff >= 0 && f.Expected != nil && f.Got != nil && !f.ExpectedRaw && !f.GotRaw {
+		if diff >= 0 && f.Expected != nil && f.Got != nil && *f.Got != "" && !f.ExpectedRaw && !f.GotRaw {
 			col := max(expCol, gotCol)
 			fmt.Fprintf(r.w, "%s         %s%s\n", indent, strings.Repeat(" ", col), r.paint(ansiRed, "^"))
 		}

@@ -52,11 +52,11 @@ type StageResult struct {
 
 // Failure explains a failed stage.
 type Failure struct {
-	Message                  string
-	Expected, Got            *string // nil when not a comparison
-	ExpectedRaw, GotRaw      bool    // values, not bytes: shown without quotes and counts
-	ExpectedHow, GotHow      string
-	Hint                     string
+	Message             string
+	Expected, Got       *string // nil when not a comparison
+	ExpectedRaw, GotRaw bool    // values, not bytes: shown without quotes and counts
+	ExpectedHow, GotHow string
+	Hint                string
 }
 
 // Step is one thing the checker did or saw.
