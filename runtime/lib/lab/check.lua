@@ -338,8 +338,8 @@ function Client:read_resp(seconds)
     if t == "$" then
       local n = tonumber(self.buf:sub(pos + 1, e - 1))
       if not n then return nil, "bad", "a bulk string with a bad length" end
-      if n < 0 then return e + 1, "a null bulk string" end
-      local ok, err2 = need_n(e + 1 + n + 1)
+      if n < 0 then return e + 2, "a null bulk string" end
+      local ok, err2 = need_n(e + 3 + n)
       if not ok then return nil, err2 end
       if self.buf:sub(e + 2 + n, e + 3 + n) ~= "\r\n" then return nil, "bad", "a bulk string of " .. n .. " bytes not followed by \\r\\n" end
       return e + 4 + n, kind
