@@ -52,6 +52,22 @@ func (o *output) since(mark int) (string, int64) {
 	return string(o.buf[mark:]), o.dropped
 }
 
+// settle waits until nothing was written for quiet (at most limit): a
+// script logs a handler's error just after the conn closed, and that error
+// belongs under the stage that saw the close.
+func (o *output) settle(quiet, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	last := o.mark()
+	for time.Now().Before(deadline) {
+		time.Sleep(quiet)
+		n := o.mark()
+		if n == last {
+			return
+		}
+		last = n
+	}
+}
+
 // learner is the learner's script running as `netplay run FILE URL`.
 type learner struct {
 	cmd    *exec.Cmd

@@ -215,6 +215,9 @@ func Check(l Lab, file string, opts CheckOptions) (*Result, error) {
 		mark = lr.out.mark()
 		rep.stageStart(i, len(res.Stages), st)
 		runStage(rt, i, st)
+		if st.Failure != nil || opts.Debug {
+			lr.out.settle(50*time.Millisecond, 300*time.Millisecond)
+		}
 		st.Output, st.Dropped = lr.out.since(mark)
 		if st.Failure == nil {
 			if ok, status := lr.alive(); !ok {
