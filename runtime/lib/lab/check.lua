@@ -71,7 +71,8 @@ function check.eventually(seconds, fn, opts)
     if check.now() >= deadline then
       check.fail{message = (opts.what or "condition") .. " still not true after " .. seconds .. " s",
         got = last ~= nil and tostring(last) or nil, got_raw = type(last) ~= "string",
-        expected = opts.expected, expected_raw = true, hint = opts.hint}
+        expected = opts.expected, expected_raw = opts.expected_raw or type(opts.expected) ~= "string",
+        expected_how = opts.expected_how, hint = opts.hint}
     end
     sleep(opts.every or 0.01)
   end
@@ -86,7 +87,7 @@ function check.expect_output(text, seconds, opts)
   opts = opts or {}
   check.eventually(seconds, function() return check.output():find(text, 1, true) ~= nil end,
     {what = opts.what or ("your script printing " .. check.escape(text)), hint = opts.hint,
-     expected = "a line containing " .. check.escape(text)})
+     expected = "a line containing " .. check.escape(text), expected_raw = true})
   step("note", nil, nil, "your script printed " .. check.escape(text))
 end
 
