@@ -166,7 +166,7 @@ function check.connect(opts)
     local alive, status = lab.alive()
     if not alive then
       check.fail{message = "your script exited (" .. status .. ") before it accepted a connection on " .. check.addr,
-        hint = "look at its output above: a Lua error stops the script; a script that only defines functions ends at once"}
+        hint = "read its output below: a Lua error stops the script, and a script with no server open ends at once"}
     end
     if check.now() >= deadline then
       check.fail{message = "could not connect to " .. check.addr .. " within " .. (opts.wait or 3) .. " s: " .. tostring(err),
@@ -409,10 +409,10 @@ end
 -- check._current() is the running stage's record (after a timeout).
 function check._current() return cur end
 
--- check._list() is {name, timeout} per stage.
+-- check._list() is {name, hint, timeout} per stage.
 function check._list()
   local out = {}
-  for i, s in ipairs(check.stages) do out[i] = {name = s.name, timeout = s.timeout or 5} end
+  for i, s in ipairs(check.stages) do out[i] = {name = s.name, hint = s.hint, timeout = s.timeout or 5} end
   return out
 end
 

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// outputLimit bounds what is kept of the learner's output: a script that
-// floods stdout is drained (it never blocks on a full pipe) but only the
-// first outputLimit bytes are kept.
+// outputLimit bounds what is kept of the learner's output per stage: a
+// script that floods stdout is drained (it never blocks on a full pipe) but
+// only the first outputLimit bytes of a stage's output are kept.
 const outputLimit = 256 << 10
 
 // output is the learner's stdout and stderr, interleaved as written and
@@ -38,18 +38,26 @@ func (o *output) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// mark is the current end of the kept output.
-func (o *output) mark() int {
+// reset forgets what was kept and dropped so far: each stage shows its own
+// output, so a flood in one stage does not hide the next stage's prints.
+func (o *output) reset() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.buf)
+	o.buf, o.dropped = o.buf[:0], 0
 }
 
-// since returns the kept output from mark on, and the bytes dropped so far.
-func (o *output) since(mark int) (string, int64) {
+// written is how many bytes arrived since the last reset, kept or not.
+func (o *output) written() int64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return string(o.buf[mark:]), o.dropped
+	return int64(len(o.buf)) + o.dropped
+}
+
+// text returns the kept output and the bytes dropped since the last reset.
+func (o *output) text() (string, int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return string(o.buf), o.dropped
 }
 
 // settle waits until nothing was written for quiet (at most limit): a
@@ -57,10 +65,10 @@ func (o *output) since(mark int) (string, int64) {
 // belongs under the stage that saw the close.
 func (o *output) settle(quiet, limit time.Duration) {
 	deadline := time.Now().Add(limit)
-	last := o.mark()
+	last := o.written()
 	for time.Now().Before(deadline) {
 		time.Sleep(quiet)
-		n := o.mark()
+		n := o.written()
 		if n == last {
 			return
 		}
@@ -76,9 +84,13 @@ type learner struct {
 	status string        // "exit code 1", set before done closes
 }
 
-// netplayBin is the binary that runs learner scripts: $NETPLAY_BIN (tests
-// point it at a freshly built netplay), else this executable.
-func netplayBin() (string, error) {
+// netplayBin is the binary that runs learner scripts: bin when set, else
+// $NETPLAY_BIN (tests point it at a freshly built netplay), else this
+// executable.
+func netplayBin(bin string) (string, error) {
+	if bin != "" {
+		return bin, nil
+	}
 	if b := os.Getenv("NETPLAY_BIN"); b != "" {
 		return b, nil
 	}
@@ -90,8 +102,8 @@ func netplayBin() (string, error) {
 }
 
 // startLearner runs file with url as arg[1], in file's folder.
-func startLearner(file, url string) (*learner, error) {
-	bin, err := netplayBin()
+func startLearner(netplay, file, url string) (*learner, error) {
+	bin, err := netplayBin(netplay)
 	if err != nil {
 		return nil, err
 	}

@@ -229,7 +229,10 @@ func (r *reporter) learnerOutput(st *StageResult) {
 		return
 	}
 	fmt.Fprintf(r.w, "%syour script printed:\n", indent)
-	lines := strings.Split(out, "\n")
+	var lines []string
+	if out != "" {
+		lines = strings.Split(out, "\n")
+	}
 	if !r.debug && len(lines) > maxOutputLines {
 		head, tail := lines[:maxOutputLines/2], lines[len(lines)-maxOutputLines/2:]
 		lines = append(append(head[:len(head):len(head)], fmt.Sprintf("… %d lines not shown", len(lines)-maxOutputLines)), tail...)

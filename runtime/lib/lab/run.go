@@ -25,6 +25,7 @@ type CheckOptions struct {
 	Debug bool      // every byte sent and received, passing stages' steps and output
 	Color bool      // ANSI colours (the CLI sets it on a terminal without NO_COLOR)
 	Out   io.Writer // the report; nil -> io.Discard
+	Bin   string    // the netplay binary that runs the learner's script; "" -> $NETPLAY_BIN, else this executable
 }
 
 // Result is the outcome of a check.
@@ -39,6 +40,7 @@ func (r *Result) Passed() bool { return r.Failed < 0 }
 // StageResult is one stage's record.
 type StageResult struct {
 	Name     string
+	Hint     string // the stage's own hint (a failure may carry a more precise one)
 	Timeout  time.Duration
 	Elapsed  time.Duration
 	Ran      bool
@@ -69,7 +71,7 @@ type Step struct {
 
 // bridge is the __lab table the check module reads: the learner's address,
 // its output and liveness, a clock, escaping, and programs to run.
-func bridge(L *lua.LState, url, addr string, port int, debug bool, lr *learner, mark *int) *lua.LTable {
+func bridge(L *lua.LState, url, addr string, port int, debug bool, lr *learner) *lua.LTable {
 	t := L.NewTable()
 	L.SetField(t, "url", lua.LString(url))
 	L.SetField(t, "addr", lua.LString(addr))
@@ -85,7 +87,7 @@ func bridge(L *lua.LState, url, addr string, port int, debug bool, lr *learner, 
 		return 1
 	}))
 	L.SetField(t, "output", L.NewFunction(func(L *lua.LState) int {
-		s, _ := lr.out.since(*mark)
+		s, _ := lr.out.text()
 		L.Push(lua.LString(s))
 		return 1
 	}))
@@ -174,15 +176,14 @@ func Check(l Lab, file string, opts CheckOptions) (*Result, error) {
 		rt.Stop(ctx)
 	}()
 
-	lr, err := startLearner(file, url)
+	lr, err := startLearner(opts.Bin, file, url)
 	if err != nil {
 		return nil, err
 	}
 	defer lr.stop(2 * time.Second)
 
-	mark := 0
 	if err := rt.Do(func(L *lua.LState) {
-		L.SetGlobal("__lab", bridge(L, url, addr, port, opts.Debug, lr, &mark))
+		L.SetGlobal("__lab", bridge(L, url, addr, port, opts.Debug, lr))
 	}); err != nil {
 		return nil, err
 	}
@@ -201,6 +202,7 @@ func Check(l Lab, file string, opts CheckOptions) (*Result, error) {
 			}
 			res.Stages = append(res.Stages, StageResult{
 				Name:    lua.LVAsString(st.RawGetString("name")),
+				Hint:    str(st, "hint"),
 				Timeout: time.Duration(float64(lua.LVAsNumber(st.RawGetString("timeout"))) * float64(time.Second)),
 			})
 		})
@@ -212,13 +214,15 @@ func Check(l Lab, file string, opts CheckOptions) (*Result, error) {
 	rep.header(l, file, url, res.Stages)
 	for i := range res.Stages {
 		st := &res.Stages[i]
-		mark = lr.out.mark()
+		if i > 0 {
+			lr.out.reset() // stage 1 keeps what the script printed as it started
+		}
 		rep.stageStart(i, len(res.Stages), st)
 		runStage(rt, i, st)
 		if st.Failure != nil || opts.Debug {
 			lr.out.settle(50*time.Millisecond, 300*time.Millisecond)
 		}
-		st.Output, st.Dropped = lr.out.since(mark)
+		st.Output, st.Dropped = lr.out.text()
 		if st.Failure == nil {
 			if ok, status := lr.alive(); !ok {
 				st.Failure = &Failure{Message: "your script exited during the stage (" + status + ")",
@@ -231,7 +235,7 @@ func Check(l Lab, file string, opts CheckOptions) (*Result, error) {
 			break
 		}
 	}
-	if s, _ := checkerOut.since(0); s != "" && (opts.Debug || res.Failed >= 0) {
+	if s, _ := checkerOut.text(); s != "" && (opts.Debug || res.Failed >= 0) {
 		rep.checkerOutput(s)
 	}
 	rep.summary(l, res)
