@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/netplay-lab/netplay/scripts/labs"
 )
@@ -175,10 +176,21 @@ func list(stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "netplay lab:", err)
 	}
-	for _, l := range Labs() {
-		fmt.Fprintf(stdout, "%-16s %-52s %s\n", l.Name, l.Title, st.status(l.Name))
+	all := Labs()
+	nameW, titleW := 0, 0
+	for _, l := range all {
+		nameW = max(nameW, utf8.RuneCountInString(l.Name))
+		titleW = max(titleW, utf8.RuneCountInString(l.Title))
+	}
+	for _, l := range all {
+		fmt.Fprintf(stdout, "%s  %s  %s\n", pad(l.Name, nameW), pad(l.Title, titleW), st.status(l.Name))
 	}
 	return exitOK
+}
+
+// pad fills s with spaces to w characters (runes: titles hold dashes).
+func pad(s string, w int) string {
+	return s + strings.Repeat(" ", max(0, w-utf8.RuneCountInString(s)))
 }
 
 func start(name, dir string, stdout, stderr io.Writer) int {
