@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -233,5 +234,33 @@ timer.every(0.001, function() for i = 1, 200 do print(("flood "):rep(30)) end en
 				}
 			}
 		})
+	}
+}
+
+// TestLabPoolKnownHashes recomputes the hashes lab 5's checker knows by
+// heart (it must not spend CPU on them while it measures latency).
+func TestLabPoolKnownHashes(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(labDir, "05-pool", "check.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := regexp.MustCompile(`local KNOWN = \{([^}]*)\}`).FindSubmatch(src)
+	if known == nil {
+		t.Fatal("no KNOWN table in 05-pool/check.lua")
+	}
+	pairs := regexp.MustCompile(`\[(\d+)\] = (\d+)`).FindAllStringSubmatch(string(known[1]), -1)
+	if len(pairs) < 4 {
+		t.Fatalf("KNOWN has %d entries", len(pairs))
+	}
+	for _, p := range pairs {
+		n, _ := strconv.Atoi(p[1])
+		want, _ := strconv.Atoi(p[2])
+		h := 0
+		for i := 1; i <= n; i++ {
+			h = (h*31 + i) % 1000003
+		}
+		if h != want {
+			t.Errorf("hash(%d) = %d, check.lua says %d", n, h, want)
+		}
 	}
 }

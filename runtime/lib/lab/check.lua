@@ -401,7 +401,8 @@ function check._run(i)
   cur = {steps = {}, hint = s.hint}
   local ok, err = pcall(s.run)
   if not ok and err ~= FAIL and not cur.failure then
-    cur.failure = {message = "the checker stopped: " .. tostring(err), hint = s.hint}
+    cur.failure = {message = "the checker stopped: " .. tostring(err),
+      hint = "this is a bug in the lab's check.lua, not in your script: please report it"}
   end
   return cur
 end
