@@ -268,9 +268,10 @@ func checkCmd(name, file string, debug bool, stdout, stderr io.Writer) int {
 	return exitFail
 }
 
-// colorFor reports whether w is a terminal and NO_COLOR is unset.
+// colorFor reports whether w is a terminal, NO_COLOR is unset (any value
+// counts, as in the shell) and TERM is not dumb.
 func colorFor(w io.Writer) bool {
-	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok || os.Getenv("TERM") == "dumb" {
 		return false
 	}
 	f, ok := w.(*os.File)

@@ -134,3 +134,26 @@ func TestUsage(t *testing.T) {
 		t.Errorf("show redis: %d %.40q", code, out)
 	}
 }
+
+func TestColorFor(t *testing.T) {
+	if colorFor(&bytes.Buffer{}) {
+		t.Error("colour on a buffer")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if colorFor(f) {
+		t.Error("colour on a regular file")
+	}
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no terminal to test the positive case")
+	}
+	defer tty.Close()
+	t.Setenv("NO_COLOR", "")
+	if colorFor(tty) {
+		t.Error("colour with NO_COLOR set (even empty)")
+	}
+}

@@ -256,7 +256,7 @@ func runStage(rt *runtime.Runtime, i int, st *StageResult) {
 	if errors.Is(err, context.DeadlineExceeded) || st.Elapsed >= st.Timeout {
 		st.TimedOut = true
 		evalTable(rt, time.Second, "return check._current()", func(L *lua.LState, t *lua.LTable) { readRecord(t, st) })
-		st.Failure = &Failure{Message: fmt.Sprintf("the stage did not finish within its %s", st.Timeout),
+		st.Failure = &Failure{Message: "the stage did not finish within its " + fmtDur(st.Timeout),
 			Hint: "your script may be stuck: a handler that never returns, or a reply that never comes"}
 		return
 	}
