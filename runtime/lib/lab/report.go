@@ -45,13 +45,28 @@ const (
 )
 
 func (r *reporter) header(l Lab, file, url string, stages []StageResult) {
-	limit := time.Duration(0)
+	// the usual limit, then the stages that differ from it
+	count := map[time.Duration]int{}
+	var usual time.Duration
 	for _, s := range stages {
-		limit = max(limit, s.Timeout)
+		count[s.Timeout]++
+		if count[s.Timeout] > count[usual] {
+			usual = s.Timeout
+		}
+	}
+	var other []string
+	for i, s := range stages {
+		if s.Timeout != usual {
+			other = append(other, fmt.Sprintf("stage %d: %s", i+1, fmtDur(s.Timeout)))
+		}
+	}
+	limits := fmtDur(usual)
+	if len(other) > 0 {
+		limits += " (" + strings.Join(other, ", ") + ")"
 	}
 	fmt.Fprintf(r.w, "%s\n", r.paint(ansiBold, l.Name+": "+l.Title))
 	fmt.Fprintf(r.w, "running  netplay run %s %s\n", filepath.Base(file), url)
-	fmt.Fprintf(r.w, "%d stages, each stopped after %s at most\n\n", len(stages), fmtDur(limit))
+	fmt.Fprintf(r.w, "%d stages, each stopped after %s at most\n\n", len(stages), limits)
 }
 
 func (r *reporter) stageStart(i, n int, st *StageResult) {
