@@ -264,3 +264,47 @@ func TestLabPoolKnownHashes(t *testing.T) {
 		}
 	}
 }
+
+// TestLabSession is docs/labs.md's session through lab.Main (what
+// `netplay lab …` calls): list, start, check the starter (exit 1), fix the
+// file, check again (exit 0), list shows it passed. The learner's script
+// runs on the binary named by NETPLAY_BIN.
+func TestLabSession(t *testing.T) {
+	solution, err := filepath.Abs(filepath.Join(labDir, "01-framing", "testdata", "solution.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NETPLAY_BIN", netplayBin)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t.Chdir(t.TempDir())
+	run := func(want int, args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := lab.Main(args, &out, &errOut); code != want {
+			t.Fatalf("netplay lab %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, out.String(), errOut.String())
+		}
+		return out.String()
+	}
+	if out := run(0, "list"); !strings.Contains(out, "not started") {
+		t.Fatalf("list: %s", out)
+	}
+	run(0, "start", "framing")
+	t.Chdir("01-framing")
+	if out := run(1, "check", "framing"); !strings.Contains(out, "[1/6] one line gets one answer ... FAILED") {
+		t.Fatalf("check of the starter:\n%s", out)
+	}
+	if out := run(0, "list"); !strings.Contains(out, "stage 1 of 6") {
+		t.Errorf("list after a failed check: %s", out)
+	}
+	b, err := os.ReadFile(solution)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile("starter.lua", b, 0o644) // the learner's fix
+	if out := run(0, "check", "framing"); !strings.Contains(out, "All 6 stages passed") {
+		t.Fatalf("check of the fixed file:\n%s", out)
+	}
+	if out := run(0, "list"); !strings.Contains(out, "passed") {
+		t.Errorf("list after passing: %s", out)
+	}
+}
