@@ -122,3 +122,36 @@ func TestCaret(t *testing.T) {
 		t.Errorf("long value: window %q, caret column %d does not point at B", s, col)
 	}
 }
+
+// FuzzCaret: for any expected and got bytes, the caret column of the
+// shown got value points at the escape of the first differing byte (or
+// the closing quote when got is a prefix of expected).
+func FuzzCaret(f *testing.F) {
+	f.Add("+PONG\r\n", "+PONG")
+	f.Add("\x00\x05HELLO", "\x00\x05hello")
+	f.Add(strings.Repeat("a", 300)+"b", strings.Repeat("a", 300)+"c")
+	f.Add("", "x")
+	f.Fuzz(func(t *testing.T, exp, got string) {
+		diff := firstDiff(&exp, &got)
+		if diff < 0 {
+			if exp != got {
+				t.Fatalf("no difference found between %q and %q", exp, got)
+			}
+			return
+		}
+		s, col := window(quote(got), diff)
+		runes := []rune(s) // col is a terminal column: "…" is one
+		if col < 0 || col >= len(runes) {
+			t.Fatalf("caret column %d outside %q", col, s)
+		}
+		at := string(runes[col:])
+		want := `"` // past the end of got: under the closing quote
+		if diff < len(got) {
+			want = quote(got[diff : diff+1])
+			want = want[1 : len(want)-1]
+		}
+		if !strings.HasPrefix(at, want) {
+			t.Fatalf("caret at %d of %q points at %q, want %q (byte %d)", col, s, at, want, diff)
+		}
+	})
+}
