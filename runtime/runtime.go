@@ -28,6 +28,8 @@ type Options struct {
 	Stderr io.Writer     // errors and tracebacks; nil -> os.Stderr
 	Budget time.Duration // per-callback budget; 0 -> 1s; < 0 -> none
 	Loops  int           // engine loops; 0 -> GOMAXPROCS
+	// MaxConns is the engine's per-process conn limit; 0 -> the reactor's default.
+	MaxConns int
 }
 
 // DefaultBudget is the per-callback budget when Options.Budget is 0.
@@ -62,6 +64,9 @@ func engineOptions(opts Options) []reactor.Option {
 	var eo []reactor.Option
 	if opts.Loops > 0 {
 		eo = append(eo, reactor.WithLoops(opts.Loops))
+	}
+	if opts.MaxConns > 0 {
+		eo = append(eo, reactor.WithMaxConns(opts.MaxConns))
 	}
 	return eo
 }
