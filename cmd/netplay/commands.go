@@ -39,6 +39,8 @@ func commandRegistry() map[string]*command {
 			run: (*shell).cmdEnd},
 		{name: "stop", args: "ID", summary: "stop timer ID (tN, from :timers), or close server ID (sN)",
 			run: (*shell).cmdEnd},
+		{name: "budget", args: "[on|off]", summary: "show or set whether a line runs under the handlers' budget (on by default)",
+			run: (*shell).cmdBudget, complete: func(*shell, string) []string { return []string{"on", "off"} }},
 		{name: "stats", summary: "engine statistics (the same as stats() in Lua)",
 			run: (*shell).cmdStats},
 		{name: "quit", summary: "stop every server gracefully and leave (also Ctrl-D)",
@@ -317,6 +319,29 @@ func (s *shell) cmdEnd(arg string) error {
 		return err
 	}
 	fmt.Fprintln(s.out, msg)
+	return nil
+}
+
+// cmdBudget is :budget [on|off].
+func (s *shell) cmdBudget(arg string) error {
+	le, ok := s.be.ev.(limitedEvaluator)
+	if !ok || !le.CanLimit() {
+		return fmt.Errorf("not available: this runtime runs shell lines without a budget (Ctrl-C interrupts a line)")
+	}
+	switch arg {
+	case "":
+	case "on":
+		s.noBudget = false
+	case "off":
+		s.noBudget = true
+	default:
+		return fmt.Errorf("usage: :budget [on|off]")
+	}
+	if s.noBudget {
+		fmt.Fprintln(s.out, "lines run without a budget (Ctrl-C interrupts one); :budget on to limit them")
+	} else {
+		fmt.Fprintln(s.out, "lines run under the handlers' budget (--budget); :budget off for long computations")
+	}
 	return nil
 }
 
