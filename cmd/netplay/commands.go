@@ -36,9 +36,9 @@ func commandRegistry() map[string]*command {
 		{name: "timers", summary: "timers started in this shell that have not fired or been stopped",
 			run: (*shell).cmdTimers},
 		{name: "close", args: "ID", summary: "close server ID (sN, from :servers), or stop timer ID (tN)",
-			run: (*shell).cmdEnd},
+			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
 		{name: "stop", args: "ID", summary: "stop timer ID (tN, from :timers), or close server ID (sN)",
-			run: (*shell).cmdEnd},
+			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
 		{name: "budget", args: "[on|off]", summary: "show or set whether a line runs under the handlers' budget (on by default)",
 			run: (*shell).cmdBudget, complete: func(*shell, string) []string { return []string{"on", "off"} }},
 		{name: "stats", summary: "engine statistics (the same as stats() in Lua)",
@@ -303,6 +303,18 @@ func (s *shell) cmdTimers(string) error {
 		return "\tin " + t.due.Sub(now).Truncate(100*time.Millisecond).String()
 	}, now)
 	return nil
+}
+
+// handleIDs completes :close and :stop with the ids :servers and :timers show.
+func (s *shell) handleIDs(string) []string {
+	var ids []string
+	s.be.ev.Do(func(L *lua.LState) {
+		live, _ := s.handles.liveServers(L)
+		for _, h := range append(live, s.handles.liveTimers()...) {
+			ids = append(ids, h.id)
+		}
+	})
+	return ids
 }
 
 // cmdEnd is :close ID and :stop ID.

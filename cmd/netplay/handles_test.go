@@ -25,6 +25,10 @@ func TestPTYServersAndTimers(t *testing.T) {
 		!regexp.MustCompile(`t2\s+after 30s\s+\S+\s+in 29`).MatchString(out) || strings.Contains(out, "t3") {
 		t.Fatalf(":timers printed %q, want t1 and t2 but not the fired t3", out)
 	}
+	p.Send(":close s\t") // completes the only server id
+	p.Expect(":close s1")
+	p.Send("\x03")
+	p.Expect("\n> ")
 	if out := p.line(":close s1"); !strings.Contains(out, "s1 closed") {
 		t.Fatalf(":close s1 printed %q", out)
 	}
