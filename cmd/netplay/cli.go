@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/netplay-lab/netplay/runtime"
+	"github.com/netplay-lab/netplay/runtime/lib/lab"
 )
 
 // cliCommand is one netplay subcommand. The table (cliCommands) feeds
@@ -42,10 +43,10 @@ func cliCommands() []*cliCommand {
 			run: (*cli).cmdShell},
 		{name: "version", summary: "print the version", run: (*cli).cmdVersion},
 		{name: "help", args: "[COMMAND]", summary: "this help, or one command's", run: (*cli).cmdHelp},
+		{name: "lab", args: "list | start NAME [DIR] | show NAME | check NAME [FILE]", summary: "teaching labs with checkers", main: lab.Main},
 		// The lead adds these when their packages are on main:
 		// {name: "bench", summary: "load-test a server", main: bench.Main},  // runtime/lib/bench
 		// {name: "proxy", summary: "a scriptable TCP proxy", main: proxy.Main}, // runtime/lib/proxy
-		// {name: "lab", summary: "guided exercises with checkers", main: lab.Main}, // runtime/lib/lab
 	}
 }
 
