@@ -4,6 +4,7 @@ package reactor
 
 import (
 	"errors"
+	"io"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,5 +191,31 @@ func TestPauseResumeCheapAndConcurrent(t *testing.T) {
 	l.Execute(func() { reading <- !sc.paused && sc.interest&interestRead != 0 })
 	if !<-reading {
 		t.Fatal("conn left paused after the last Resume")
+	}
+}
+
+// A handler that never completes a frame cannot make the reactor hold more
+// than MaxInbound bytes for it: the conn closes with *InboundFullError. A
+// handler that consumes what it reads is not limited by it.
+func TestMaxInboundClosesAFrameThatNeverEnds(t *testing.T) {
+	e := newEngine(t, WithLoops(1))
+	const maxIn = 256 << 10
+	h := newWriterHandler() // OnTraffic consumes nothing
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{ConnConfig: ConnConfig{MaxInbound: maxIn}})
+	c := dialTCP(t, ln)
+	<-h.conns
+	go c.Write(make([]byte, 1<<20))
+	waitFor(t, "OnClose", 5*time.Second, func() bool { return len(h.errs()) == 1 })
+	var full *InboundFullError
+	if err := h.errs()[0]; !errors.As(err, &full) || full.Max != maxIn || full.Size <= maxIn || full.Size > maxIn+DefaultReadBufferSize {
+		t.Fatalf("OnClose err = %v, want *InboundFullError just past %d", err, maxIn)
+	}
+
+	echo := listen(t, e, "tcp://127.0.0.1:0", &echoHandler{}, ListenConfig{ConnConfig: ConnConfig{MaxInbound: maxIn}})
+	ec := dialTCP(t, echo)
+	const total = 4 << 20
+	go ec.Write(make([]byte, total))
+	if n, err := io.ReadFull(ec, make([]byte, total)); err != nil {
+		t.Fatalf("echo of %d bytes through MaxInbound %d stopped after %d: %v", total, maxIn, n, err)
 	}
 }
