@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 )
 
 // blockLoop runs a func on l that blocks until the returned release is
@@ -188,7 +190,7 @@ func TestPauseResumeCheapAndConcurrent(t *testing.T) {
 		return <-got == want
 	})
 	reading := make(chan bool, 1)
-	l.Execute(func() { reading <- !sc.paused && sc.interest&interestRead != 0 })
+	l.Execute(func() { reading <- !sc.paused && sc.interest&poll.InRead != 0 })
 	if !<-reading {
 		t.Fatal("conn left paused after the last Resume")
 	}
