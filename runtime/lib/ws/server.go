@@ -41,10 +41,16 @@ type Event struct {
 	Binary bool   // EvMessage: binary rather than text
 	Data   []byte // EvMessage: valid until the next Feed
 	// EvClose: the peer's close code and reason; or, when netplay failed
-	// the conn, the code it sent (1002, 1007, 1009, 1001 for a dead peer)
+	// the conn, the code it sends (1002, 1007, 1009, 1001 for a dead peer)
 	// and the error text; 1006 when the TCP conn ended without a close.
 	Code   int
 	Reason string
+	// EvClose: the close frame still to be written, by AppendCloseFor,
+	// after every message before it was handled (so replies to those go
+	// out first): 0 for none (the TCP conn is gone, or our close was
+	// already sent), else the code to send; sendReason is its reason.
+	sendCode   int
+	sendReason string
 }
 
 // ServerConn is the server side of one WebSocket conn, from the first byte
@@ -71,11 +77,24 @@ func NewServerConn(opts *ServerOptions) *ServerConn { return &ServerConn{opts: o
 func (s *ServerConn) Open() bool { return s.ws != nil && !s.ended }
 
 // Feed consumes what it can of in (all bytes buffered so far) at now and
-// returns how many bytes it used and out extended with what must be
-// written: the 101 (or the refusal), pongs, the close reply. emit is
-// called for each event in order. done means: write out, then close the
-// TCP conn.
-func (s *ServerConn) Feed(now time.Time, in, out []byte, emit func(Event)) (used int, _ []byte, done bool) {
+// returns how many bytes it used. It appends to *out what must be written
+// now: the 101 (or the refusal) and pongs; emit is called for each event
+// in order and may append to *out too (replies written inline). done
+// means: write *out; after EvClose was handled, write its close frame
+// (AppendCloseFor) and close the TCP conn.
+func (s *ServerConn) Feed(now time.Time, in []byte, outp *[]byte, emit func(Event)) (used int, done bool) {
+	used, *outp, done = s.feed(now, in, *outp, outp, emit)
+	return used, done
+}
+
+// feed is Feed with out as a value; emit may append to *outp meanwhile
+// (a handler's replies), so out is re-read from it after each emit.
+func (s *ServerConn) feed(now time.Time, in, out []byte, outp *[]byte, emit func(Event)) (used int, _ []byte, done bool) {
+	call := func(ev Event) {
+		*outp = out
+		emit(ev)
+		out = *outp
+	}
 	if s.ended {
 		return len(in), out, true
 	}
@@ -94,15 +113,14 @@ func (s *ServerConn) Feed(now time.Time, in, out []byte, emit func(Event)) (used
 			return len(in), out, true
 		}
 		used = n
-		emit(Event{Kind: EvOpen})
+		call(Event{Kind: EvOpen})
 	}
 	for {
 		m, n, err := s.ws.Decode(in[used:])
 		if err != nil {
 			var ce *wsc.CloseError
 			errors.As(err, &ce)
-			out = s.appendClose(out, ce.Code, ce.Reason)
-			s.end(emit, ce.Code, err.Error())
+			s.end(call, Event{Kind: EvClose, Code: ce.Code, Reason: err.Error(), sendCode: ce.Code, sendReason: ce.Reason})
 			return len(in), out, true
 		}
 		if m.Kind == wsc.KindNone && n == 0 {
@@ -114,7 +132,7 @@ func (s *ServerConn) Feed(now time.Time, in, out []byte, emit func(Event)) (used
 		}
 		switch m.Kind {
 		case wsc.KindText, wsc.KindBinary:
-			emit(Event{Kind: EvMessage, Binary: m.Kind == wsc.KindBinary, Data: m.Data})
+			call(Event{Kind: EvMessage, Binary: m.Kind == wsc.KindBinary, Data: m.Data})
 		case wsc.KindPing:
 			s.encode.Lock()
 			out, _ = s.ws.AppendPong(out, m.Data) // fails only after our close: then no pong is due
@@ -122,10 +140,11 @@ func (s *ServerConn) Feed(now time.Time, in, out []byte, emit func(Event)) (used
 		case wsc.KindPong:
 			s.hb.pong(now, m.Data)
 		case wsc.KindClose:
-			s.encode.Lock()
-			out = s.ws.AppendCloseReply(out, m.Code)
-			s.encode.Unlock()
-			s.end(emit, m.Code, m.Reason)
+			reply := m.Code // echoed, RFC 6455 section 5.5.1
+			if reply == wsc.CloseNoStatus {
+				reply = -1 // an empty close frame
+			}
+			s.end(call, Event{Kind: EvClose, Code: m.Code, Reason: m.Reason, sendCode: reply})
 			return len(in), out, true
 		}
 	}
@@ -155,10 +174,10 @@ func (s *ServerConn) upgrade(now time.Time, head *wsc.Head, out []byte) (_ []byt
 	return wsc.AppendAccept(out, up.Key, s.Protocol, ext), false
 }
 
-func (s *ServerConn) end(emit func(Event), code int, reason string) {
+func (s *ServerConn) end(emit func(Event), ev Event) {
 	if !s.ended {
 		s.ended = true
-		emit(Event{Kind: EvClose, Code: code, Reason: reason})
+		emit(ev)
 	}
 }
 
@@ -166,9 +185,21 @@ func (s *ServerConn) end(emit func(Event), code int, reason string) {
 // EvClose with 1006 unless a close was already reported.
 func (s *ServerConn) Lost(emit func(Event), why string) {
 	if s.ws != nil {
-		s.end(emit, wsc.CloseAbnormal, why)
+		s.end(emit, Event{Kind: EvClose, Code: wsc.CloseAbnormal, Reason: why})
 	}
 	s.ended = true
+}
+
+// AppendCloseFor appends the close frame an EvClose calls for (nothing if
+// none is due or ours was sent already). Safe for concurrent use.
+func (s *ServerConn) AppendCloseFor(out []byte, ev Event) []byte {
+	switch {
+	case ev.sendCode == 0:
+		return out
+	case ev.sendCode < 0:
+		return s.appendClose(out, 0, "")
+	}
+	return s.appendClose(out, ev.sendCode, ev.sendReason)
 }
 
 // NextTick returns when Tick should run; zero when no heartbeat runs.
@@ -179,31 +210,32 @@ func (s *ServerConn) NextTick() time.Time {
 	return s.hb.next()
 }
 
-// Tick runs the heartbeat at now: it appends a ping when one is due, or,
-// for a peer silent past the timeout, a 1001 close and reports EvClose;
-// done then means close the TCP conn after writing out.
-func (s *ServerConn) Tick(now time.Time, out []byte, emit func(Event)) (_ []byte, done bool) {
+// Tick runs the heartbeat at now: it appends a ping to *out when one is due, or,
+// for a peer silent past the timeout, reports EvClose with 1001; done then
+// means write its close frame (AppendCloseFor) and close the TCP conn.
+func (s *ServerConn) Tick(now time.Time, out *[]byte, emit func(Event)) (done bool) {
 	if !s.Open() {
-		return out, false
+		return false
 	}
 	ping, _, dead := s.hb.tick(now)
 	if dead {
-		out = s.appendClose(out, wsc.CloseGoingAway, "ping timeout")
-		s.end(emit, wsc.CloseGoingAway, "ping timeout: nothing received for "+s.hb.cfg.Timeout.String()+" after a ping")
-		return out, true
+		s.end(emit, Event{Kind: EvClose, Code: wsc.CloseGoingAway,
+			Reason:   "ping timeout: nothing received for " + s.hb.cfg.Timeout.String() + " after a ping",
+			sendCode: wsc.CloseGoingAway, sendReason: "ping timeout"})
+		return true
 	}
 	if ping != nil {
 		s.encode.Lock()
-		out, _ = s.ws.AppendPing(out, ping)
+		*out, _ = s.ws.AppendPing(*out, ping)
 		s.encode.Unlock()
 	}
-	return out, false
+	return false
 }
 
 func (s *ServerConn) appendClose(out []byte, code int, reason string) []byte {
 	s.encode.Lock()
 	defer s.encode.Unlock()
-	out, _ = s.ws.AppendClose(out, code, reason) // our codes and reasons are valid
+	out, _ = s.ws.AppendClose(out, code, reason) // our codes and reasons are valid; nothing after our close
 	return out
 }
 

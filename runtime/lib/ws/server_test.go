@@ -17,10 +17,12 @@ type peer struct {
 	key    string
 	events []string
 	wire   []byte // bytes the server wrote, not yet read by the client
+	later  []byte // close frames, written after what Feed returned
 	done   bool
 }
 
 func (p *peer) emit(e Event) {
+	p.later = p.s.AppendCloseFor(p.later, e) // as a binding does once the handlers ran
 	switch e.Kind {
 	case EvOpen:
 		p.events = append(p.events, "open")
@@ -36,9 +38,11 @@ func (p *peer) feed(now time.Time, b []byte) {
 	var buf []byte
 	for _, piece := range [][]byte{b[:len(b)/2], b[len(b)/2:]} {
 		buf = append(buf, piece...)
-		used, out, done := p.s.Feed(now, buf, nil, p.emit)
+		var out []byte
+		used, done := p.s.Feed(now, buf, &out, p.emit)
 		buf = buf[used:]
-		p.wire = append(p.wire, out...)
+		p.wire = append(append(p.wire, out...), p.later...)
+		p.later = nil
 		p.done = p.done || done
 	}
 	if len(buf) != 0 && !p.done {
@@ -134,7 +138,8 @@ func TestServerConnHeartbeat(t *testing.T) {
 	if next := p.s.NextTick(); !next.Equal(at(2 * time.Second)) {
 		t.Fatalf("first tick %v", next.Sub(t0))
 	}
-	out, done := p.s.Tick(at(2*time.Second), nil, p.emit)
+	var out []byte
+	done := p.s.Tick(at(2*time.Second), &out, p.emit)
 	p.wire = append(p.wire, out...)
 	got := p.read()
 	if done || len(got) != 1 || !strings.HasPrefix(got[0], "ping:") {
@@ -143,14 +148,16 @@ func TestServerConnHeartbeat(t *testing.T) {
 	// The client answers (any frame would do) and stays.
 	pong, _ := p.cl.AppendPong(nil, []byte(strings.TrimPrefix(got[0], "ping:")))
 	p.feed(at(2500*time.Millisecond), pong)
-	if _, done := p.s.Tick(at(3*time.Second), nil, p.emit); done {
+	if done := p.s.Tick(at(3*time.Second), new([]byte), p.emit); done {
 		t.Fatal("answered conn declared dead")
 	}
 	// Then it goes silent: the next ping at 4 s, dead at 5 s.
-	out, _ = p.s.Tick(at(4*time.Second), nil, p.emit)
+	out = nil
+	p.s.Tick(at(4*time.Second), &out, p.emit)
 	p.wire = append(p.wire, out...)
-	out, done = p.s.Tick(at(5*time.Second), nil, p.emit)
-	p.wire = append(p.wire, out...)
+	out = nil
+	done = p.s.Tick(at(5*time.Second), &out, p.emit)
+	p.wire = append(append(p.wire, out...), p.later...)
 	if !done || !strings.HasPrefix(p.events[len(p.events)-1], "close:1001:ping timeout") {
 		t.Fatalf("done %v events %v", done, p.events)
 	}
