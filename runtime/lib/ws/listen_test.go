@@ -34,7 +34,7 @@ func (h *echoH) OnEvent(c *SConn, ev Event) {
 		c.SendOnLoop(ev.Data, ev.Binary)
 	case EvClose:
 		h.mu.Lock()
-		h.closes = append(h.closes, strings.Fields(ev.Reason+" ")[0])
+		h.closes = append(h.closes, strings.Fields(ev.Reason + " ")[0])
 		h.mu.Unlock()
 		c.FinishOnLoop(ev)
 	}
