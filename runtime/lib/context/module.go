@@ -1,16 +1,19 @@
-package runtime
+package context
 
 import (
 	"context"
 	"math"
 	"time"
 
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
 
-var contextModule = &module{
-	ModuleDoc: ModuleDoc{Name: "context", Doc: "Go's context package: cancellation and deadlines that flow from a parent to its children, never upward.",
-		Funcs: []FuncDoc{
+// Module is the context Lua module.
+var Module = &host.Module{
+	ModuleDoc: host.ModuleDoc{Name: "context", Doc: "Go's context package: cancellation and deadlines that flow from a parent to its children, never upward.",
+		Funcs: []host.FuncDoc{
 			{Name: "background", Signature: "context.background() -> ctx", Doc: "The root context: never cancelled, no deadline, no values.",
 				Example: "local ctx = context.background()\nassert(ctx:err() == nil)"},
 			{Name: "with_cancel", Signature: "context.with_cancel(parent) -> ctx, cancel", Doc: "A child cancelled by cancel() or when parent is; cancelling it does not touch the parent.",
@@ -34,20 +37,21 @@ var contextModule = &module{
 			{Name: "ctx:wait", Suspends: true, Signature: "ctx:wait() -> err", Doc: "Suspends the coroutine until ctx is done; returns ctx:err().",
 				Example: "local ctx = context.with_timeout(context.background(), 0.005)\nprint(ctx:wait())"},
 		}},
-	kinds: kindScript | kindLoop,
-	open: func(v *vm, L *lua.LState) *lua.LTable {
+	Kinds: host.Script | host.Loop,
+	Open: func(v host.VM) *lua.LTable {
+		L := v.L()
 		mt := L.NewTypeMetatable(ctxType)
-		L.SetField(mt, "__index", strictMethods(L, L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		L.SetField(mt, "__index", luautil.StrictMethods(L, L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"done": func(L *lua.LState) int {
-				L.Push(lua.LBool(checkCtx(L, 1).Err() != nil))
+				L.Push(lua.LBool(Check(L, 1).Err() != nil))
 				return 1
 			},
 			"err": func(L *lua.LState) int {
-				L.Push(ctxErr(checkCtx(L, 1)))
+				L.Push(ctxErr(Check(L, 1)))
 				return 1
 			},
 			"value": func(L *lua.LState) int {
-				ctx := checkCtx(L, 1)
+				ctx := Check(L, 1)
 				if val, ok := ctx.Value(ctxKey{L.CheckAny(2)}).(lua.LValue); ok {
 					L.Push(val)
 				} else {
@@ -56,7 +60,7 @@ var contextModule = &module{
 				return 1
 			},
 			"deadline": func(L *lua.LState) int {
-				if d, ok := checkCtx(L, 1).Deadline(); ok {
+				if d, ok := Check(L, 1).Deadline(); ok {
 					L.Push(lua.LNumber(float64(d.UnixNano()) / 1e9))
 				} else {
 					L.Push(lua.LNil)
@@ -64,25 +68,24 @@ var contextModule = &module{
 				return 1
 			},
 			"on_done": func(L *lua.LState) int {
-				ctx := checkCtx(L, 1)
+				ctx := Check(L, 1)
 				fn := L.CheckFunction(2)
-				s := v.s
-				s.watchDone(ctx, func() { s.call(fn, nil, ctxErr(ctx)) })
+				v.Done(ctx, func() { v.Call(fn, nil, ctxErr(ctx)) })
 				return 0
 			},
 			"wait": func(L *lua.LState) int {
-				ctx := checkCtx(L, 1)
+				ctx := Check(L, 1)
 				if ctx.Err() != nil {
 					L.Push(ctxErr(ctx))
 					return 1
 				}
-				return v.s.await(L, "ctx:wait", func(wake func(...lua.LValue)) {
-					context.AfterFunc(ctx, func() { wake(ctxErr(ctx)) })
+				return v.Await(L, "ctx:wait", func(w host.Waker) {
+					context.AfterFunc(ctx, func() { w.Wake(ctxErr(ctx)) })
 				})
 			},
 		}), "context"))
 		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
-			ctx := checkCtx(L, 1)
+			ctx := Check(L, 1)
 			s := "context"
 			if err := ctx.Err(); err != nil {
 				s += " (" + err.Error() + ")"
@@ -92,7 +95,7 @@ var contextModule = &module{
 		}))
 		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"background": func(L *lua.LState) int {
-				L.Push(newCtx(L, context.Background()))
+				L.Push(New(L, context.Background()))
 				return 1
 			},
 			"with_cancel": func(L *lua.LState) int {
@@ -101,7 +104,7 @@ var contextModule = &module{
 			},
 			"with_timeout": func(L *lua.LState) int {
 				parent := optParentCtx(L, 1)
-				ctx, cancel := context.WithTimeout(parent, checkDuration(L, 2))
+				ctx, cancel := context.WithTimeout(parent, luautil.CheckDuration(L, 2))
 				return pushCtxCancel(L, ctx, cancel)
 			},
 			"with_deadline": func(L *lua.LState) int {
@@ -117,7 +120,7 @@ var contextModule = &module{
 				if key == lua.LNil {
 					L.ArgError(2, "key must not be nil")
 				}
-				L.Push(newCtx(L, context.WithValue(parent, ctxKey{key}, L.Get(3))))
+				L.Push(New(L, context.WithValue(parent, ctxKey{key}, L.Get(3))))
 				return 1
 			},
 		})
@@ -130,15 +133,16 @@ const ctxType = "netplay.context"
 // collide with Go packages' keys.
 type ctxKey struct{ v lua.LValue }
 
-// newCtx wraps a Go context as a Lua value.
-func newCtx(L *lua.LState, ctx context.Context) *lua.LUserData {
+// New wraps a Go context as a Lua value.
+func New(L *lua.LState, ctx context.Context) *lua.LUserData {
 	ud := L.NewUserData()
 	ud.Value = ctx
 	L.SetMetatable(ud, L.GetTypeMetatable(ctxType))
 	return ud
 }
 
-func checkCtx(L *lua.LState, n int) context.Context {
+// Check returns argument n as a Go context.
+func Check(L *lua.LState, n int) context.Context {
 	if ud, ok := L.Get(n).(*lua.LUserData); ok {
 		if ctx, ok := ud.Value.(context.Context); ok {
 			return ctx
@@ -153,11 +157,11 @@ func optParentCtx(L *lua.LState, n int) context.Context {
 	if L.Get(n) == lua.LNil {
 		return context.Background()
 	}
-	return checkCtx(L, n)
+	return Check(L, n)
 }
 
-// isCtx reports whether v is a context value.
-func isCtx(v lua.LValue) bool {
+// Is reports whether v is a context value.
+func Is(v lua.LValue) bool {
 	if ud, ok := v.(*lua.LUserData); ok {
 		_, ok := ud.Value.(context.Context)
 		return ok
@@ -173,7 +177,7 @@ func ctxErr(ctx context.Context) lua.LValue {
 }
 
 func pushCtxCancel(L *lua.LState, ctx context.Context, cancel context.CancelFunc) int {
-	L.Push(newCtx(L, ctx))
+	L.Push(New(L, ctx))
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		cancel()
 		return 0

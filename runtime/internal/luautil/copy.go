@@ -1,4 +1,4 @@
-package runtime
+package luautil
 
 import (
 	"fmt"
@@ -9,10 +9,10 @@ import (
 // maxCopyDepth bounds nested tables copied between VMs.
 const maxCopyDepth = 100
 
-// copyValue copies v for another VM: nil, booleans, numbers and strings are
+// CopyValue copies v for another VM: nil, booleans, numbers and strings are
 // immutable and shared as they are; tables are copied deeply (new tables,
 // owned by nobody yet). Functions, userdata, threads and cycles are refused.
-func copyValue(v lua.LValue, depth int) (lua.LValue, error) {
+func CopyValue(v lua.LValue, depth int) (lua.LValue, error) {
 	switch x := v.(type) {
 	case *lua.LNilType, lua.LBool, lua.LNumber, lua.LString:
 		return v, nil
@@ -27,10 +27,10 @@ func copyValue(v lua.LValue, depth int) (lua.LValue, error) {
 				return
 			}
 			var ck, cv lua.LValue
-			if ck, err = copyValue(k, depth+1); err != nil {
+			if ck, err = CopyValue(k, depth+1); err != nil {
 				return
 			}
-			if cv, err = copyValue(val, depth+1); err != nil {
+			if cv, err = CopyValue(val, depth+1); err != nil {
 				return
 			}
 			t.RawSet(ck, cv)
@@ -40,11 +40,11 @@ func copyValue(v lua.LValue, depth int) (lua.LValue, error) {
 	return nil, fmt.Errorf("cannot copy a %s between VMs", v.Type())
 }
 
-// copyValues copies a list of values; it names the failing position.
-func copyValues(vals []lua.LValue, what string) ([]lua.LValue, error) {
+// CopyValues copies a list of values; it names the failing position.
+func CopyValues(vals []lua.LValue, what string) ([]lua.LValue, error) {
 	out := make([]lua.LValue, len(vals))
 	for i, v := range vals {
-		c, err := copyValue(v, 0)
+		c, err := CopyValue(v, 0)
 		if err != nil {
 			return nil, fmt.Errorf("%s #%d: %v", what, i+1, err)
 		}

@@ -1,4 +1,4 @@
-package runtime
+package json
 
 import (
 	"bytes"
@@ -8,15 +8,18 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
 
 // json uses Go's encoding/json for parsing and printing: it is maintained
 // with the toolchain, strict (RFC 8259) and fast enough for a playground;
 // only the Lua <-> Go value mapping lives here.
-var jsonModule = &module{
-	ModuleDoc: ModuleDoc{Name: "json", Doc: "JSON through Go's encoding/json. Sequences (1..n) become arrays, other tables objects; json.null stands for null.",
-		Funcs: []FuncDoc{
+// Module is the json Lua module.
+var Module = &host.Module{
+	ModuleDoc: host.ModuleDoc{Name: "json", Doc: "JSON through Go's encoding/json. Sequences (1..n) become arrays, other tables objects; json.null stands for null.",
+		Funcs: []host.FuncDoc{
 			{Name: "encode", Signature: "json.encode(v) -> string | nil, err", Doc: "Encodes nil/json.null, booleans, numbers, strings and tables (object keys sorted; an empty table is {}).",
 				Example: "assert(json.encode({1, 2, {a = true}}) == '[1,2,{\"a\":true}]')"},
 			{Name: "decode", Signature: "json.decode(s) -> value | nil, err", Doc: "Decodes one JSON value; null becomes json.null, numbers Lua numbers.",
@@ -24,8 +27,9 @@ var jsonModule = &module{
 			{Name: "null", Signature: "json.null", Doc: "The sentinel for JSON null (nil cannot be stored in a table).",
 				Example: "assert(json.encode({x = json.null}) == '{\"x\":null}')"},
 		}},
-	kinds: kindAll,
-	open: func(v *vm, L *lua.LState) *lua.LTable {
+	Kinds: host.All,
+	Open: func(v host.VM) *lua.LTable {
+		L := v.L()
 		null := L.NewUserData()
 		null.Value = jsonNull{}
 		mt := L.NewTable()
@@ -124,7 +128,7 @@ func luaToJSON(v lua.LValue, depth int) (any, error) {
 			case lua.LString:
 				key = string(kk)
 			case lua.LNumber:
-				key = fmtNumber(float64(kk))
+				key = luautil.FmtNumber(float64(kk))
 			default:
 				err = fmt.Errorf("cannot encode a %s table key", k.Type())
 				return

@@ -1,16 +1,19 @@
-package runtime
+package bin
 
 import (
 	"encoding/binary"
 	"math"
 	"strings"
 
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
 
-var binModule = &module{
-	ModuleDoc: ModuleDoc{Name: "bin", Doc: "Binary packing with Lua 5.3 string.pack formats: < > = ![n] b B h H i[n] I[n] l L j J T f d n s[n] z x Xop c[n] and spaces. Integers are Lua numbers (exact up to 2^53).",
-		Funcs: []FuncDoc{
+// Module is the bin Lua module.
+var Module = &host.Module{
+	ModuleDoc: host.ModuleDoc{Name: "bin", Doc: "Binary packing with Lua 5.3 string.pack formats: < > = ![n] b B h H i[n] I[n] l L j J T f d n s[n] z x Xop c[n] and spaces. Integers are Lua numbers (exact up to 2^53).",
+		Funcs: []host.FuncDoc{
 			{Name: "pack", Signature: "bin.pack(fmt, v1, v2, …) -> bytes", Doc: "Packs the values according to fmt.",
 				Example: "assert(bin.pack('>I2', 258) == '\\1\\2')\nassert(bin.pack('<i4', -1) == '\\255\\255\\255\\255')"},
 			{Name: "unpack", Signature: "bin.unpack(fmt, s[, pos]) -> v1, v2, …, next_pos", Doc: "Reads values from s starting at pos (default 1; negative counts from the end); returns them and the position after the last byte read.",
@@ -18,8 +21,9 @@ var binModule = &module{
 			{Name: "size", Signature: "bin.size(fmt) -> n", Doc: "The size of a pack with fmt (no variable-length options), like string.packsize.",
 				Example: "assert(bin.size('>I2 I4 d') == 14)"},
 		}},
-	kinds: kindAll,
-	open: func(v *vm, L *lua.LState) *lua.LTable {
+	Kinds: host.All,
+	Open: func(v host.VM) *lua.LTable {
+		L := v.L()
 		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"pack":   binPack,
 			"unpack": binUnpack,
@@ -89,7 +93,7 @@ func (f *binFormat) numLimit(def int) int {
 	return n
 }
 
-func itoa(n int) string { return fmtNumber(float64(n)) }
+func itoa(n int) string { return luautil.FmtNumber(float64(n)) }
 
 // option reads one option and its size.
 func (f *binFormat) option() (binKind, int) {

@@ -1,14 +1,16 @@
-package runtime
+package hex
 
 import (
 	"encoding/hex"
 
+	"github.com/netplay-lab/netplay/runtime/host"
 	lua "github.com/yuin/gopher-lua"
 )
 
-var hexModule = &module{
-	ModuleDoc: ModuleDoc{Name: "hex", Doc: "Hex encoding and hexdumps of byte strings.",
-		Funcs: []FuncDoc{
+// Module is the hex Lua module.
+var Module = &host.Module{
+	ModuleDoc: host.ModuleDoc{Name: "hex", Doc: "Hex encoding and hexdumps of byte strings.",
+		Funcs: []host.FuncDoc{
 			{Name: "encode", Signature: "hex.encode(s) -> string", Doc: "Lowercase hex digits, two per byte.",
 				Example: "assert(hex.encode('\\1\\255') == '01ff')"},
 			{Name: "decode", Signature: "hex.decode(s) -> bytes | nil, err", Doc: "Bytes from hex digits (either case, whitespace ignored).",
@@ -16,8 +18,9 @@ var hexModule = &module{
 			{Name: "dump", Signature: "hex.dump(s) -> string", Doc: "A hexdump -C style listing: offset, 16 bytes in hex, printable ASCII.",
 				Example: "print(hex.dump('hello, netplay'))"},
 		}},
-	kinds: kindAll,
-	open: func(v *vm, L *lua.LState) *lua.LTable {
+	Kinds: host.All,
+	Open: func(v host.VM) *lua.LTable {
+		L := v.L()
 		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"encode": func(L *lua.LState) int {
 				L.Push(lua.LString(hex.EncodeToString([]byte(L.CheckString(1)))))

@@ -1,24 +1,27 @@
-package runtime
+package net
 
 import (
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/lib/codec"
 )
 
 // connState is what a loop keeps per conn (reactor.Conn.Context): the
-// decoder runs on the loop; lc belongs to the owner VM's goroutine.
+// splitter runs on the loop; lc belongs to the owner VM's goroutine.
 type connState struct {
-	h   *netHandler
-	v   *vm
-	dec codecs.Codec // nil: raw bytes go to the VM (codec.custom)
-	lc  *luaConn
+	h     *netHandler
+	v     host.VM
+	ch    host.ConnHost
+	own   *reactor.Loop // the loop v runs on when v is a loop VM, else nil
+	split codecs.Codec  // nil: the bytes go to the VM as read (codec.custom)
+	lc    *luaConn
 
 	// idle_timeout, loop goroutine only
 	lastRead  time.Time
@@ -29,11 +32,6 @@ type connState struct {
 	// queued counts this conn's events waiting in the script VM's queue;
 	// while any waits, its later events queue behind them.
 	queued atomic.Int32
-}
-
-// inline reports whether st's VM runs on c's loop (a loop VM).
-func (st *connState) inline(c *reactor.Conn) bool {
-	return st.v.kind == kindLoop && st.v.loop == c.Loop()
 }
 
 // errIdle closes a conn that read nothing for idle_timeout.
@@ -52,101 +50,98 @@ func (st *connState) armIdle(c *reactor.Conn, d time.Duration) {
 }
 
 // netHandler connects a listener (or one dialed conn) to Lua. Its reactor
-// callbacks run on loop goroutines; they decode frames in Go and hand whole
-// messages to the VM that owns the conn: the script VM through its queue, or
-// the loop's own VM inline.
+// callbacks run on loop goroutines; they split frames in Go and hand them
+// to the VM that owns the conn: inline when that VM can run here, else
+// through its queue.
 type netHandler struct {
 	reactor.BaseHandler
-	rt        *Runtime
+	v         host.VM // the VM that called net.listen or net.dial
 	loopMode  bool
-	handler   string    // loop mode: handler file or module
-	codec     *luaCodec // script mode, or the default in loop mode
-	cb        callbacks // script mode
-	dial      *luaConn  // a dialed conn, created before it opens
+	handler   string       // loop mode: handler file or module
+	framer    codec.Framer // script mode, or the default in loop mode
+	cb        callbacks    // script mode
+	dial      *luaConn     // a dialed conn, created before it opens
 	srv       *luaServer
 	trace     bool
 	highWater int
 	idle      time.Duration // idle_timeout; 0: none
 }
 
-// newConn makes the Lua side of a conn with h's high water mark (the low
-// water mark is the reactor's: it calls OnWritable).
-func (h *netHandler) newConn(v *vm, codec *luaCodec, cb callbacks) *luaConn {
-	return newLuaConn(v, codec, cb, h.highWater)
-}
-
 // run executes fn on st's VM: inline when that VM lives on this loop or is
 // the script VM and free (enter), else through the VM's queue.
 func (st *connState) run(c *reactor.Conn, fn func()) {
 	if st.enter(c) {
-		st.v.rt.safely(fn)
+		safely(st.v, fn)
 		st.leave(c)
 		return
 	}
 	st.post(fn)
 }
 
-// post queues fn, an event of this conn, for its VM: the script VM
-// goroutine, or the loop of a loop VM (a conn it dialed that another loop
-// serves).
+// post queues fn, an event of this conn, for its VM.
 func (st *connState) post(fn func()) {
-	if st.v.kind != kindScript {
-		st.v.s.post(fn)
-		return
-	}
 	st.queued.Add(1)
-	st.v.rt.q.postConn(func() {
+	st.ch.PostConn(func() {
 		st.queued.Add(-1)
 		fn()
 	})
 }
 
 // enter reports whether st's VM can run here and now, on c's loop: a loop
-// VM of this loop always can, the script VM when no one else runs it (see
-// Runtime.enterFromLoop). On true, leave must follow.
+// VM of this loop always can, the script VM when no one else runs it
+// (host.ConnHost.Enter). On true, leave must follow.
 func (st *connState) enter(c *reactor.Conn) bool {
-	if st.inline(c) {
-		return true
-	}
-	return st.v.kind == kindScript && st.v.rt.enterFromLoop(c.Loop(), &st.queued)
+	return st.own == c.Loop() || st.ch.Enter(c.Loop(), &st.queued)
 }
 
 func (st *connState) leave(c *reactor.Conn) {
-	if !st.inline(c) {
-		st.v.rt.leaveFromLoop()
+	if st.own != c.Loop() {
+		st.ch.Leave()
 	}
 }
 
-// newState picks the conn's VM, handlers and codec. Loop goroutine.
-func (h *netHandler) newState(c *reactor.Conn) (*connState, *luaCodec, callbacks, error) {
+// safely runs fn and turns a Go panic into a logged error: a module bug
+// must not take a loop down.
+func safely(v host.VM, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			v.Logf("recovered panic: %v", r)
+		}
+	}()
+	fn()
+}
+
+// newState picks the conn's VM, handlers and framer. Loop goroutine.
+func (h *netHandler) newState(c *reactor.Conn) (*connState, codec.Framer, callbacks, error) {
 	st := &connState{h: h}
-	codec, cb := h.codec, h.cb
-	if h.loopMode {
-		v := h.rt.loopVM(c.Loop())
-		lh, err := v.loopHandler(h.handler)
+	f, cb := h.framer, h.cb
+	switch {
+	case h.loopMode:
+		v := h.v.Conns().LoopVM(c.Loop())
+		lh, err := loopHandler(v, h.handler)
 		if err != nil {
 			return nil, nil, cb, err
 		}
 		st.v, cb = v, lh.cb
-		if lh.codec != nil {
-			codec = lh.codec
+		if lh.framer != nil {
+			f = lh.framer
 		}
-	} else if h.dial != nil {
+	case h.dial != nil:
 		st.v = h.dial.v
-	} else {
-		st.v = h.rt.script
+	default:
+		st.v = h.v
 	}
-	if codec.spec != nil {
-		st.dec = codec.spec.New()
-	}
+	st.ch = st.v.Conns()
+	st.own = st.ch.OwnLoop()
+	st.split = f.Splitter()
 	c.SetContext(st)
-	return st, codec, cb, nil
+	return st, f, cb, nil
 }
 
 func (h *netHandler) OnOpen(c *reactor.Conn) reactor.Action {
-	st, codec, cb, err := h.newState(c)
+	st, f, cb, err := h.newState(c)
 	if err != nil {
-		h.rt.logf("%v", err)
+		h.v.Logf("%v", err)
 		return reactor.Close
 	}
 	if h.idle > 0 {
@@ -156,7 +151,7 @@ func (h *netHandler) OnOpen(c *reactor.Conn) reactor.Action {
 	st.run(c, func() {
 		lc := h.dial
 		if lc == nil {
-			lc = h.newConn(st.v, codec, cb)
+			lc = newLuaConn(st.v, f, cb, h.highWater)
 		}
 		lc.opened(c, st)
 	})
@@ -166,20 +161,22 @@ func (h *netHandler) OnOpen(c *reactor.Conn) reactor.Action {
 // datagram sets up one UDP datagram received by a listener: a conn without
 // on_open/on_close whose c:send answers the sender.
 func (h *netHandler) datagram(c *reactor.Conn) (*connState, bool) {
-	st, codec, cb, err := h.newState(c)
+	st, f, cb, err := h.newState(c)
 	if err != nil {
-		h.rt.logf("%v", err)
+		h.v.Logf("%v", err)
 		return nil, false
 	}
 	st.run(c, func() {
-		lc := h.newConn(st.v, codec, cb)
-		lc.conn, lc.st = c, st
-		lc.direct = st.v.kind == kindLoop && st.v.loop == c.Loop()
-		st.lc = lc
+		newLuaConn(st.v, f, cb, h.highWater).bind(c, st)
 	})
 	return st, true
 }
 
+// OnTraffic splits what was read into frames and delivers them. Frames
+// point into the read buffer: when the VM can run here it handles them
+// before OnTraffic returns, while the buffer is valid, and the loop writes
+// the replies after letting go of the VM (writer.held); otherwise the VM's
+// queue gets copies.
 func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 	st, ok := c.Context().(*connState)
 	if !ok && strings.HasPrefix(c.Network(), "udp") && c.Listener() != nil {
@@ -196,60 +193,23 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 		st.lastRead = time.Now()
 	}
 	if h.trace {
-		h.rt.trace(c, "<", buf)
+		trace(h.v, c, "<", buf)
 	}
-	if st.dec == nil {
-		data := append([]byte(nil), buf...)
-		c.Discard(len(buf))
-		st.run(c, func() {
-			if st.lc != nil {
-				st.lc.deliverRaw(data)
-			}
-		})
-		return reactor.None
-	}
-	// Frames point into buf. When the VM can run here (a loop VM, or the
-	// script VM while it is free) it handles them before OnTraffic returns,
-	// while buf is still valid: no copies. Otherwise the VM's queue gets
-	// copies.
-	frames := st.frames[:0]
-	var ferr error
-	off := 0
-	for off < len(buf) {
-		frame, n, err := st.dec.Decode(buf[off:])
-		if err != nil {
-			off += n
-			ferr = err
-			break
-		}
-		if frame == nil && n == 0 {
-			break
-		}
-		off += n
-		if frame != nil {
-			frames = append(frames, frame)
-		}
-		if n == 0 {
-			break
-		}
-	}
-	if off > len(buf) {
-		off = len(buf)
-	}
-	c.Discard(off) // buf stays valid until OnTraffic returns
+	frames, n, ferr := st.splitFrames(buf)
+	c.Discard(n) // buf stays valid until OnTraffic returns
 	if len(frames) > 0 {
 		if st.enter(c) {
 			var lc *luaConn
-			st.v.rt.safely(func() {
+			safely(st.v, func() {
 				if lc = st.lc; lc != nil {
-					lc.holdReplies = !st.inline(c) // the script VM: write after leaving it
-					defer func() { lc.holdReplies = false }()
+					lc.w.holdReplies = st.own != c.Loop() // the script VM: write after leaving it
+					defer func() { lc.w.holdReplies = false }()
 					lc.deliver(frames)
 				}
 			})
 			st.leave(c)
 			if lc != nil {
-				lc.writeHeld(c)
+				lc.w.writeHeld(c)
 			}
 		} else {
 			copied := make([][]byte, len(frames))
@@ -269,6 +229,34 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 		c.CloseWithError(ferr)
 	}
 	return reactor.None
+}
+
+// splitFrames cuts the whole frames out of buf with the conn's splitter
+// (all of buf as one frame without one) and reports how many bytes they
+// took.
+func (st *connState) splitFrames(buf []byte) ([][]byte, int, error) {
+	frames := st.frames[:0]
+	if st.split == nil {
+		return append(frames, buf), len(buf), nil
+	}
+	off := 0
+	for off < len(buf) {
+		frame, n, err := st.split.Decode(buf[off:])
+		if err != nil {
+			return frames, min(off+n, len(buf)), err
+		}
+		if frame == nil && n == 0 {
+			break
+		}
+		off += n
+		if frame != nil {
+			frames = append(frames, frame)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return frames, min(off, len(buf)), nil
 }
 
 func (h *netHandler) OnWritable(c *reactor.Conn) reactor.Action {
@@ -320,16 +308,11 @@ func (h *netHandler) OnReadEOF(c *reactor.Conn) reactor.Action {
 
 func (h *netHandler) OnShutdown(ln *reactor.Listener) {
 	if srv := h.srv; srv != nil {
-		srv.v.s.post(srv.release)
+		srv.v.Post(srv.release)
 	}
 }
 
 // trace prints one frame in or out as a hexdump (net.listen{trace = true}).
-func (rt *Runtime) trace(c *reactor.Conn, dir string, b []byte) {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "netplay: conn %d %s %d bytes\n", c.ID(), dir, len(b))
-	sb.WriteString(hex.Dump(b))
-	rt.outMu.Lock()
-	fmt.Fprint(rt.stderr, sb.String())
-	rt.outMu.Unlock()
+func trace(v host.VM, c *reactor.Conn, dir string, b []byte) {
+	v.Logf("conn %d %s %d bytes\n%s", c.ID(), dir, len(b), strings.TrimSuffix(hex.Dump(b), "\n"))
 }
