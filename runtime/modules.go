@@ -11,6 +11,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime/lib/json"
 	"github.com/netplay-lab/netplay/runtime/lib/net"
 	"github.com/netplay-lab/netplay/runtime/lib/timer"
+	"github.com/netplay-lab/netplay/runtime/lib/ws"
 )
 
 // FuncDoc documents one Lua-visible function or method.
@@ -37,6 +38,7 @@ func moduleList() []*host.Module {
 		json.Module,
 		net.Module,
 		codec.Module(codec.Builtin()...),
+		ws.Module,
 	}
 }
 
