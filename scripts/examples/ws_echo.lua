@@ -7,7 +7,9 @@
 -- core, see handlers/ws_echo_handler.lua); without it, on the script VM.
 local port = arg and arg[1] or "8001"
 local mode = arg and arg[2] or "script"
+net.config{max_conns = 20000}       -- room for a 10k idle-conns measurement (capped by the fd limit)
 local opts = {
+  max_conns = 20000,
   max_message = 16 * 1024 * 1024,   -- Autobahn's 9.x cases send up to 16 MiB
   deflate = true,                   -- permessage-deflate when the client asks
   on_message = function(c, msg, kind)
@@ -20,7 +22,8 @@ local opts = {
   end,
 }
 if mode == "loop" then
-  opts = {vm = "loop", handler = "handlers/ws_echo_handler.lua", max_message = opts.max_message, deflate = true}
+  opts = {vm = "loop", handler = "handlers/ws_echo_handler.lua", max_message = opts.max_message, deflate = true,
+          max_conns = opts.max_conns}
 end
 local srv = assert(ws.listen("ws://127.0.0.1:" .. port .. "/", opts))
 print("ws echo (" .. mode .. " VM) listening on " .. srv.addr)

@@ -3,7 +3,7 @@
 // message on the conn's loop. It is the ceiling the Lua ws module is
 // measured against.
 //
-//	wsreactor [-addr 127.0.0.1:0] [-loops 0] [-max-conns 100000]
+//	wsreactor [-addr 127.0.0.1:0] [-loops 0] [-max-conns 0]
 //
 // The first line on stdout is "listening HOST:PORT". SIGINT or SIGTERM
 // stops it gracefully.
@@ -102,8 +102,11 @@ func (h *echo) OnTraffic(c *reactor.Conn) reactor.Action {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (host:port; port 0 picks a free one)")
 	loops := flag.Int("loops", 0, "event loops (0: GOMAXPROCS)")
-	maxConns := flag.Int("max-conns", 100000, "connection cap for the listener and the engine")
+	maxConns := flag.Int("max-conns", 0, "connection cap for the listener and the engine (0: what the fd limit allows)")
 	flag.Parse()
+	if *maxConns <= 0 {
+		*maxConns = reactor.MaxConnsLimit()
+	}
 	eng, err := reactor.New(reactor.WithLoops(*loops), reactor.WithMaxConns(*maxConns))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "wsreactor: new engine: %v\n", err)

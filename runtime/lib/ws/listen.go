@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	wsc "github.com/netplay-lab/netplay/codecs/ws"
@@ -97,6 +98,10 @@ type SConn struct {
 	srv *Server
 	// Value is the binding's own per-conn data (the Lua conn).
 	Value any
+
+	// queued counts this conn's events waiting for the script VM (the
+	// binding's, for host.ConnHost.Enter).
+	queued atomic.Int32
 
 	timer *reactor.Timer // heartbeat; loop only
 	out   []byte         // writes gathered during a loop callback

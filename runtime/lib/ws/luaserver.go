@@ -41,6 +41,7 @@ type luaConn struct {
 	ud     *lua.LUserData
 	data   *lua.LTable
 	onLoop bool // a loop VM's conn: sends are gathered on the loop
+	inline bool // the script VM runs this conn's event on its loop right now
 }
 
 // OnEvent runs on the conn's loop goroutine.
@@ -49,13 +50,26 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		h.inline(c, ev)
 		return
 	}
-	// The script VM: copy what the loop owns, deliver in order.
 	var data lua.LString
 	if ev.Kind == EvMessage {
 		data = lua.LString(ev.Data)
 	}
 	v := h.v
-	v.Conns().PostConn(func() {
+	ch := v.Conns()
+	// The script VM runs inline on this loop when no one else runs it and
+	// this conn has nothing queued (as net.listen does): no hand-off to
+	// the VM goroutine, and replies join the loop's write.
+	if ch.Enter(c.Conn().Loop(), &c.queued) {
+		lc := h.conn(c, v, h.cb, false)
+		lc.inline = true
+		h.deliver(lc, ev, data, func() { c.FinishOnLoop(ev) })
+		lc.inline = false
+		ch.Leave()
+		return
+	}
+	c.queued.Add(1)
+	ch.PostConn(func() {
+		c.queued.Add(-1)
 		lc := h.conn(c, v, h.cb, false)
 		h.deliver(lc, ev, data, func() { c.Finish(ev) })
 	})
@@ -171,7 +185,7 @@ func connSend(L *lua.LState, binary bool) int {
 	lc := checkConn(L)
 	msg := []byte(L.CheckString(2))
 	var err error
-	if lc.onLoop {
+	if lc.onLoop || lc.inline {
 		err = lc.c.SendOnLoop(msg, binary)
 	} else {
 		err = lc.c.Send(msg, binary)
