@@ -7,7 +7,7 @@
 -- core, see handlers/ws_echo_handler.lua); without it, on the script VM.
 local port = arg and arg[1] or "8001"
 local mode = arg and arg[2] or "script"
-net.config{max_conns = 20000}       -- room for a 10k idle-conns measurement (capped by the fd limit)
+local _ = net.config{max_conns = 20000} or net.config{max_conns = 11000}  -- room for 10k idle conns (within the fd limit)
 local opts = {
   max_conns = 20000,
   max_message = 16 * 1024 * 1024,   -- Autobahn's 9.x cases send up to 16 MiB

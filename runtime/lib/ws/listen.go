@@ -30,6 +30,10 @@ type Server struct {
 
 	mu    sync.Mutex
 	conns map[*SConn]struct{} // open conns, for Broadcast and Conns
+
+	// scratch is each loop's write buffer for one callback, so that an
+	// idle conn holds none; filled before Listen, only read afterwards.
+	scratch map[*reactor.Loop]*[]byte
 }
 
 // CloseGrace is how long a conn waits for the peer's answer to our close
@@ -43,7 +47,10 @@ func Listen(eng *reactor.Engine, raw string, opts ServerOptions, cfg reactor.Lis
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, h: h, conns: map[*SConn]struct{}{}}
+	s := &Server{opts: opts, h: h, conns: map[*SConn]struct{}{}, scratch: map[*reactor.Loop]*[]byte{}}
+	for _, l := range eng.Loops() {
+		s.scratch[l] = new([]byte)
+	}
 	ln, err := eng.Listen(tcpURL, &shandler{s: s}, cfg)
 	if err != nil {
 		return nil, err
@@ -104,7 +111,7 @@ type SConn struct {
 	queued atomic.Int32
 
 	timer *reactor.Timer // heartbeat; loop only
-	out   []byte         // writes gathered during a loop callback
+	out   *[]byte        // during a loop callback: its loop's scratch, gathering writes
 	inCB  bool           // in a loop callback: SendOnLoop gathers into out
 	fin   bool           // the close frame is written; close TCP after the flush
 }
@@ -141,7 +148,7 @@ func (c *SConn) Send(msg []byte, binary bool) error {
 func (c *SConn) SendOnLoop(msg []byte, binary bool) error {
 	var err error
 	if c.inCB {
-		c.out, err = c.sc.AppendMessage(c.out, msg, binary)
+		*c.out, err = c.sc.AppendMessage(*c.out, msg, binary)
 		return err
 	}
 	out, err := c.sc.AppendMessage(nil, msg, binary)
@@ -192,7 +199,7 @@ func (c *SConn) FinishOnLoop(ev Event) {
 		c.Finish(ev)
 		return
 	}
-	c.out = c.sc.AppendCloseFor(c.out, ev)
+	*c.out = c.sc.AppendCloseFor(*c.out, ev)
 	c.fin = true
 }
 
@@ -225,24 +232,31 @@ func (c *SConn) emit(ev Event) {
 func (h *shandler) OnTraffic(rc *reactor.Conn) reactor.Action {
 	c := rc.Context().(*SConn)
 	in, _ := rc.Peek(-1)
-	c.inCB = true
-	used, done := c.sc.Feed(time.Now(), in, &c.out, c.emit)
+	c.beginCallback()
+	used, done := c.sc.Feed(time.Now(), in, c.out, c.emit)
 	rc.Discard(used)
 	return c.endCallback(done)
+}
+
+// beginCallback lends the conn its loop's scratch buffer.
+func (c *SConn) beginCallback() {
+	c.inCB = true
+	c.out = c.srv.scratch[c.rc.Loop()]
+	*c.out = (*c.out)[:0]
 }
 
 // endCallback writes what the callback gathered and re-arms the heartbeat.
 func (c *SConn) endCallback(done bool) reactor.Action {
 	c.inCB = false
-	if len(c.out) > 0 {
-		if _, err := c.rc.Write(c.out); err != nil {
+	out := *c.out
+	if cap(out) > 64<<10 {
+		*c.out = nil // a burst's buffer is not kept
+	}
+	c.out = nil
+	if len(out) > 0 {
+		if _, err := c.rc.Write(out); err != nil {
 			return reactor.Close
 		}
-	}
-	if cap(c.out) > 64<<10 {
-		c.out = nil
-	} else {
-		c.out = c.out[:0]
 	}
 	if c.fin || (done && c.sc.ws == nil) {
 		return reactor.Close // our close is written, or the handshake was refused
@@ -269,8 +283,8 @@ func (c *SConn) arm() {
 }
 
 func (c *SConn) tick() {
-	c.inCB = true
-	done := c.sc.Tick(time.Now(), &c.out, c.emit)
+	c.beginCallback()
+	done := c.sc.Tick(time.Now(), c.out, c.emit)
 	if c.endCallback(done) == reactor.Close {
 		c.rc.Close()
 	}

@@ -101,7 +101,7 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 		return lc
 	}
 	L := v.L()
-	lc := &luaConn{c: c, v: v, cb: cb, data: L.NewTable(), onLoop: onLoop}
+	lc := &luaConn{c: c, v: v, cb: cb, onLoop: onLoop}
 	lc.ud = L.NewUserData()
 	lc.ud.Value = lc
 	L.SetMetatable(lc.ud, L.GetTypeMetatable(connType))
@@ -149,8 +149,8 @@ func requestTable(L *lua.LState, c *SConn) *lua.LTable {
 	t := L.NewTable()
 	req := c.Req()
 	headers := L.NewTable()
+	t.RawSetString("path", lua.LString(c.sc.Path))
 	if req != nil {
-		t.RawSetString("path", lua.LString(req.Target))
 		t.RawSetString("method", lua.LString(req.Method))
 		for _, f := range req.Fields {
 			k := strings.ToLower(f.Name)
@@ -227,14 +227,13 @@ func openConnType(L *lua.LState) {
 		case "local_addr":
 			L.Push(lua.LString(lc.c.Local()))
 		case "path":
-			if req := lc.c.Req(); req != nil {
-				L.Push(lua.LString(req.Target))
-			} else {
-				L.Push(lua.LNil)
-			}
+			L.Push(lua.LString(lc.c.sc.Path))
 		case "protocol":
 			L.Push(lua.LString(lc.c.Protocol()))
 		case "data":
+			if lc.data == nil {
+				lc.data = L.NewTable() // made on first use: most conns never need one
+			}
 			L.Push(lc.data)
 		default:
 			L.Push(luautil.MethodOf(L, methods, "ws conn", key))

@@ -118,6 +118,7 @@ func wsListen(v host.VM, L *lua.LState) int {
 	default:
 		L.RaiseError("option vm: \"script\" or \"loop\", got %q", mode)
 	}
+	opts.KeepRequest = h.cb.onOpen != nil || h.handler != "" // on_open's req.headers
 	eng, err := v.Engine()
 	if err != nil {
 		return pushErr(L, err)

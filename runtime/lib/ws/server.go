@@ -2,6 +2,7 @@ package ws
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,10 @@ type ServerOptions struct {
 	// within PingTimeout after a ping is closed (Lua ping_interval,
 	// ping_timeout). 0 disables.
 	PingInterval, PingTimeout time.Duration
+	// KeepRequest keeps each conn's upgrade request (Req) after the
+	// handshake, for handlers that read its headers; without it only the
+	// path is kept, so an idle conn stays small.
+	KeepRequest bool
 }
 
 // EventKind says what an [Event] is.
@@ -60,7 +65,8 @@ type Event struct {
 // script VM's c:send) and are serialised by a mutex.
 type ServerConn struct {
 	opts *ServerOptions
-	Req  *wsc.Head // the upgrade request, once it arrived
+	Req  *wsc.Head // the upgrade request, once it arrived, with KeepRequest
+	Path string    // the request target
 	// Protocol is the subprotocol chosen in the handshake, or "".
 	Protocol string
 
@@ -165,7 +171,10 @@ func (s *ServerConn) upgrade(now time.Time, head *wsc.Head, out []byte) (_ []byt
 			cfg.Deflate, ext = &p, answer
 		}
 	}
-	s.Req = head
+	s.Path = strings.Clone(head.Target) // not a view into the whole head
+	if s.opts.KeepRequest {
+		s.Req = head
+	}
 	s.Protocol = wsc.SelectSubprotocol(up.Protocols, s.opts.Subprotocols)
 	s.encode.Lock() // the Append methods read s.ws from other goroutines
 	s.ws = wsc.NewConn(wsc.Server, cfg)

@@ -88,7 +88,7 @@ func (p *peer) acceptHead() *wsc.Head {
 }
 
 func TestServerConnEcho(t *testing.T) {
-	p := connect(t, &ServerOptions{Subprotocols: []string{"v2"}}, "")
+	p := connect(t, &ServerOptions{Subprotocols: []string{"v2"}, KeepRequest: true}, "")
 	h := p.acceptHead()
 	if proto, _, err := wsc.CheckResponse(h, p.key, []string{"v1", "v2"}); err != nil || proto != "v2" || p.s.Req.Target != "/chat" {
 		t.Fatalf("handshake: %q %v target %q", proto, err, p.s.Req.Target)
