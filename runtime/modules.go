@@ -14,6 +14,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime/lib/pool"
 	"github.com/netplay-lab/netplay/runtime/lib/shared"
 	"github.com/netplay-lab/netplay/runtime/lib/timer"
+	"github.com/netplay-lab/netplay/runtime/lib/ws"
 )
 
 // FuncDoc documents one Lua-visible function or method.
@@ -40,6 +41,7 @@ func moduleList() []*host.Module {
 		json.Module,
 		net.Module,
 		codec.Module(codec.Builtin()...),
+		ws.Module,
 	}
 }
 
