@@ -132,8 +132,14 @@ func parseArgs(args []string, stderr io.Writer) (Config, bool, error) {
 	if cfg.Timeout, err = parseDuration(*timeout); err != nil || cfg.Timeout <= 0 {
 		return cfg, false, fmt.Errorf("--timeout %q: want a positive duration", *timeout)
 	}
-	if cfg.Requests < 0 {
-		return cfg, false, fmt.Errorf("-n %d: must be positive", cfg.Requests)
+	// Zero means "default" in Config; on the command line it is a mistake.
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"-c", int64(cfg.Conns)}, {"-n", cfg.Requests + 1}, {"--size", int64(cfg.Size)}, {"--depth", int64(cfg.Depth)}} {
+		if f.v < 1 {
+			return cfg, false, fmt.Errorf("%s must be at least 1", f.name)
+		}
 	}
 	return cfg, *asJSON, nil
 }

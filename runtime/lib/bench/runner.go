@@ -35,7 +35,7 @@ type runner struct {
 	settled    atomic.Int64 // replies and failed requests, counted for cfg.Requests
 	reconnects atomic.Int64
 	redialErrs atomic.Int64 // reconnects that failed
-	dialRes    chan error // one result per first dial
+	dialRes    chan error   // one result per first dial
 	done       chan struct{}
 	finishOnce sync.Once
 }

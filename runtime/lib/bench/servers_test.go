@@ -2,10 +2,21 @@ package bench
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/netplay-lab/netplay/reactor"
 )
 
 // goEchoServer starts a goroutine-per-conn echo server on Go's net; corrupt,
@@ -90,6 +101,139 @@ func goLineServer(t *testing.T, fn func(string) string) string {
 						}
 					}
 				}
+			}()
+		}
+	}()
+	return "tcp://" + ln.Addr().String()
+}
+
+// need returns the path of an outside tool, skipping the test when it is
+// missing (failing under CI).
+func need(t *testing.T, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed (needed as a peer)", tool)
+		}
+		t.Skipf("%s is not installed; install it to run this test", tool)
+	}
+	return p
+}
+
+// reactorEcho is an echo handler on netplay's reactor.
+type reactorEcho struct{ reactor.BaseHandler }
+
+func (reactorEcho) OnTraffic(c *reactor.Conn) reactor.Action {
+	p, _ := c.Peek(-1)
+	c.Write(p)
+	c.Discard(len(p))
+	return reactor.None
+}
+
+// reactorEchoServer starts an echo server on its own engine.
+func reactorEchoServer(t *testing.T) string {
+	t.Helper()
+	eng, err := reactor.New(reactor.WithLoops(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		eng.Stop(ctx)
+	})
+	ln, err := eng.Listen("tcp://127.0.0.1:0", reactorEcho{}, reactor.ListenConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "tcp://" + ln.Addr().String()
+}
+
+// httpServer serves h on Go's net/http.
+func httpServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s.URL
+}
+
+// wsEchoServer echoes every message with gorilla/websocket.
+func wsEchoServer(t *testing.T) string {
+	t.Helper()
+	up := websocket.Upgrader{}
+	u := httpServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			typ, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			if err := c.WriteMessage(typ, msg); err != nil {
+				return
+			}
+		}
+	}))
+	return "ws" + strings.TrimPrefix(u, "http") + "/echo"
+}
+
+// redisServer starts redis-server on a free loopback port with no
+// persistence and stops it when the test ends.
+func redisServer(t *testing.T) string {
+	t.Helper()
+	bin := need(t, "redis-server")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := "127.0.0.1:" + port
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return "redis://" + addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server on %s did not start: %v", addr, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// silentServer reads everything and never answers.
+func silentServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				io.Copy(io.Discard, c)
 			}()
 		}
 	}()
