@@ -68,6 +68,9 @@ func (cl *client) dialed(c *reactor.Conn, err error) {
 // OnOpen joins the conn to its loop's list and sends the handshake.
 func (cl *client) OnOpen(c *reactor.Conn) reactor.Action {
 	cl.conn, cl.self, cl.progressed = c, false, false
+	if !cl.initial {
+		cl.p = cl.r.newProto(cl.id) // a fresh decoder (and ws key) for the new conn
+	}
 	cl.ls = cl.r.loops[c.Loop().Index()]
 	cl.idx = len(cl.ls.clients)
 	cl.ls.clients = append(cl.ls.clients, cl)
