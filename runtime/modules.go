@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/lib/bench"
 	"github.com/netplay-lab/netplay/runtime/lib/bin"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	"github.com/netplay-lab/netplay/runtime/lib/context"
@@ -37,6 +38,7 @@ func moduleList() []*host.Module {
 		json.Module,
 		net.Module,
 		codec.Module(codec.Builtin()...),
+		bench.Module,
 	}
 }
 
