@@ -162,3 +162,19 @@ func TestDialRefused(t *testing.T) {
 		t.Fatalf("want a dial error naming the address, got %v", err)
 	}
 }
+
+// python3-websockets pings every 0.1 s and drops a client that does not
+// answer: a clean run over 0.5 s shows the pongs work.
+func TestWebSocketPython(t *testing.T) {
+	clean(t, run(t, Config{URL: pythonWSServer(t), Conns: 4, Size: 100, Duration: 500 * time.Millisecond}))
+}
+
+func TestHTTPNginx(t *testing.T) {
+	// nginx closes a keep-alive conn after 1000 requests (keepalive_requests):
+	// the requests pipelined behind that reply go again on a new conn.
+	res := run(t, Config{URL: nginxServer(t), Conns: 2, Depth: 4, Requests: 3000})
+	clean(t, res)
+	if res.Requests != 3000 || res.Reconnects < 2 {
+		t.Fatalf("%d replies, %d reconnects; want 3000 and at least 2", res.Requests, res.Reconnects)
+	}
+}

@@ -25,6 +25,7 @@ type client struct {
 	initial bool // the first dial has not reported to r.dialRes yet
 	ready   bool // connected and past the handshake
 	self    bool // we closed the conn: lost requests count as "closed"
+	retry   bool // the server announced the close: requests after it go again
 
 	ring       []stamp // requests in flight, oldest at head
 	head, n    int
@@ -67,7 +68,7 @@ func (cl *client) dialed(c *reactor.Conn, err error) {
 
 // OnOpen joins the conn to its loop's list and sends the handshake.
 func (cl *client) OnOpen(c *reactor.Conn) reactor.Action {
-	cl.conn, cl.self, cl.progressed = c, false, false
+	cl.conn, cl.self, cl.retry, cl.progressed = c, false, false, false
 	if !cl.initial {
 		cl.p = cl.r.newProto(cl.id) // a fresh decoder (and ws key) for the new conn
 	}
@@ -203,8 +204,9 @@ func (cl *client) OnTraffic(c *reactor.Conn) reactor.Action {
 	}
 	r.settle(ok + bad)
 	if hp, isHTTP := cl.p.(*httpProto); fatal || (isHTTP && hp.close) {
-		if isHTTP {
+		if isHTTP && hp.close {
 			hp.close = false
+			cl.retry = !fatal
 		}
 		cl.self = true
 		return reactor.Close
@@ -240,6 +242,14 @@ func (cl *client) OnClose(c *reactor.Conn, err error) {
 	}
 	if r.stopping.Load() || !r.started.Load() {
 		return
+	}
+	if cl.n > 0 && cl.retry && r.cfg.Rate == 0 {
+		// "Connection: close": the server will not answer what was
+		// pipelined after that reply; those requests are sent again.
+		if r.cfg.Requests > 0 {
+			r.left.Add(int64(cl.n))
+		}
+		cl.n = 0
 	}
 	if cl.n > 0 {
 		kind := closeKind(err)

@@ -143,6 +143,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	r.finish()
 	stopProgress()
 	st := r.eng.Stats()
+	r.goodbye()
 	r.stopEngine()
 	res := r.result(st)
 	if dialErrs > 0 {
@@ -238,6 +239,27 @@ func (r *runner) progress() (stop func()) {
 		}
 	}()
 	return func() { close(quit); <-exited }
+}
+
+// goodbye sends each ready conn its proto's closing words, if it has any
+// (a ws close frame), before the engine closes the conns, so that servers
+// see a clean close rather than a dropped conn.
+func (r *runner) goodbye() {
+	var wg sync.WaitGroup
+	for _, ls := range r.loops {
+		wg.Add(1)
+		if ls.l.Execute(func() {
+			defer wg.Done()
+			for _, cl := range ls.clients {
+				if g, ok := cl.p.(interface{ goodbye() []byte }); ok && cl.ready {
+					cl.conn.Write(g.goodbye())
+				}
+			}
+		}) != nil {
+			wg.Done()
+		}
+	}
+	wg.Wait()
 }
 
 // stopEngine closes every conn and stops the loops (once; later calls

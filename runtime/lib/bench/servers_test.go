@@ -239,3 +239,70 @@ func silentServer(t *testing.T) string {
 	}()
 	return "tcp://" + ln.Addr().String()
 }
+
+// pythonWSServer runs testdata/ws_echo.py (python3-websockets).
+func pythonWSServer(t *testing.T) string {
+	t.Helper()
+	if err := exec.Command("/usr/bin/python3", "-c", "import websockets").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3-websockets is not installed (needed as a peer)")
+		}
+		t.Skip("python3-websockets is not installed; install it to run this test")
+	}
+	cmd := exec.Command("/usr/bin/python3", "testdata/ws_echo.py")
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	port, ok := strings.CutPrefix(strings.TrimSpace(line), "PORT ")
+	if err != nil || !ok {
+		t.Fatalf("python server said %q: %v", line, err)
+	}
+	return "ws://127.0.0.1:" + port + "/"
+}
+
+// nginxServer runs nginx on a free loopback port answering every GET with
+// a 17-byte body.
+func nginxServer(t *testing.T) string {
+	t.Helper()
+	bin := need(t, "nginx")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	dir := t.TempDir()
+	conf := `worker_processes 1; daemon off; master_process off;
+error_log ` + dir + `/error.log; pid ` + dir + `/nginx.pid;
+events { worker_connections 256; }
+http { access_log off;
+  client_body_temp_path ` + dir + `; proxy_temp_path ` + dir + `; fastcgi_temp_path ` + dir + `;
+  uwsgi_temp_path ` + dir + `; scgi_temp_path ` + dir + `;
+  server { listen 127.0.0.1:` + port + `; location / { return 200 "hello from nginx\n"; } } }
+`
+	if err := os.WriteFile(dir+"/nginx.conf", []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-c", dir+"/nginx.conf", "-p", dir, "-e", dir+"/error.log")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := "127.0.0.1:" + port
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return "http://" + addr + "/"
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx on %s did not start: %v", addr, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
