@@ -32,7 +32,7 @@ func buckets(h *hdrhistogram.Histogram, n int) []Bucket {
 	bounds[n-1] = hi
 	out := make([]Bucket, n)
 	for i, b := range bounds {
-		out[i].UpTo = b / 1e3
+		out[i].UpTo = math.Round(b) / 1e3 // whole ns
 	}
 	j := 0
 	for _, bar := range h.Distribution() {
