@@ -123,7 +123,9 @@ func scanHead(in []byte) (head, error) {
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			h.chunked = bytes.EqualFold(lastToken(value), []byte("chunked"))
 		case bytes.EqualFold(name, []byte("Connection")):
-			for _, tok := range bytes.Split(value, []byte(",")) {
+			for len(value) > 0 { // tokens split by commas, without allocating
+				tok, rest, _ := bytes.Cut(value, []byte(","))
+				value = rest
 				tok = bytes.TrimSpace(tok)
 				if bytes.EqualFold(tok, []byte("close")) {
 					h.close = true
