@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Compare `netplay bench` with loadgen (echo) or wrk (http) on one server.
+"""Compare `netplay bench` with loadgen (echo), wrk (http) or redis-benchmark
+(redis) on one server.
 
 The measurement harness behind the netplay bench figures in
 docs/benchmarks.md. It starts SERVER (a command printing "listening
@@ -12,6 +13,8 @@ medians and the median of per-pair ratios.
 
   compare.py --np bin/netplay-bench --peer /tmp/loadgen --server "bin/reactorecho -addr 127.0.0.1:0" \
       --rounds 6 -d 4s -c 50 --depth 1 --size 64
+  compare.py --np ... --peer redis-benchmark --mode redis --cmd get --server "redis-server --port 6390 --save '' --appendonly no" \
+      --addr 127.0.0.1:6390 --size 3 -n 200000
   compare.py --np ... --peer wrk --mode http --server "nginx -c /tmp/ngx/nginx.conf -p /tmp/ngx" \
       --addr 127.0.0.1:PORT --rounds 6 -d 4s -c 50
 
@@ -34,14 +37,21 @@ def timed(cmd):
 
 
 def run_np(a, hostport):
-    url = ('http://' + hostport + '/') if a.mode == 'http' else ('tcp://' + hostport)
+    url = {'http': 'http://' + hostport + '/', 'redis': 'redis://' + hostport}.get(a.mode, 'tcp://' + hostport)
+    extra = ['--cmd', a.cmd] if a.mode == 'redis' else []
     out, cpu = timed(shlex.split(a.np) + [url, '-c', str(a.c), '-d', a.d, '--depth', str(a.depth),
-                                          '--size', str(a.size), '--json'])
+                                          '--size', str(a.size), '--json'] + extra)
     j = json.loads(out)
     return j['rps'], j['requests'], cpu, f"p50={j['latency_us']['p50']:.0f}us p99={j['latency_us']['p99']:.0f}us errors={j['errors']}"
 
 
 def run_peer(a, hostport):
+    if a.mode == 'redis':
+        host, port = hostport.rsplit(':', 1)
+        out, cpu = timed([a.peer, '-h', host, '-p', port, '-c', str(a.c), '-n', str(a.n), '-P', str(a.depth),
+                          '-d', str(a.size), '-t', a.cmd, '--csv'])
+        rps = float(out.strip().splitlines()[-1].split(',')[1].strip('"'))
+        return rps, a.n, cpu, out.strip().splitlines()[-1]
     if a.mode == 'http':
         out, cpu = timed([a.peer, '-t2', '-c', str(a.c), '-d', a.d, 'http://' + hostport + '/'])
         reqs = int(re.search(r'(\d+) requests in', out).group(1))
@@ -66,6 +76,8 @@ def main():
     ap.add_argument('-c', type=int, default=50)
     ap.add_argument('--depth', type=int, default=1)
     ap.add_argument('--size', type=int, default=64)
+    ap.add_argument('--cmd', default='get', help='redis: the command both send (get, set, ping)')
+    ap.add_argument('-n', type=int, default=200000, help='redis-benchmark -n')
     a = ap.parse_args()
     srv = subprocess.Popen(shlex.split(a.server), stdout=subprocess.PIPE, text=True)
     try:
