@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/reactor"
 )
 
 func run(t *testing.T, cfg Config) *Result {
@@ -176,5 +179,27 @@ func TestHTTPNginx(t *testing.T) {
 	clean(t, res)
 	if res.Requests != 3000 || res.Reconnects < 2 {
 		t.Fatalf("%d replies, %d reconnects; want 3000 and at least 2", res.Requests, res.Reconnects)
+	}
+}
+
+func TestEchoUnix(t *testing.T) {
+	dir, err := os.MkdirTemp("", "nb") // short: a socket path has ~100 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	eng, err := reactor.New(reactor.WithLoops(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Stop(context.Background())
+	url := "unix://" + dir + "/echo.sock"
+	if _, err := eng.Listen(url, reactorEcho{}, reactor.ListenConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, Config{URL: url, Conns: 3, Requests: 300})
+	clean(t, res)
+	if res.Requests != 300 {
+		t.Fatalf("%d replies, want 300", res.Requests)
 	}
 }

@@ -14,8 +14,8 @@ type target struct {
 	path string // request path (http, ws)
 }
 
-// Modes lists the workloads Run knows.
-var Modes = []string{"echo", "line", "redis", "http", "ws"}
+// modeNames lists the workloads Run knows, for error messages.
+const modeNames = "echo, line, redis, http, ws"
 
 // parseTarget splits raw into what to dial and what to send, and settles the
 // mode: an explicit mode wins, else the scheme decides.
@@ -94,7 +94,7 @@ func parseTarget(raw, mode string) (target, error) {
 	switch t.mode {
 	case "echo", "line", "redis", "http", "ws":
 	default:
-		return t, fmt.Errorf("bench: unknown mode %q (want %s)", t.mode, strings.Join(Modes, ", "))
+		return t, fmt.Errorf("bench: unknown mode %q (want %s)", t.mode, modeNames)
 	}
 	return t, nil
 }
