@@ -36,7 +36,8 @@ type client struct {
 
 var errTimeout = errors.New("request timed out")
 
-// report tells dialAll how the first dial ended (once).
+// report tells dialAll how the first dial ended (once; later calls do
+// nothing).
 func (cl *client) report(err error) {
 	if cl.initial {
 		cl.initial = false
@@ -86,12 +87,12 @@ func (cl *client) OnOpen(c *reactor.Conn) reactor.Action {
 	return reactor.None
 }
 
+// becomeReady starts sending on a conn that connected (and upgraded)
+// after the run started: a reconnect, or a first dial that outlasted
+// dialAll's wait. A second fill for the same conn sends nothing more.
 func (cl *client) becomeReady() {
 	cl.ready = true
-	if cl.initial {
-		cl.report(nil)
-		return
-	}
+	cl.report(nil)
 	if cl.r.started.Load() && !cl.r.stopping.Load() {
 		now := cl.r.now()
 		if cl.r.cfg.Rate > 0 {
