@@ -3,8 +3,12 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/creack/pty"
 )
 
 func runMain(args ...string) (code int, stdout, stderr string) {
@@ -107,5 +111,38 @@ func TestParseTarget(t *testing.T) {
 		if _, err := parseTarget(bad, ""); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+// On a terminal the progress line is drawn (and erased before the report).
+func TestMainProgressOnTerminal(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	got := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(ptmx) // ends when tty is closed (EIO)
+		got <- string(b)
+	}()
+	var errs bytes.Buffer
+	code := Main([]string{reactorEchoServer(t), "-c", "2", "-d", "1.3s"}, tty, &errs)
+	tty.Close()
+	var out string
+	select {
+	case out = <-got:
+	case <-time.After(5 * time.Second):
+		ptmx.Close()
+		t.Fatal("the pty did not report EOF after its tty closed")
+	}
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	i := strings.Index(out, "replies")
+	j := strings.Index(out, "netplay bench tcp://")
+	if i < 0 || j < i || !strings.Contains(out[:j], "\r\x1b[K") {
+		t.Fatalf("want a progress line, erased, before the report:\n%q", out)
 	}
 }
