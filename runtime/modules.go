@@ -15,6 +15,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime/lib/pool"
 	"github.com/netplay-lab/netplay/runtime/lib/shared"
 	"github.com/netplay-lab/netplay/runtime/lib/timer"
+	"github.com/netplay-lab/netplay/runtime/lib/ws"
 )
 
 // FuncDoc documents one Lua-visible function or method.
@@ -41,6 +42,7 @@ func moduleList() []*host.Module {
 		json.Module,
 		net.Module,
 		codec.Module(codec.Builtin()...),
+		ws.Module,
 		bench.Module,
 	}
 }
