@@ -37,13 +37,18 @@ func (ls *loopState) due(t int64) int64 {
 // dueAt is when ticket k falls due (ns since start).
 func (ls *loopState) dueAt(k int64) int64 { return int64(float64(k) * 1e9 / ls.rate) }
 
+// maxPace bounds one pacer sleep, so the pacer sees the end of the run
+// soon.
+const maxPace = 10 * time.Millisecond
+
 // pace sleeps until the next ticket of any loop falls due and wakes the
-// loops that have new tickets, until the run stops.
+// loops that have new tickets, until the run stops. It sleeps with
+// preciseSleep: Go's timers fire up to a millisecond late on an idle
+// process (the runtime's poller waits in whole milliseconds), and every
+// microsecond the pacer is late shows up in an open loop's latencies.
 func (r *runner) pace() {
 	woken := make([]int64, len(r.loops))
-	tm := time.NewTimer(0)
-	defer tm.Stop()
-	for {
+	for !r.stopping.Load() {
 		t := r.now() - r.startNs
 		next := int64(-1)
 		for i, ls := range r.loops {
@@ -61,13 +66,7 @@ func (r *runner) pace() {
 		if next < 0 {
 			return
 		}
-		wait := max(time.Duration(next-(r.now()-r.startNs)), minPace)
-		tm.Reset(wait)
-		select {
-		case <-tm.C:
-		case <-r.done:
-			return
-		}
+		preciseSleep(min(max(time.Duration(next-(r.now()-r.startNs)), minPace), maxPace))
 	}
 }
 
