@@ -7,6 +7,7 @@ import (
 
 	"github.com/netplay-lab/netplay/reactor/internal/buffer"
 	"github.com/netplay-lab/netplay/reactor/internal/poll"
+	"github.com/netplay-lab/netplay/reactor/internal/sock"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,7 +53,7 @@ func (c *Conn) countIn(n int) {
 // writeDirect tries one write(2) and returns how much the kernel took.
 func (c *Conn) writeDirect(p []byte) int {
 	for {
-		n, err := sysWrite(c.fd, p)
+		n, err := sock.Write(c.fd, p)
 		if err == unix.EINTR {
 			continue
 		}
@@ -76,7 +77,7 @@ func (c *Conn) writeDirect(p []byte) int {
 func (c *Conn) writevDirect(bs [][]byte) int {
 	l := c.loop
 	for {
-		n, err := sysWritev(c.fd, l.iov, bs)
+		n, err := sock.Writev(c.fd, l.iov, bs)
 		if err == unix.EINTR {
 			continue
 		}
@@ -208,7 +209,7 @@ func (l *Loop) flush(c *Conn) {
 			bufs = append(bufs, b)
 			total += len(b)
 		}
-		n, err := sysWritev(c.fd, l.iov, bufs)
+		n, err := sock.Writev(c.fd, l.iov, bufs)
 		clear(bufs)
 		l.wbufs = bufs[:0]
 		if err != nil {
@@ -330,7 +331,7 @@ func (c *Conn) applyPause(pause bool) {
 
 // read does one read(2) into the loop buffer and calls OnTraffic.
 func (l *Loop) read(c *Conn) {
-	n, err := sysRead(c.fd, l.buf)
+	n, err := sock.Read(c.fd, l.buf)
 	if err != nil {
 		if err == unix.EAGAIN || err == unix.EINTR {
 			return
