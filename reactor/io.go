@@ -102,8 +102,9 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 		return nil
 	}
 	size := c.outLen + len(p)
-	if size > c.cfg.MaxOutbound {
-		err := &OutboundFullError{Size: size, Max: c.cfg.MaxOutbound}
+	inFlight := int(c.asyncPending.Load()) // AsyncWrite bytes not taken up yet count too
+	if size+inFlight > c.cfg.MaxOutbound {
+		err := &OutboundFullError{Size: size + inFlight, Max: c.cfg.MaxOutbound}
 		c.fail(err)
 		return err
 	}
@@ -117,7 +118,7 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 	}
 	c.outLen = size
 	c.outAtom.Store(int64(size))
-	if size+int(c.asyncPending.Load()) >= c.cfg.HighWater {
+	if size+inFlight >= c.cfg.HighWater {
 		c.highArmed = true
 	}
 	c.loop.markDirty(c)
