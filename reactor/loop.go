@@ -212,9 +212,9 @@ func (l *Loop) runTask(t *task) {
 		return
 	}
 	if t.size > 0 {
-		// Still counted while queueAsync runs, so the count never dips
-		// below what is buffered; counted twice for a moment is harmless.
-		defer c.asyncPending.Add(-int64(t.size))
+		// The bytes move from in flight to queued: enqueue counts them in
+		// outLen and checks outLen plus what is still in flight.
+		c.asyncPending.Add(-int64(t.size))
 	}
 	if c.closed {
 		if t.done != nil {
