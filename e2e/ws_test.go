@@ -245,3 +245,43 @@ asyncio.run(main())
 		t.Fatalf("python saw %q", out)
 	}
 }
+
+// TestWSChatBroadcast: ws_chat.lua sends each message to every client,
+// whichever event loop holds its conn.
+func TestWSChatBroadcast(t *testing.T) {
+	addr := startScript(t, "../scripts/examples/ws_chat.lua", "0")
+	var cs []*websocket.Conn
+	for i := range 3 {
+		c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		// its welcome (an earlier client's "joined" may come first: the
+		// broadcast can run a moment after this conn opened)
+		for {
+			_, msg, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("client %d: %v", i, err)
+			}
+			if strings.HasPrefix(string(msg), "welcome guest") {
+				break
+			}
+		}
+		cs = append(cs, c)
+	}
+	cs[0].WriteMessage(websocket.TextMessage, []byte("/nick ana"))
+	cs[0].WriteMessage(websocket.TextMessage, []byte("hello all"))
+	for i, c := range cs {
+		for {
+			_, msg, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("client %d: %v", i, err)
+			}
+			if string(msg) == "ana: hello all" {
+				break
+			}
+		}
+	}
+}
