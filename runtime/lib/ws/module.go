@@ -3,6 +3,7 @@ package ws
 import (
 	stdctx "context"
 	_ "embed"
+	"strings"
 	"time"
 
 	"github.com/netplay-lab/netplay/reactor"
@@ -149,7 +150,14 @@ func wsDial(v host.VM, L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("ws.dial: %v", err)
 	}
-	lc := &luaClient{v: v, cb: readClientCallbacks(L, o)}
+	lc := &luaClient{v: v, cb: readClientCallbacks(L, o), jobCtx: stdctx.Background()}
+	if ctx != nil {
+		lc.jobCtx = ctx
+	}
+	if luautil.OptBool(L, o, "pool", false) {
+		checkPoolHandler(L, lc.cb.onMessage)
+		lc.pool = true
+	}
 	r, err := NewRobust(eng, raw, DialOptions{
 		Client:     cfg,
 		Protocols:  optStrings(L, o, "subprotocols"),
@@ -174,6 +182,20 @@ func wsDial(v host.VM, L *lua.LState) int {
 	}
 	L.Push(lc.ud)
 	return 1
+}
+
+// checkPoolHandler refuses an on_message that cannot run on a worker VM:
+// it travels as a compiled proto, without upvalues.
+func checkPoolHandler(L *lua.LState, fn *lua.LFunction) {
+	switch {
+	case fn == nil:
+		L.RaiseError("option pool: needs an on_message function")
+	case fn.IsG:
+		L.RaiseError("option pool: on_message must be a Lua function (Go builtins cannot be sent to a worker)")
+	case len(fn.Upvalues) > 0:
+		L.RaiseError("option pool: on_message uses upvalues (%s); with pool = true it runs on a worker VM: pass data through globals there, or return results to on_result",
+			strings.Join(fn.Proto.DbgUpvalues, ", "))
+	}
 }
 
 // secs converts a duration to Lua seconds.

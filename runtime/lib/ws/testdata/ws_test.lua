@@ -56,3 +56,19 @@ w3:close()
 t:eq(w3.state, "closed")
 t:error(function() return w3.nosuch end, "ws client has no field or method 'nosuch'", "strict fields")
 srv:close()
+
+-- pool = true: on_message runs on a worker VM, results come back to on_result
+local srv2 = assert(ws.listen("ws://127.0.0.1:0/", {on_message = function(c, msg) c:send(msg) end}))
+local results = {}
+local wp = ws.dial("ws://" .. srv2.addr .. "/", {pool = true,
+  on_message = function(msg, kind) return msg:upper(), kind end,   -- on a worker: no upvalues
+  on_result = function(w, up, kind) results[#results + 1] = up .. "/" .. kind end})
+for i = 1, 5 do wp:send("m" .. i) end
+until_(function() return #results == 5 end, "five pool results")
+table.sort(results)  -- workers may finish in any order
+t:eq(table.concat(results, ","), "M1/text,M2/text,M3/text,M4/text,M5/text", "every message handled once on the pool")
+wp:close()
+local captured = 1
+t:error(function() ws.dial("ws://127.0.0.1:1/", {pool = true, on_message = function() return captured end}) end,
+  "on_message uses upvalues (captured)", "pool handlers cannot capture upvalues")
+srv2:close()
