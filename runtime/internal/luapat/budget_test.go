@@ -149,3 +149,35 @@ func TestInit(t *testing.T) {
 		}
 	}
 }
+
+// A gsub whose result would pass its bound fails with a clear error before
+// building it (the VMs' bound is MaxResult, 256 MiB; 1 MiB here keeps the
+// test light).
+func TestGsubResultBound(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	install(L, 1<<20)
+	err := L.DoString(`
+		local big = ("y"):rep(64 * 1024)
+		local ok, err = pcall(string.gsub, ("x"):rep(20), "x", big)
+		assert(not ok and err:find("string.gsub: result too large (more than 1 MiB)", 1, true), err)
+		local ok, err = pcall(string.gsub, ("x"):rep(20), "x", function() return big end)
+		assert(not ok and err:find("result too large", 1, true), err)
+		local ok, err = pcall(string.gsub, big, ".+", ("%0"):rep(20))
+		assert(not ok and err:find("result too large", 1, true), err)
+		assert(#(("x"):rep(15):gsub("x", big)) == 15 * 64 * 1024)
+	`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGsubMaxResultGoAPI(t *testing.T) {
+	keep := func(*Result) (string, bool, error) { return "", true, nil }
+	if _, _, err := Gsub("abcdef", "x", 10, keep, Options{MaxResult: 5}); err == nil || !strings.Contains(err.Error(), "more than 5 bytes") {
+		t.Errorf("a 6-byte result under MaxResult 5: err = %v", err)
+	}
+	if out, n, err := Gsub("abcdef", "c", 10, keep, Options{MaxResult: 6}); err != nil || out != "abcdef" || n != 1 {
+		t.Errorf("Gsub = %q, %d, %v", out, n, err)
+	}
+}
