@@ -3,6 +3,8 @@ package http1
 import (
 	"strings"
 	"testing"
+
+	"github.com/netplay-lab/netplay/codecs/http1/http1test"
 )
 
 // fuzzLimits are small so the fuzzer reaches every limit.
@@ -14,9 +16,9 @@ var fuzzLimits = Limits{MaxRequestLine: 64, MaxHeaderBytes: 128, MaxHeaderFields
 const fuzzBound = 64 + 2 + 128 + maxChunkLine + 8
 
 func seedRequests(f *testing.F) {
-	for _, tc := range strictCases {
-		if len(tc.in) < 512 {
-			f.Add([]byte(tc.in), []byte{3, 1, 4})
+	for _, tc := range http1test.StrictCases {
+		if len(tc.In) < 512 {
+			f.Add([]byte(tc.In), []byte{3, 1, 4})
 		}
 	}
 	f.Add([]byte("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"), []byte{7})
