@@ -252,5 +252,3 @@ func loopHandler(v host.VM, handler string) (*lua.LFunction, error) {
 	loaded[handler] = fn
 	return fn, nil
 }
-
-
