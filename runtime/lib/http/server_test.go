@@ -1,7 +1,9 @@
 package http_test
 
 import (
+	"fmt"
 	"io"
+	"os"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
@@ -306,4 +308,35 @@ func TestMaxRequestsPerConn(t *testing.T) {
 	if !strings.Contains(head, "Connection: close") {
 		t.Fatalf("2nd of 2 without Connection: close:\n%s", head)
 	}
+}
+
+func TestLoopVMs(t *testing.T) {
+	dir := t.TempDir()
+	handler := dir + "/hello.lua"
+	if err := os.WriteFile(handler, []byte("local hits = 0\nreturn function(req)\n  hits = hits + 1\n  return 200, {['X-Hits'] = hits}, 'hello from a loop VM'\nend\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := newLab(t)
+	addr := l.eval(fmt.Sprintf("srv = assert(http.listen('http://127.0.0.1:0', {vm = 'loop', handler = %q}))\nreturn srv.addr", handler))
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	for i := 1; i <= 3; i++ {
+		res, err := client.Get("http://" + addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if string(b) != "hello from a loop VM" || res.Header.Get("X-Hits") != fmt.Sprint(i) {
+			t.Fatalf("request %d: %q X-Hits %q", i, b, res.Header.Get("X-Hits"))
+		}
+	}
+	// A handler file that does not return a function is reported, not run.
+	bad := dir + "/bad.lua"
+	os.WriteFile(bad, []byte("return 42\n"), 0o644)
+	addr = l.eval(fmt.Sprintf("srv2 = assert(http.listen('http://127.0.0.1:0', {vm = 'loop', handler = %q}))\nreturn srv2.addr", bad))
+	if _, err := http.Get("http://" + addr + "/"); err == nil {
+		t.Fatalf("a bad handler answered")
+	}
+	waitFor(t, "the handler error logged", 2*time.Second, func() bool { return strings.Contains(l.err.String(), "must return function(req, res)") })
 }
