@@ -12,4 +12,4 @@ else
     return 200, {["Content-Type"] = "text/plain"}, "hello\n"
   end))
 end
-print(("http hello (%s VM) listening on http://%s"):format(mode, srv.addr))
+print(("http hello (%s VM) listening on %s; try curl -v %s/"):format(mode, srv.addr, srv.url))
