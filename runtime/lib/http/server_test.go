@@ -3,9 +3,9 @@ package http_test
 import (
 	"fmt"
 	"io"
-	"os"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"strings"
 	"testing"
 	"time"
