@@ -232,7 +232,7 @@ func openResType(L *lua.LState) {
 				L.Push(lua.LString("response finished"))
 				return 2
 			}
-			if rp.st.closing {
+			if rp.st.gone.Load() {
 				L.Push(lua.LFalse)
 				L.Push(lua.LString("closed"))
 				return 2

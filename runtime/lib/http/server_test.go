@@ -340,3 +340,51 @@ func TestLoopVMs(t *testing.T) {
 	}
 	waitFor(t, "the handler error logged", 2*time.Second, func() bool { return strings.Contains(l.err.String(), "must return function(req, res)") })
 }
+
+// TestTenThousandRequestsOnOneConn: keep-alive holds for 10k requests when
+// max_requests_per_conn allows them.
+func TestTenThousandRequestsOnOneConn(t *testing.T) {
+	l := newLab(t)
+	addr := l.serve(`function(req) conns[req.conn_id] = req.n; return 200, nil, 'ok' end`, "{max_requests_per_conn = 20000}")
+	l.eval("conns = {}")
+	rc := dialRaw(t, addr)
+	const n, batch = 10000, 100
+	req := strings.Repeat("GET / HTTP/1.1\r\nHost: a\r\n\r\n", batch)
+	for i := 0; i < n/batch; i++ {
+		rc.send(req)
+		for range batch {
+			if status, _, _ := rc.response(5 * time.Second); status != "HTTP/1.1 200 OK" {
+				t.Fatalf("request %d: %q", i*batch, status)
+			}
+		}
+	}
+	if got := l.eval("local k, v = next(conns); return tostring(next(conns, k) == nil) .. ' ' .. v"); got != "true 10000" {
+		t.Fatalf("conns seen: %s, want one conn that carried 10000", got)
+	}
+}
+
+// TestSlowReaderBoundedByMaxOutbound: a client that does not read cannot
+// make the server buffer more than max_outbound: the conn is closed.
+func TestSlowReaderBoundedByMaxOutbound(t *testing.T) {
+	l := newLab(t)
+	addr := l.serve(`function(req, res)
+  local chunk = string.rep('x', 65536)
+  for i = 1, 200 do                       -- 12.5 MiB in all
+    local ok, err = res:write(chunk)
+    if not ok then stopped = i .. ' ' .. err; return end
+    sleep(0.001)
+  end
+  stopped = 'never'
+end`, "{max_outbound = 1048576}")
+	rc := dialRaw(t, addr)
+	rc.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	// Read nothing: the kernel buffers fill, then the server's outbound.
+	waitFor(t, "the handler to stop writing", 10*time.Second, func() bool { return l.eval("return tostring(stopped)") != "nil" })
+	got := l.eval("return stopped")
+	var i int
+	var why string
+	fmt.Sscanf(got, "%d %s", &i, &why)
+	if why != "closed" || i >= 200 {
+		t.Fatalf("handler: %s; want a stop with \"closed\" well before 200 chunks", got)
+	}
+}

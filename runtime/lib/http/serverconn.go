@@ -32,6 +32,7 @@ type sconn struct {
 	sent100 bool
 
 	queued atomic.Int32 // events waiting in the script VM's queue
+	gone   atomic.Bool  // the conn has closed (read by the handler's VM)
 	ctx    stdctx.Context
 	cancel stdctx.CancelFunc
 	ctxUD  *lua.LUserData // req.ctx, made on v's goroutine
@@ -95,6 +96,7 @@ func (s *server) OnClose(c *reactor.Conn, err error) {
 		return
 	}
 	st.closing = true
+	st.gone.Store(true)
 	if st.tm != nil {
 		st.tm.Stop()
 	}
