@@ -62,7 +62,7 @@ func (st *sconn) table(L *lua.LState, r *request) *lua.LTable {
 	t.RawSetString("headers", h)
 	t.RawSetString("header_list", list)
 	t.RawSetString("body", lua.LString(r.body))
-	t.RawSetString("remote", lua.LString(st.c.RemoteAddr().String()))
+	t.RawSetString("remote", lua.LString(st.remote))
 	t.RawSetString("conn_id", lua.LNumber(st.c.ID()))
 	t.RawSetString("n", lua.LNumber(r.n))
 	if r.upgrade != "" {

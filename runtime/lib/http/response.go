@@ -118,13 +118,14 @@ func (rp *reply) head(now time.Time, hasBody bool) []http1.Pair {
 	st := rp.st
 	fake := http1.Request{Minor: rp.r.minor, Close: rp.r.close}
 	rp.keep, rp.conn = KeepAlive(&fake, st.s.keepAlive.Load(), rp.r.n, st.s.opts.maxRequests)
-	fs := st.s.baseFields(now, rp.conn, false)
+	fs := st.s.appendBaseFields(st.fields[:0], now, rp.conn, false)
+	defer func() { st.fields = fs[:0] }()
 	var hasType bool
 	for _, f := range rp.fields {
-		switch strings.ToLower(f.Name) {
-		case "date", "server", "connection":
+		switch {
+		case strings.EqualFold(f.Name, "date"), strings.EqualFold(f.Name, "server"), strings.EqualFold(f.Name, "connection"):
 			continue // netplay's own
-		case "content-type":
+		case strings.EqualFold(f.Name, "content-type"):
 			hasType = true
 		}
 		fs = append(fs, f)
@@ -141,8 +142,16 @@ func (rp *reply) send(body []byte) {
 		return
 	}
 	rp.done = true
+	st := rp.st
 	fs := rp.head(time.Now(), len(body) > 0)
-	out, err := http1.AppendResponse(nil, rp.status, fs, body, rp.r.method == "HEAD")
+	var dst []byte
+	if st.ch.RunsOn(st.c.Loop()) {
+		dst = st.scratch[:0] // a direct Write copies what it keeps
+	}
+	out, err := http1.AppendResponse(dst, rp.status, fs, body, rp.r.method == "HEAD")
+	if cap(out) <= 64<<10 && dst != nil {
+		st.scratch = out[:0]
+	}
 	if err != nil {
 		rp.st.v.Logf("http handler: %v; answering 500", err)
 		out, _ = http1.AppendResponse(nil, 500, rp.st.s.baseFields(time.Now(), rp.conn, true), []byte("internal server error\n"), false)
@@ -259,7 +268,11 @@ func openResType(L *lua.LState) {
 // baseFields are netplay's fields on every response: Date, Server and, when
 // not empty, Connection. withType adds a text/plain Content-Type.
 func (s *server) baseFields(now time.Time, connection string, withType bool) []http1.Pair {
-	fs := make([]http1.Pair, 0, 8)
+	return s.appendBaseFields(make([]http1.Pair, 0, 8), now, connection, withType)
+}
+
+// appendBaseFields is baseFields appending to fs.
+func (s *server) appendBaseFields(fs []http1.Pair, now time.Time, connection string, withType bool) []http1.Pair {
 	fs = append(fs, http1.Pair{Name: "Date", Value: serverDate.get(now)}, http1.Pair{Name: "Server", Value: "netplay"})
 	if connection != "" {
 		fs = append(fs, http1.Pair{Name: "Connection", Value: connection})

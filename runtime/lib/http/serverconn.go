@@ -33,6 +33,12 @@ type sconn struct {
 
 	queued atomic.Int32 // events waiting in the script VM's queue
 	gone   atomic.Bool  // the conn has closed (read by the handler's VM)
+	remote string       // the peer's address, formatted once
+
+	// Reused by the handler's VM from response to response (one request
+	// at a time per conn): the fields and the bytes of a direct write.
+	fields  []http1.Pair
+	scratch []byte
 	ctx    stdctx.Context
 	cancel stdctx.CancelFunc
 	ctxUD  *lua.LUserData // req.ctx, made on v's goroutine
@@ -61,7 +67,8 @@ func (s *server) OnOpen(c *reactor.Conn) reactor.Action {
 		c.Write(out)
 		return reactor.Close
 	}
-	st := &sconn{s: s, c: c, dec: http1.NewRequestDecoder(s.opts.limits), timer: NewConnTimer(s.opts.timeouts, now)}
+	st := &sconn{s: s, c: c, dec: http1.NewRequestDecoder(s.opts.limits), timer: NewConnTimer(s.opts.timeouts, now),
+		remote: c.RemoteAddr().String()}
 	st.ctx, st.cancel = stdctx.WithCancel(s.ctx)
 	if s.opts.loopMode {
 		st.v = s.v.Conns().LoopVM(c.Loop())
