@@ -39,9 +39,9 @@ type sconn struct {
 	// at a time per conn): the fields and the bytes of a direct write.
 	fields  []http1.Pair
 	scratch []byte
-	ctx    stdctx.Context
-	cancel stdctx.CancelFunc
-	ctxUD  *lua.LUserData // req.ctx, made on v's goroutine
+	ctx     stdctx.Context
+	cancel  stdctx.CancelFunc
+	ctxUD   *lua.LUserData // req.ctx, made on v's goroutine
 }
 
 // server is the reactor.Handler of one http.listen.
