@@ -177,6 +177,9 @@ func (cl *client) do(L *lua.LState, method, rawURL string, body lua.LValue, o *l
 	})
 }
 
+// errHeaderTimeout is Go's error for response_header_timeout.
+var errHeaderTimeout = errors.New("net/http: timeout awaiting response headers")
+
 // call is one request as the client works it: attempts, a retry, redirects.
 // VM goroutine only.
 type call struct {
@@ -284,6 +287,13 @@ func (c *call) send(cc *cconn) {
 		return
 	}
 	cc.start(c, c.method == "HEAD")
+	if d := c.cl.headerTimeout; d > 0 {
+		c.cl.v.After(d, func() {
+			if !c.finished && c.conn == cc && !cc.responding() {
+				c.abort(errHeaderTimeout)
+			}
+		})
+	}
 	if err := cc.c.AsyncWrite(out, cc.written); err != nil {
 		cc.abandon()
 		c.connClosed(cc, false, false, err) // closed before a byte went out

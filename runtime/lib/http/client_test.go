@@ -189,6 +189,15 @@ return tostring(err) .. '|' .. tostring(err2)`)
 	})
 }
 
+func TestClientResponseHeaderTimeout(t *testing.T) {
+	l := newLab(t)
+	l.serve(`function(req) sleep(0.5); return 200 end`, "")
+	got := l.eval(`local res, err = http.client{response_header_timeout = 0.1}:get(srv.url); return tostring(err)`)
+	if got != "net/http: timeout awaiting response headers" {
+		t.Fatalf("got %s", got)
+	}
+}
+
 func TestClientRedirects(t *testing.T) {
 	l := newLab(t)
 	l.serve(`function(req)

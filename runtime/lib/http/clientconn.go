@@ -39,6 +39,13 @@ func (cc *cconn) current() *call {
 	return cc.cur
 }
 
+// responding reports whether a byte of the current response has arrived.
+func (cc *cconn) responding() bool {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.gotBytes
+}
+
 func (cc *cconn) abandon() {
 	cc.mu.Lock()
 	cc.cur = nil
