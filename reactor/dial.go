@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,7 +70,7 @@ func (e *Engine) Dial(ctx context.Context, url string, h Handler, cfg DialConfig
 		return r.c, r.err
 	case <-ctx.Done():
 		l := c.loop
-		if l.Execute(func() {
+		if l.do(func() {
 			if c.connecting && !c.closed {
 				l.closeNow(c, &OpError{Op: "dial", Addr: address, Err: ctx.Err()})
 			}
@@ -135,7 +136,7 @@ func (e *Engine) dial(network, address string, h Handler, cfg DialConfig, done f
 		cfg: &ccfg, openedAt: time.Now(), connecting: true, udp: strings.HasPrefix(network, "udp"),
 		dial: &dialState{addr: address, done: done},
 	}
-	if l.Execute(func() { l.startConn(c, connected, cfg.Timeout) }) != nil {
+	if l.do(func() { l.startConn(c, connected, cfg.Timeout) }) != nil {
 		unix.Close(fd)
 		l.nconns.Add(-1)
 		e.connClosed()
@@ -155,11 +156,11 @@ func (l *Loop) startConn(c *Conn, connected bool, timeout time.Duration) {
 		l.establish(c)
 		return
 	}
-	if err := l.p.add(c.fd, interestWrite); err != nil {
+	if err := l.p.Add(c.fd, poll.InWrite); err != nil {
 		l.closeNow(c, err)
 		return
 	}
-	c.interest = interestWrite
+	c.interest = poll.InWrite
 	if timeout > 0 {
 		c.dial.timer = l.AfterFunc(timeout, func() {
 			if c.connecting && !c.closed {
@@ -195,15 +196,15 @@ func (l *Loop) establish(c *Conn) {
 	c.local = localAddr(c.network, c.fd)
 	var err error
 	if c.interest == 0 {
-		err = l.p.add(c.fd, interestRead)
+		err = l.p.Add(c.fd, poll.InRead)
 	} else {
-		err = l.p.mod(c.fd, c.interest, interestRead)
+		err = l.p.Mod(c.fd, c.interest, poll.InRead)
 	}
 	if err != nil {
 		l.closeNow(c, &OpError{Op: "dial", Addr: d.addr, Err: err})
 		return
 	}
-	c.interest = interestRead
+	c.interest = poll.InRead
 	c.openedAt = time.Now()
 	l.publish(c)
 	c.opened = true

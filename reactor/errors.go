@@ -21,6 +21,11 @@ var (
 	// Options.MaxConns conns. Accepted conns past a limit are closed at once
 	// and counted as rejected instead.
 	ErrTooManyConns = errors.New("reactor: too many conns")
+	// ErrLoopBusy is returned by Loop.Execute, Conn.AsyncWrite,
+	// Conn.AsyncWritev and Conn.Wake when the conn's loop already has
+	// Options.MaxTasks tasks queued: the loop is far behind its producers.
+	// Nothing was queued and done will not be called; the conn stays open.
+	ErrLoopBusy = errors.New("reactor: loop task queue full")
 )
 
 // OpError is the error type returned for a failed socket operation. It names
@@ -58,6 +63,18 @@ type OutboundFullError struct {
 // Error returns "outbound_full: SIZE > max_outbound MAX".
 func (e *OutboundFullError) Error() string {
 	return fmt.Sprintf("outbound_full: %d > max_outbound %d", e.Size, e.Max)
+}
+
+// InboundFullError is the error a conn is closed with when its handler
+// left more than MaxInbound bytes unconsumed (a frame that never ends).
+type InboundFullError struct {
+	Size int // bytes buffered after OnTraffic
+	Max  int // the MaxInbound limit in force
+}
+
+// Error returns "inbound_full: SIZE > max_inbound MAX".
+func (e *InboundFullError) Error() string {
+	return fmt.Sprintf("inbound_full: %d > max_inbound %d", e.Size, e.Max)
 }
 
 // PanicError is the error a conn is closed with when a handler callback

@@ -4,9 +4,9 @@ package reactor
 
 import (
 	"os"
-	"runtime/debug"
 
 	"github.com/netplay-lab/netplay/reactor/internal/buffer"
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -116,7 +116,7 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 	}
 	c.outLen = size
 	c.outAtom.Store(int64(size))
-	if size >= c.cfg.HighWater {
+	if size+int(c.asyncPending.Load()) >= c.cfg.HighWater {
 		c.highArmed = true
 	}
 	c.loop.markDirty(c)
@@ -246,7 +246,7 @@ func (l *Loop) settle(c *Conn) {
 			return
 		}
 	}
-	if c.highArmed && c.outLen < c.cfg.LowWater {
+	if c.highArmed && c.outLen+int(c.asyncPending.Load()) < c.cfg.LowWater {
 		c.highArmed = false
 		l.afterCallback(c, l.callWritable(c))
 		if c.closed {
@@ -270,17 +270,17 @@ func (l *Loop) settle(c *Conn) {
 }
 
 func (l *Loop) updateInterest(c *Conn) {
-	var in interest
+	var in poll.Interest
 	if !c.paused && !c.readEOF && !c.closing {
-		in |= interestRead
+		in |= poll.InRead
 	}
 	if len(c.out) > 0 {
-		in |= interestWrite
+		in |= poll.InWrite
 	}
 	if in == c.interest {
 		return
 	}
-	if err := l.p.mod(c.fd, c.interest, in); err != nil {
+	if err := l.p.Mod(c.fd, c.interest, in); err != nil {
 		l.closeNow(c, &OpError{Op: "poll", Addr: c.addrString(), Err: err})
 		return
 	}
@@ -288,25 +288,44 @@ func (l *Loop) updateInterest(c *Conn) {
 }
 
 // connEvent handles readiness of a conn's fd.
-func (l *Loop) connEvent(c *Conn, ev pollEvent) {
+func (l *Loop) connEvent(c *Conn, ev poll.Event) {
 	if c.connecting {
 		l.finishDial(c)
 		return
 	}
-	if ev&evWrite != 0 || (ev&evErr != 0 && len(c.out) > 0) {
+	if ev&poll.EvWrite != 0 || (ev&poll.EvErr != 0 && len(c.out) > 0) {
 		c.wblocked = false
 		l.settle(c)
 		if c.closed {
 			return
 		}
 	}
-	if ev&(evRead|evErr) == 0 || c.closing {
+	if ev&(poll.EvRead|poll.EvErr) == 0 || c.closing {
 		return
 	}
-	if (c.paused || c.readEOF) && ev&evErr == 0 {
+	if c.pauseReq.Load() != c.paused {
+		c.applyPause(!c.paused)
+		if c.closed {
+			return
+		}
+	}
+	if (c.paused || c.readEOF) && ev&poll.EvErr == 0 {
 		return
 	}
 	l.read(c)
+}
+
+// applyPause stops or restarts reading as Pause and Resume asked. After
+// stopping it looks at the request again: a Resume that came in between
+// saw pauseApplied still false and posted nothing, so this side undoes it.
+func (c *Conn) applyPause(pause bool) {
+	c.paused = pause
+	c.pauseApplied.Store(pause)
+	if pause && !c.pauseReq.Load() {
+		c.paused = false
+		c.pauseApplied.Store(false)
+	}
+	c.loop.updateInterest(c)
 }
 
 // read does one read(2) into the loop buffer and calls OnTraffic.
@@ -339,49 +358,6 @@ func (l *Loop) read(c *Conn) {
 	a := l.callTraffic(c)
 	c.keepLeftover()
 	l.afterCallback(c, a)
-}
-
-// appendIn appends fresh bytes after the conn's own leftover.
-func (c *Conn) appendIn(p []byte) {
-	need := len(c.in) + len(p)
-	if c.inBuf != nil {
-		if cap(c.in)-len(c.in) >= len(p) { // room after the unread bytes
-			c.in = append(c.in, p...)
-			return
-		}
-		if cap(c.inBuf) >= need { // room after compaction
-			k := copy(c.inBuf[:cap(c.inBuf)], c.in)
-			c.in = append(c.inBuf[:k], p...)
-			return
-		}
-	}
-	nb := buffer.Get(need)
-	nb = append(append(nb, c.in...), p...)
-	if c.inBuf != nil {
-		buffer.Put(c.inBuf)
-	}
-	c.inBuf = nb
-	c.in = nb
-}
-
-// keepLeftover runs after OnTraffic: unread bytes that still alias the
-// loop buffer are copied into a pooled conn buffer; a drained conn buffer
-// goes back to the pool.
-func (c *Conn) keepLeftover() {
-	if len(c.in) == 0 || c.err != nil {
-		c.in = nil
-		if c.inBuf != nil {
-			buffer.Put(c.inBuf)
-			c.inBuf = nil
-		}
-		return
-	}
-	if c.inBuf == nil {
-		nb := buffer.Get(len(c.in))
-		nb = append(nb, c.in...)
-		c.inBuf = nb
-		c.in = nb
-	}
 }
 
 // wakeTraffic runs OnTraffic for Conn.Wake.
@@ -458,14 +434,11 @@ func (l *Loop) closeNow(c *Conn, err error) {
 	c.closed = true
 	c.isClosed.Store(true)
 	c.closeErr = err
-	l.p.del(c.fd, c.interest)
+	l.p.Del(c.fd, c.interest)
 	unix.Close(c.fd)
 	l.removeConn(c)
 	c.in = nil
-	if c.inBuf != nil {
-		buffer.Put(c.inBuf)
-		c.inBuf = nil
-	}
+	c.setInBuf(nil)
 	for _, ch := range c.out {
 		if ch.pooled {
 			buffer.Put(ch.b)
@@ -479,63 +452,9 @@ func (l *Loop) closeNow(c *Conn, err error) {
 	l.nconns.Add(-1)
 	l.eng.connClosed()
 	if c.ln != nil {
-		c.ln.connClosed()
+		c.ln.connClosed(c.peerIP)
 	}
 	if c.dial != nil {
 		c.dial.finish(l, c, err) // a connect that never opened reports here
 	}
-}
-
-func (l *Loop) panicked(c *Conn, cb string, r any) Action {
-	pe := &PanicError{Callback: cb, Value: r, Stack: debug.Stack()}
-	l.eng.logf("reactor: conn %d %s: %v\n%s", c.id, c.addrString(), pe, pe.Stack)
-	if c.err == nil {
-		c.err = pe
-	}
-	return Close
-}
-
-func (l *Loop) callTraffic(c *Conn) (a Action) {
-	defer func() {
-		if r := recover(); r != nil {
-			a = l.panicked(c, "OnTraffic", r)
-		}
-	}()
-	return c.h.OnTraffic(c)
-}
-
-func (l *Loop) callOpen(c *Conn) (a Action) {
-	defer func() {
-		if r := recover(); r != nil {
-			a = l.panicked(c, "OnOpen", r)
-		}
-	}()
-	return c.h.OnOpen(c)
-}
-
-func (l *Loop) callWritable(c *Conn) (a Action) {
-	defer func() {
-		if r := recover(); r != nil {
-			a = l.panicked(c, "OnWritable", r)
-		}
-	}()
-	return c.h.OnWritable(c)
-}
-
-func (l *Loop) callReadEOF(c *Conn, rh ReadEOFHandler) (a Action) {
-	defer func() {
-		if r := recover(); r != nil {
-			a = l.panicked(c, "OnReadEOF", r)
-		}
-	}()
-	return rh.OnReadEOF(c)
-}
-
-func (l *Loop) callClose(c *Conn, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.eng.logf("reactor: conn %d %s: panic in OnClose: %v\n%s", c.id, c.addrString(), r, debug.Stack())
-		}
-	}()
-	c.h.OnClose(c, err)
 }

@@ -5,12 +5,14 @@ package reactor
 import (
 	"context"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,6 +30,7 @@ type Listener struct {
 	lb       balancer
 	socks    []*lnSocket
 	maxConns int64
+	perIP    *ipLimiter // nil without MaxConnsPerIP
 	udp      bool
 
 	accepted   atomic.Uint64
@@ -85,6 +88,7 @@ func (e *Engine) Listen(url string, h Handler, cfg ListenConfig) (*Listener, err
 		eng: e, h: h, network: network, cfg: cfg, loops: e.loops[:n],
 		ccfg:     cfg.ConnConfig.withDefaults(),
 		maxConns: int64(cfg.MaxConns),
+		perIP:    newIPLimiter(cfg.MaxConnsPerIP),
 		udp:      strings.HasPrefix(network, "udp"),
 		drained:  make(chan struct{}),
 		closedCh: make(chan struct{}),
@@ -127,13 +131,13 @@ func (e *Engine) Listen(url string, h Handler, cfg ListenConfig) (*Listener, err
 	e.listeners[ln] = struct{}{}
 	e.mu.Unlock()
 	boot := ln.loops[0]
-	err = boot.Execute(func() {
+	err = boot.do(func() {
 		if ln.callBoot() == Shutdown {
 			ln.shutdownAsync()
 			return
 		}
 		for _, s := range ln.socks {
-			s.loop.Execute(func() { s.loop.addSocket(s) })
+			s.loop.do(func() { s.loop.addSocket(s) })
 		}
 	})
 	if err != nil {
@@ -170,8 +174,9 @@ func (ln *Listener) URL() string { return ln.url }
 // Stats returns a snapshot of the listener's counters.
 func (ln *Listener) Stats() ListenerStats {
 	return ListenerStats{
-		Accepted: ln.accepted.Load(), Rejected: ln.rejected.Load(), Active: int(ln.active.Load()),
-		BytesIn: ln.bytesIn.Load(), BytesOut: ln.bytesOut.Load(), AcceptErrors: ln.acceptErrs.Load(),
+		Accepted: ln.accepted.Load(), Rejected: ln.rejected.Load(), RejectedPerIP: ln.perIP.rejectedCount(),
+		Active: int(ln.active.Load()), BytesIn: ln.bytesIn.Load(), BytesOut: ln.bytesOut.Load(),
+		AcceptErrors: ln.acceptErrs.Load(),
 	}
 }
 
@@ -209,7 +214,7 @@ func (ln *Listener) close(ctx context.Context, connErr error) error {
 		var wg sync.WaitGroup
 		for _, s := range ln.socks {
 			wg.Add(1)
-			if s.loop.Execute(func() { defer wg.Done(); s.loop.closeSocket(s) }) != nil {
+			if s.loop.do(func() { defer wg.Done(); s.loop.closeSocket(s) }) != nil {
 				wg.Done()
 			}
 		}
@@ -235,7 +240,7 @@ func (ln *Listener) close(ctx context.Context, connErr error) error {
 			ln.eng.eachLoopOf(ln.loops, mine(func(l *Loop, c *Conn) { l.closeNow(c, connErr) }))
 		}
 		done := make(chan struct{})
-		if ln.loops[0].Execute(func() {
+		if ln.loops[0].do(func() {
 			defer close(done)
 			defer func() {
 				if r := recover(); r != nil {
@@ -255,7 +260,10 @@ func (ln *Listener) close(ctx context.Context, connErr error) error {
 	return ln.closeErr
 }
 
-func (ln *Listener) connClosed() {
+// connClosed accounts for a conn of the listener that closed (or never
+// opened); ip is the peer IP it was counted under for MaxConnsPerIP.
+func (ln *Listener) connClosed(ip netip.Addr) {
+	ln.perIP.release(ip)
 	if ln.active.Add(-1) <= 0 && ln.closing.Load() {
 		ln.drainOnce.Do(func() { close(ln.drained) })
 	}
@@ -272,7 +280,7 @@ func (e *Engine) eachLoopOf(loops []*Loop, fn func(l *Loop)) {
 	var wg sync.WaitGroup
 	for _, l := range loops {
 		wg.Add(1)
-		if l.Execute(func() { defer wg.Done(); fn(l) }) != nil {
+		if l.do(func() { defer wg.Done(); fn(l) }) != nil {
 			wg.Done()
 		}
 	}
@@ -284,7 +292,7 @@ func (l *Loop) addSocket(s *lnSocket) {
 	if s.closed {
 		return
 	}
-	if err := l.p.add(s.fd, interestRead); err != nil {
+	if err := l.p.Add(s.fd, poll.InRead); err != nil {
 		l.eng.logf("reactor: listener %s: %v", s.ln.url, err)
 		return
 	}
@@ -301,11 +309,11 @@ func (l *Loop) closeSocket(s *lnSocket) {
 	}
 	s.closed = true
 	if l.socks[s.fd] == s {
-		in := interestRead
+		in := poll.InRead
 		if s.paused {
 			in = 0
 		}
-		l.p.del(s.fd, in)
+		l.p.Del(s.fd, in)
 		delete(l.socks, s.fd)
 	}
 	unix.Close(s.fd)
@@ -356,11 +364,11 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 	}
 	if s.backoff == 0 {
 		s.backoff = acceptBackoffMin
-		l.eng.logf("reactor: %v; backing off", &OpError{Op: "accept", Addr: ln.url, Err: os.NewSyscallError("accept", err)})
+		l.eng.logf("%v; backing off", &OpError{Op: "accept", Addr: ln.url, Err: os.NewSyscallError("accept", err)})
 	} else if s.backoff *= 2; s.backoff > acceptBackoffMax {
 		s.backoff = acceptBackoffMax
 	}
-	if err := l.p.mod(s.fd, interestRead, 0); err != nil {
+	if err := l.p.Mod(s.fd, poll.InRead, 0); err != nil {
 		l.eng.logf("reactor: listener %s: %v", ln.url, err)
 	}
 	s.paused = true
@@ -369,7 +377,7 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 			return
 		}
 		s.paused = false
-		if err := l.p.mod(s.fd, 0, interestRead); err != nil {
+		if err := l.p.Mod(s.fd, 0, poll.InRead); err != nil {
 			l.eng.logf("reactor: listener %s: %v", ln.url, err)
 		}
 	})
@@ -383,7 +391,11 @@ func (ln *Listener) hand(from *Loop, fd int, sa unix.Sockaddr) {
 		unix.Close(fd)
 		return
 	}
-	if e.active.Load() >= e.maxConns.Load() || ln.active.Load() >= ln.maxConns {
+	var ip netip.Addr
+	if ln.perIP != nil {
+		ip = sockaddrIP(sa)
+	}
+	if e.active.Load() >= e.maxConns.Load() || ln.active.Load() >= ln.maxConns || !ln.perIP.acquire(ip) {
 		ln.rejected.Add(1) // counted before the peer can see the close
 		e.rejected.Add(1)
 		unix.Close(fd)
@@ -400,31 +412,31 @@ func (ln *Listener) hand(from *Loop, fd int, sa unix.Sockaddr) {
 	}
 	target.nconns.Add(1)
 	if target == from {
-		target.register(fd, remote, ln)
+		target.register(fd, remote, ip, ln)
 		return
 	}
-	if target.Execute(func() { target.register(fd, remote, ln) }) != nil {
+	if target.do(func() { target.register(fd, remote, ip, ln) }) != nil {
 		unix.Close(fd)
 		target.nconns.Add(-1)
 		e.connClosed()
-		ln.connClosed()
+		ln.connClosed(ip)
 	}
 }
 
 // register makes a conn of an accepted fd on l and calls OnOpen.
-func (l *Loop) register(fd int, remote net.Addr, ln *Listener) {
+func (l *Loop) register(fd int, remote net.Addr, ip netip.Addr, ln *Listener) {
 	c := &Conn{
 		id: l.eng.nextID.Add(1), fd: fd, loop: l, ln: ln, h: ln.h, network: ln.network,
-		remote: remote, cfg: &ln.ccfg, openedAt: time.Now(),
+		remote: remote, peerIP: ip, cfg: &ln.ccfg, openedAt: time.Now(),
 	}
 	fail := func(err error) {
 		if err != nil {
-			l.eng.logf("reactor: %v", &OpError{Op: "accept", Addr: c.addrString(), Err: err})
+			l.eng.logf("%v", &OpError{Op: "accept", Addr: c.addrString(), Err: err})
 		}
 		unix.Close(fd)
 		l.nconns.Add(-1)
 		l.eng.connClosed()
-		ln.connClosed()
+		ln.connClosed(ip)
 	}
 	if ln.closing.Load() || l.eng.stopping.Load() || l.exit {
 		fail(nil)
@@ -437,11 +449,11 @@ func (l *Loop) register(fd int, remote net.Addr, ln *Listener) {
 		}
 	}
 	c.local = localAddr(ln.network, fd)
-	if err := l.p.add(fd, interestRead); err != nil {
+	if err := l.p.Add(fd, poll.InRead); err != nil {
 		fail(err)
 		return
 	}
-	c.interest = interestRead
+	c.interest = poll.InRead
 	l.accepted.Add(1)
 	l.addConn(c)
 	l.publish(c)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,12 +21,12 @@ import (
 type Loop struct {
 	idx      int // -1 for the acceptor
 	eng      *Engine
-	p        *poller
+	p        *poll.Poller
 	buf      []byte            // shared read buffer
 	conns    []*Conn           // by fd, loop goroutine only
 	socks    map[int]*lnSocket // listening and UDP sockets on this loop
 	spareFD  int               // /dev/null, given up to accept-and-close on EMFILE
-	onEvent  func(fd int, ev pollEvent)
+	onEvent  func(fd int, ev poll.Event)
 	nconns   atomic.Int64
 	bytesIn  atomic.Uint64
 	bytesOut atomic.Uint64
@@ -33,6 +34,7 @@ type Loop struct {
 
 	// Task queue: producers append under mu; the loop swaps the slice out.
 	mu          sync.Mutex
+	maxTasks    int // bounded posts past this many queued tasks fail with ErrLoopBusy
 	tasks       []task
 	spare       []task
 	exited      bool
@@ -63,7 +65,6 @@ const (
 	taskWake
 	taskClose
 	taskCloseErr
-	taskPause
 	taskResume
 )
 
@@ -77,6 +78,7 @@ type task struct {
 	bufs [][]byte
 	done func(*Conn, error)
 	err  error
+	size int // bytes of data or bufs, counted in the conn's asyncPending
 }
 
 type doneCall struct {
@@ -85,16 +87,17 @@ type doneCall struct {
 	err  error // set when the task itself failed
 }
 
-func newLoop(e *Engine, idx int, p *poller, bufSize int) *Loop {
+func newLoop(e *Engine, idx int, p *poll.Poller, bufSize int) *Loop {
 	l := &Loop{
-		idx:     idx,
-		eng:     e,
-		p:       p,
-		socks:   make(map[int]*lnSocket),
-		spareFD: -1,
-		iov:     make([]unix.Iovec, 0, maxIovecs),
-		doneCh:  make(chan struct{}),
-		reg:     make(map[*Conn]struct{}),
+		idx:      idx,
+		eng:      e,
+		p:        p,
+		socks:    make(map[int]*lnSocket),
+		spareFD:  -1,
+		iov:      make([]unix.Iovec, 0, maxIovecs),
+		maxTasks: e.opts.MaxTasks,
+		doneCh:   make(chan struct{}),
+		reg:      make(map[*Conn]struct{}),
 	}
 	if bufSize > 0 {
 		l.buf = make([]byte, bufSize)
@@ -113,18 +116,31 @@ func (l *Loop) Index() int { return l.idx }
 func (l *Loop) NumConns() int { return int(l.nconns.Load()) }
 
 // Execute runs fn on the loop goroutine, after the events and tasks already
-// queued. It returns ErrClosed if the loop has exited. Safe for concurrent
-// use; fn must not block.
+// queued. It returns ErrClosed if the loop has exited and ErrLoopBusy if
+// Options.MaxTasks tasks are queued already (fn is then not run). Safe for
+// concurrent use; fn must not block.
 func (l *Loop) Execute(fn func()) error {
-	return l.post(task{kind: taskFunc, fn: fn})
+	return l.post(task{kind: taskFunc, fn: fn}, true)
 }
 
-// post queues t and wakes the loop if it may be sleeping.
-func (l *Loop) post(t task) error {
+// do is Execute for the reactor's own work (hand-overs, closes, stops),
+// which must not be refused for a full queue: it is bounded by the conns
+// and listeners themselves.
+func (l *Loop) do(fn func()) error {
+	return l.post(task{kind: taskFunc, fn: fn}, false)
+}
+
+// post queues t and wakes the loop if it may be sleeping. A bounded post
+// fails with ErrLoopBusy when maxTasks tasks are queued.
+func (l *Loop) post(t task, bounded bool) error {
 	l.mu.Lock()
 	if l.exited {
 		l.mu.Unlock()
 		return ErrClosed
+	}
+	if bounded && len(l.tasks) >= l.maxTasks {
+		l.mu.Unlock()
+		return ErrLoopBusy
 	}
 	l.tasks = append(l.tasks, t)
 	l.hasTasks.Store(true)
@@ -137,7 +153,7 @@ func (l *Loop) post(t task) error {
 // wake is already pending, so floods of async work cost one syscall.
 func (l *Loop) wakeIfPolling() {
 	if l.polling.Load() && l.wakePending.CompareAndSwap(false, true) {
-		if err := l.p.wake(); err != nil {
+		if err := l.p.Wake(); err != nil {
 			l.eng.logf("reactor: loop %d: %v", l.idx, err)
 		}
 	}
@@ -145,7 +161,7 @@ func (l *Loop) wakeIfPolling() {
 
 // run is the loop goroutine.
 func (l *Loop) run() {
-	if lockLoopThread {
+	if poll.LockThread {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
@@ -156,7 +172,7 @@ func (l *Loop) run() {
 		if l.hasTasks.Load() {
 			timeout = 0
 		}
-		woke, err := l.p.wait(timeout, l.onEvent)
+		woke, err := l.p.Wait(timeout, l.onEvent)
 		l.polling.Store(false)
 		if woke {
 			l.wakePending.Store(false)
@@ -195,6 +211,11 @@ func (l *Loop) runTask(t *task) {
 		l.safeCall("Execute", t.fn)
 		return
 	}
+	if t.size > 0 {
+		// Still counted while queueAsync runs, so the count never dips
+		// below what is buffered; counted twice for a moment is harmless.
+		defer c.asyncPending.Add(-int64(t.size))
+	}
 	if c.closed {
 		if t.done != nil {
 			l.dones = append(l.dones, doneCall{c: c, done: t.done, err: ErrClosed})
@@ -213,12 +234,8 @@ func (l *Loop) runTask(t *task) {
 		l.closeGracefully(c, nil)
 	case taskCloseErr:
 		l.closeNow(c, t.err)
-	case taskPause:
-		c.paused = true
-		l.updateInterest(c)
 	case taskResume:
-		c.paused = false
-		l.updateInterest(c)
+		c.applyPause(c.pauseReq.Load())
 	}
 	if t.done != nil {
 		l.dones = append(l.dones, doneCall{c: c, done: t.done, err: err})
@@ -255,7 +272,7 @@ func (l *Loop) markDirty(c *Conn) {
 }
 
 // event dispatches one poller event.
-func (l *Loop) event(fd int, ev pollEvent) {
+func (l *Loop) event(fd int, ev poll.Event) {
 	if fd < len(l.conns) {
 		if c := l.conns[fd]; c != nil {
 			l.connEvent(c, ev)
@@ -330,7 +347,7 @@ func (l *Loop) forEachConn(fn func(c *Conn)) {
 
 // stop asks the loop to exit after the current round.
 func (l *Loop) stop() {
-	if l.post(task{kind: taskFunc, fn: func() { l.exit = true }}) != nil {
+	if l.do(func() { l.exit = true }) != nil {
 		return
 	}
 	<-l.doneCh
@@ -345,7 +362,7 @@ func (l *Loop) shutdown() {
 	l.runTasks() // tasks queued before exited was set: completions see ErrClosed
 	l.finishRound()
 	for fd, s := range l.socks {
-		l.p.del(fd, interestRead)
+		l.p.Del(fd, poll.InRead)
 		unix.Close(fd)
 		delete(l.socks, fd)
 		s.closed = true
@@ -354,5 +371,5 @@ func (l *Loop) shutdown() {
 		unix.Close(l.spareFD)
 		l.spareFD = -1
 	}
-	l.p.close()
+	l.p.Close()
 }

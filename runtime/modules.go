@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/core"
+	"github.com/netplay-lab/netplay/runtime/lib/bench"
 	"github.com/netplay-lab/netplay/runtime/lib/bin"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	"github.com/netplay-lab/netplay/runtime/lib/context"
@@ -11,7 +13,10 @@ import (
 	"github.com/netplay-lab/netplay/runtime/lib/http"
 	"github.com/netplay-lab/netplay/runtime/lib/json"
 	"github.com/netplay-lab/netplay/runtime/lib/net"
+	"github.com/netplay-lab/netplay/runtime/lib/pool"
+	"github.com/netplay-lab/netplay/runtime/lib/shared"
 	"github.com/netplay-lab/netplay/runtime/lib/timer"
+	"github.com/netplay-lab/netplay/runtime/lib/ws"
 )
 
 // FuncDoc documents one Lua-visible function or method.
@@ -28,17 +33,19 @@ type ScriptError = host.ScriptError
 // preloads, what the shell's :help shows and what docs/lua-api.md contains.
 func moduleList() []*host.Module {
 	return []*host.Module{
-		globalsModule,
+		core.Globals,
 		timer.Module,
 		context.Module,
-		poolModule,
-		sharedModule,
+		pool.Module,
+		shared.Module,
 		bin.Module,
 		hex.Module,
 		json.Module,
 		net.Module,
 		codec.Module(codec.Builtin()...),
 		http.Module,
+		ws.Module,
+		bench.Module,
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // command is one meta command (":name args"). The registry feeds dispatch,
@@ -25,10 +27,20 @@ func commandRegistry() map[string]*command {
 	cmds := []*command{
 		{name: "help", args: "[topic]", summary: "this help, or help on a module (net, codec, timer, …) or a command",
 			run: (*shell).cmdHelp, complete: (*shell).helpTopics},
-		{name: "load", args: "FILE", summary: "run a Lua file in this shell (its globals stay)",
+		{name: "load", args: "FILE [ARGS…]", summary: "run a Lua file in this shell (its globals stay; ARGS in arg, as netplay run)",
 			run: (*shell).cmdLoad, complete: func(_ *shell, arg string) []string { return completeFile(arg) }},
 		{name: "conns", summary: "list open connections: id, local, remote, loop, bytes in/out, age",
 			run: (*shell).cmdConns},
+		{name: "servers", summary: "servers started in this shell (lines, :load-ed files, their handlers) that are still open",
+			run: (*shell).cmdServers},
+		{name: "timers", summary: "timers started in this shell that have not fired or been stopped",
+			run: (*shell).cmdTimers},
+		{name: "close", args: "ID", summary: "close server ID (sN, from :servers), or stop timer ID (tN)",
+			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
+		{name: "stop", args: "ID", summary: "stop timer ID (tN, from :timers), or close server ID (sN)",
+			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
+		{name: "budget", args: "[on|off]", summary: "show or set whether a line runs under the handlers' budget (on by default)",
+			run: (*shell).cmdBudget, complete: func(*shell, string) []string { return []string{"on", "off"} }},
 		{name: "stats", summary: "engine statistics (the same as stats() in Lua)",
 			run: (*shell).cmdStats},
 		{name: "quit", summary: "stop every server gracefully and leave (also Ctrl-D)",
@@ -48,13 +60,25 @@ func (s *shell) command(line string) {
 	cmd, ok := s.cmds[name]
 	if !ok {
 		s.failed = true
-		fmt.Fprintf(s.err, "%s\n", s.paint(colorRed, fmt.Sprintf("unknown command :%s (try :help)", name)))
+		hint := "try :help"
+		if near := closest(name, s.commandNames()); near != "" {
+			hint = "did you mean :" + near + "?"
+		}
+		fmt.Fprintf(s.err, "%s\n", s.paint(colorRed, fmt.Sprintf("unknown command :%s (%s)", name, hint)))
 		return
 	}
 	if err := cmd.run(s, arg); err != nil {
 		s.failed = true
 		fmt.Fprintln(s.err, s.paint(colorRed, fmt.Sprintf(":%s: %v", name, err)))
 	}
+}
+
+func (s *shell) commandNames() []string {
+	names := make([]string, 0, len(s.cmds))
+	for _, c := range s.sortedCommands() {
+		names = append(names, c.name)
+	}
+	return names
 }
 
 func (s *shell) sortedCommands() []*command {
@@ -134,16 +158,73 @@ func (s *shell) cmdHelp(arg string) error {
 	return fmt.Errorf("no help on %q (try :help)", arg)
 }
 
-func (s *shell) cmdLoad(arg string) error {
-	if arg == "" {
-		return fmt.Errorf("usage: :load FILE")
-	}
-	src, err := os.ReadFile(arg)
+// cmdLoad runs a file in the shell as `netplay run FILE ARGS…` would: ARGS
+// in the global arg, arg[0] = FILE. arg stays set afterwards, so handlers the
+// file installs still see it.
+func (s *shell) cmdLoad(line string) error {
+	args, err := splitArgs(line)
 	if err != nil {
 		return err
 	}
-	s.eval(arg, string(src), false)
+	if len(args) == 0 {
+		return fmt.Errorf("usage: :load FILE [ARGS…]")
+	}
+	file := args[0]
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if err := s.be.ev.Do(func(L *lua.LState) {
+		t := L.NewTable()
+		for i, a := range args {
+			t.RawSetInt(i, lua.LString(a))
+		}
+		L.SetGlobal("arg", t)
+	}); err != nil {
+		return err
+	}
+	s.eval(file, string(src), false)
 	return nil
+}
+
+// splitArgs splits a command's argument text at spaces, as a shell would
+// for simple words: 'single' and "double" quotes group words (no escapes
+// inside single quotes; \" and \\ inside double ones).
+func splitArgs(line string) ([]string, error) {
+	var args []string
+	var cur strings.Builder
+	inWord := false
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote == '"' && c == '\\' && i+1 < len(line) && (line[i+1] == '"' || line[i+1] == '\\'):
+			i++
+			cur.WriteByte(line[i])
+		case quote != 0:
+			cur.WriteByte(c)
+		case c == '\'' || c == '"':
+			quote, inWord = c, true
+		case c == ' ' || c == '\t':
+			if inWord {
+				args = append(args, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unclosed %c quote", quote)
+	}
+	if inWord {
+		args = append(args, cur.String())
+	}
+	return args, nil
 }
 
 func (s *shell) cmdConns(string) error {
@@ -185,6 +266,95 @@ func byteSize(n uint64) string {
 		return fmt.Sprintf("%.1fK", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%dB", n)
+}
+
+func (s *shell) cmdServers(string) error {
+	var live []*handle
+	var desc []string
+	if err := s.be.ev.Do(func(L *lua.LState) { live, desc = s.handles.liveServers(L) }); err != nil {
+		return err
+	}
+	if len(live) == 0 {
+		fmt.Fprintln(s.out, "no open servers started in this shell")
+		return nil
+	}
+	writeHandles(s.out, "ID\tSERVER\tAGE", live, desc, func(*handle) string { return "" }, s.handles.now())
+	return nil
+}
+
+func (s *shell) cmdTimers(string) error {
+	var live []*handle
+	if err := s.be.ev.Do(func(*lua.LState) { live = s.handles.liveTimers() }); err != nil {
+		return err
+	}
+	if len(live) == 0 {
+		fmt.Fprintln(s.out, "no pending timers started in this shell")
+		return nil
+	}
+	now := s.handles.now()
+	desc := make([]string, len(live))
+	for i, t := range live {
+		desc[i] = t.what
+	}
+	writeHandles(s.out, "ID\tTIMER\tAGE\tFIRES", live, desc, func(t *handle) string {
+		if t.due.IsZero() {
+			return "\t-"
+		}
+		return "\tin " + t.due.Sub(now).Truncate(100*time.Millisecond).String()
+	}, now)
+	return nil
+}
+
+// handleIDs completes :close and :stop with the ids :servers and :timers show.
+func (s *shell) handleIDs(string) []string {
+	var ids []string
+	s.be.ev.Do(func(L *lua.LState) {
+		live, _ := s.handles.liveServers(L)
+		for _, h := range append(live, s.handles.liveTimers()...) {
+			ids = append(ids, h.id)
+		}
+	})
+	return ids
+}
+
+// cmdEnd is :close ID and :stop ID.
+func (s *shell) cmdEnd(arg string) error {
+	if arg == "" {
+		return fmt.Errorf("which one? give an ID from :servers or :timers")
+	}
+	var msg string
+	var err error
+	if derr := s.be.ev.Do(func(L *lua.LState) { msg, err = s.handles.end(L, arg) }); derr != nil {
+		return derr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(s.out, msg)
+	return nil
+}
+
+// cmdBudget is :budget [on|off].
+func (s *shell) cmdBudget(arg string) error {
+	le, ok := s.be.ev.(limitedEvaluator)
+	if !ok || !le.CanLimit() {
+		return fmt.Errorf("not available: this runtime runs shell lines without a budget (Ctrl-C interrupts a line)")
+	}
+	switch arg {
+	case "":
+	case "on":
+		s.noBudget = false
+	case "off":
+		s.noBudget = true
+	default:
+		return fmt.Errorf("usage: :budget [on|off]")
+	}
+	if s.noBudget {
+		fmt.Fprintln(s.out, "lines run without a budget (Ctrl-C interrupts one); :budget on to limit them")
+	} else {
+		fmt.Fprintln(s.out, "lines run under the handlers' budget (--budget); :budget off for long computations")
+	}
+	return nil
 }
 
 // cmdStats prints what the Lua stats() function returns, so the command and

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/chzyer/readline"
 	lua "github.com/yuin/gopher-lua"
@@ -113,6 +114,32 @@ func (e rtEvaluator) Eval(ctx context.Context, name, src string, onResult func(L
 
 func (e rtEvaluator) Do(fn func(L *lua.LState)) error { return e.rt.Do(fn) }
 
+// runtimeLimited is the runtime method a budgeted shell line needs: Eval
+// with the chunk under the per-callback budget. Asserted, so the shell
+// builds while the runtime does not have it yet; until then lines run
+// without a budget and :budget says so.
+type runtimeLimited interface {
+	EvalLimited(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error
+}
+
+func (e rtEvaluator) CanLimit() bool {
+	_, ok := any(e.rt).(runtimeLimited)
+	return ok
+}
+
+func (e rtEvaluator) EvalLimited(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
+	rl, ok := any(e.rt).(runtimeLimited)
+	if !ok {
+		return e.Eval(ctx, name, src, onResult)
+	}
+	err := rl.EvalLimited(ctx, name, src, onResult)
+	var se *runtime.ScriptError
+	if errors.As(err, &se) {
+		return &evalError{Msg: se.Msg, Traceback: se.Traceback}
+	}
+	return err
+}
+
 // moduleTopics turns the runtime's module registry (the source of
 // docs/lua-api.md too) into :help topics.
 func moduleTopics() []helpTopic {
@@ -125,13 +152,13 @@ func moduleTopics() []helpTopic {
 		}
 		summary, _, _ := strings.Cut(m.Doc, "\n")
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s — %s\n", name, strings.TrimSpace(m.Doc))
+		b.WriteString(wrapText(name+" — "+strings.TrimSpace(m.Doc), helpWidth, ""))
 		for _, f := range m.Funcs {
 			sig := f.Signature
 			if sig == "" {
 				sig = f.Name
 			}
-			fmt.Fprintf(&b, "\n  %s\n      %s\n", sig, f.Doc)
+			b.WriteString("\n" + wrapText(sig, helpWidth, "  ") + wrapText(f.Doc, helpWidth, "      "))
 			if f.Example != "" {
 				for _, l := range strings.Split(strings.TrimRight(f.Example, "\n"), "\n") {
 					fmt.Fprintf(&b, "      | %s\n", l)
@@ -141,4 +168,31 @@ func moduleTopics() []helpTopic {
 		out = append(out, helpTopic{Name: name, Summary: summary, Body: b.String()})
 	}
 	return out
+}
+
+// helpWidth is the column :help wraps its text at, so that a terminal's own
+// wrapping does not lose the indentation of long descriptions.
+const helpWidth = 80
+
+// wrapText breaks text into lines of at most width columns, each starting
+// with indent, at spaces (a word longer than a line stays whole); the
+// text's own line breaks are kept. Each line ends in "\n".
+func wrapText(text string, width int, indent string) string {
+	var b strings.Builder
+	for _, para := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		line := indent
+		for _, word := range strings.Fields(para) {
+			switch {
+			case line == indent:
+				line += word
+			case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width:
+				b.WriteString(line + "\n")
+				line = indent + word
+			default:
+				line += " " + word
+			}
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }
