@@ -301,6 +301,20 @@ func (c *Conn) CloseWithError(err error) error {
 	return c.loop.post(task{kind: taskCloseErr, c: c, err: err})
 }
 
+// Abort closes the conn at once with SO_LINGER set to 0, so a TCP peer
+// gets a reset (ECONNRESET) instead of an orderly FIN; queued output is
+// dropped and OnClose receives err. On other conns it acts as
+// CloseWithError. Safe for concurrent use.
+func (c *Conn) Abort(err error) error {
+	if c.udpDatagram {
+		return nil
+	}
+	if c.isClosed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{kind: taskAbort, c: c, err: err})
+}
+
 // Pause stops reading from the conn until Resume; outbound data still
 // flows. Safe for concurrent use.
 func (c *Conn) Pause() error {
