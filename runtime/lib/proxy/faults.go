@@ -125,12 +125,6 @@ func (f *Faults) toxicity() float64 {
 	return f.Toxicity
 }
 
-// stream returns whether any fault touches the bytes of direction d.
-func (f *Faults) active() bool {
-	return f.Latency > 0 || f.Jitter > 0 || f.Bandwidth > 0 || f.Slicer != nil || f.Timeout != nil ||
-		f.ResetPeer != nil || f.LimitData > 0 || f.SlowClose > 0 || f.Loss > 0 || f.Duplicate > 0 || f.Reorder > 0
-}
-
 // shapes reports whether chunks of a stream under f must be queued rather
 // than written at once.
 func (f *Faults) shapes() bool {
@@ -261,8 +255,8 @@ func (f *Faults) String() string {
 	if f.Stream != Both {
 		add("stream=%v", f.Stream)
 	}
-	if f.Toxicity != 0 && f.Toxicity != 1 {
-		add("toxicity=%g", f.Toxicity)
+	if t := f.Toxicity; t != 0 && t != 1 {
+		add("toxicity=%g", max(t, 0))
 	}
 	return strings.Join(parts, " ")
 }
