@@ -446,17 +446,19 @@ func (p *Proxy) snapshotLinks() []link {
 	return out
 }
 
-// admit registers a new link and draws its toxicity number. It returns
-// false if the proxy is closed.
-func (p *Proxy) admit(id uint64, l link) (u float64, seed uint64, ok bool) {
+// admit draws a new link's toxicity number and seed, hands them to init
+// and registers the link (in that order, so snapshots never see a link
+// half made). It returns false if the proxy is closed.
+func (p *Proxy) admit(id uint64, l link, init func(u float64, seed uint64)) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return 0, 0, false
+		return false
 	}
+	init(p.rng.Float64(), p.rng.Uint64())
 	p.links[id] = l
 	p.st.opened.Add(1)
-	return p.rng.Float64(), p.rng.Uint64(), true
+	return true
 }
 
 func (p *Proxy) forget(id uint64) {

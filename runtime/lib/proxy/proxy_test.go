@@ -488,3 +488,22 @@ func asOpError(err error, oe **reactor.OpError) bool {
 	*oe = e
 	return ok
 }
+
+func TestUnixListenerToTCPUpstream(t *testing.T) {
+	e := newEngine(t)
+	path := t.TempDir() + "/p.sock"
+	p, err := New(e, "unix://"+path, echoServer(t), Config{Faults: Faults{Latency: 10 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(t.Context())
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if d := rtt(t, c); d < 20*time.Millisecond {
+		t.Fatalf("round trip %v through 10 ms each way", d)
+	}
+}

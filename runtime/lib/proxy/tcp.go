@@ -65,11 +65,12 @@ func (h *tcpFront) OnOpen(c *reactor.Conn) reactor.Action {
 	pr.up = pipe{pr: pr, dir: Upstream}
 	pr.down = pipe{pr: pr, dir: Downstream}
 	pr.down.dstc.Store(c)
-	u, seed, ok := p.admit(pr.id, pr)
+	ok := p.admit(pr.id, pr, func(u float64, seed uint64) {
+		pr.u, pr.rng = u, rand.New(rand.NewPCG(seed, seed>>1|1))
+	})
 	if !ok {
 		return reactor.Close
 	}
-	pr.u, pr.rng = u, rand.New(rand.NewPCG(seed, seed>>1|1))
 	c.SetContext(pr)
 	if f := p.faults.Load(); f.Down {
 		pr.reason = ErrDown // refused while the listener closes
@@ -83,7 +84,7 @@ func (h *tcpFront) OnOpen(c *reactor.Conn) reactor.Action {
 			pr.own.Store(&cp)
 		}
 	}
-	if pr.own.Load() == nil && u < p.faults.Load().toxicity() {
+	if pr.own.Load() == nil && pr.u < p.faults.Load().toxicity() {
 		p.st.affected.Add(1)
 	}
 	if f := pr.faults(); f != nil && f.Down {

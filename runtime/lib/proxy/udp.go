@@ -102,18 +102,19 @@ func (h *udpFront) open(c *reactor.Conn, key string) *session {
 	s.back.s = s
 	s.up = dgramPipe{s: s, dir: Upstream}
 	s.down = dgramPipe{s: s, dir: Downstream}
-	u, seed, ok := p.admit(s.id, s)
+	ok := p.admit(s.id, s, func(u float64, seed uint64) {
+		s.u, s.rng = u, rand.New(rand.NewPCG(seed, seed>>1|1))
+	})
 	if !ok {
 		return nil
 	}
-	s.u, s.rng = u, rand.New(rand.NewPCG(seed, seed>>1|1))
 	if p.cfg.OnOpen != nil {
 		if own := p.cfg.OnOpen(s.info()); own != nil {
 			cp := *own
 			s.own.Store(&cp)
 		}
 	}
-	if s.own.Load() == nil && u < p.faults.Load().toxicity() {
+	if s.own.Load() == nil && s.u < p.faults.Load().toxicity() {
 		p.st.affected.Add(1)
 	}
 	h.sessions[key] = s
