@@ -41,7 +41,7 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 func BenchmarkAsyncWrite(b *testing.B) {
 	e := newEngine(b, WithLoops(1))
 	h := newWriterHandler()
-	ln := listen(b, e, "tcp://127.0.0.1:0", h, ListenConfig{MaxOutbound: 1 << 30})
+	ln := listen(b, e, "tcp://127.0.0.1:0", h, ListenConfig{ConnConfig: ConnConfig{MaxOutbound: 1 << 30}})
 	client := dialTCP(b, ln)
 	go io.Copy(io.Discard, client)
 	sc := <-h.conns

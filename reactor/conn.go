@@ -29,7 +29,7 @@ type Conn struct {
 	network  string
 	local    net.Addr
 	remote   net.Addr
-	cfg      *connConfig
+	cfg      *ConnConfig
 	openedAt time.Time
 	ctx      any
 
@@ -187,7 +187,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 		return c.sendDatagram(p)
 	}
 	n := 0
-	if len(c.out) == 0 && !c.cfg.coalesceWrites {
+	if len(c.out) == 0 && !c.cfg.CoalesceWrites {
 		n = c.writeDirect(p)
 		if n == len(p) || c.err != nil {
 			return n, c.err
@@ -213,7 +213,7 @@ func (c *Conn) Writev(bs [][]byte) (int, error) {
 		total += len(b)
 	}
 	n := 0
-	if len(c.out) == 0 && !c.cfg.coalesceWrites {
+	if len(c.out) == 0 && !c.cfg.CoalesceWrites {
 		n = c.writevDirect(bs)
 		if n == total || c.err != nil {
 			return n, c.err

@@ -118,7 +118,7 @@ func (e *Engine) dial(network, address string, h Handler, cfg DialConfig, done f
 	if e.stopping.Load() {
 		return fail(ErrEngineStopped)
 	}
-	if e.active.Add(1) > int64(e.opts.MaxConns) {
+	if e.active.Add(1) > e.maxConns.Load() {
 		e.connClosed()
 		return fail(ErrTooManyConns)
 	}
@@ -127,8 +127,7 @@ func (e *Engine) dial(network, address string, h Handler, cfg DialConfig, done f
 		e.connClosed()
 		return fail(err)
 	}
-	ccfg := connConfig{noDelayOff: cfg.NoDelayOff, keepAlive: cfg.KeepAlive, highWater: cfg.HighWater, lowWater: cfg.LowWater,
-		maxOutbound: cfg.MaxOutbound, halfClose: cfg.HalfClose, coalesceWrites: cfg.CoalesceWrites}.withDefaults()
+	ccfg := cfg.ConnConfig.withDefaults()
 	l := cfg.Loop
 	if l == nil || l.eng != e || l.idx < 0 {
 		l = e.dialLB.pick(nil)

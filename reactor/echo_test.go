@@ -11,7 +11,9 @@ import (
 
 func TestEchoRandomSplits(t *testing.T) {
 	t.Run("direct writes", func(t *testing.T) { testEchoRandomSplits(t, ListenConfig{}) })
-	t.Run("coalesced writes", func(t *testing.T) { testEchoRandomSplits(t, ListenConfig{CoalesceWrites: true}) })
+	t.Run("coalesced writes", func(t *testing.T) {
+		testEchoRandomSplits(t, ListenConfig{ConnConfig: ConnConfig{CoalesceWrites: true}})
+	})
 }
 
 func testEchoRandomSplits(t *testing.T, cfg ListenConfig) {
@@ -85,8 +87,8 @@ func TestCoalesceWritesSendsAtRoundEnd(t *testing.T) {
 		cfg        ListenConfig
 		wantQueued int
 	}{
-		{"direct", ListenConfig{}, 0},                        // the socket took both writes at once
-		{"coalesced", ListenConfig{CoalesceWrites: true}, 5}, // "<abc>" waits for the round's end
+		{"direct", ListenConfig{}, 0}, // the socket took both writes at once
+		{"coalesced", ListenConfig{ConnConfig: ConnConfig{CoalesceWrites: true}}, 5}, // "<abc>" waits for the round's end
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEngine(t, WithLoops(1))

@@ -30,12 +30,6 @@ func TestMain(m *testing.M) {
 // emfileChild runs an echo server under a low RLIMIT_NOFILE and answers
 // "rusage" (CPU µs) and "stats" (rejected accept_errors) on stdin/stdout.
 func emfileChild() {
-	ents, _ := os.ReadDir("/proc/self/fd")
-	limit := uint64(len(ents) + 24)
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: limit, Max: limit}); err != nil {
-		fmt.Println("error", err)
-		return
-	}
 	e, err := New(WithLoops(1), WithLogger(quietLogger()))
 	if err != nil {
 		fmt.Println("error", err)
@@ -43,6 +37,14 @@ func emfileChild() {
 	}
 	ln, err := e.Listen("tcp://127.0.0.1:0", &echoHandler{}, ListenConfig{})
 	if err != nil {
+		fmt.Println("error", err)
+		return
+	}
+	// Lowered only now: New sizes max_conns from the fd limit, which would
+	// refuse conns before the kernel says EMFILE.
+	ents, _ := os.ReadDir("/proc/self/fd")
+	limit := uint64(len(ents) + 24)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: limit, Max: limit}); err != nil {
 		fmt.Println("error", err)
 		return
 	}

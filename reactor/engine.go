@@ -4,6 +4,7 @@ package reactor
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ type Engine struct {
 
 	nextID   atomic.Uint64
 	active   atomic.Int64 // open conns, counted from accept/dial start
+	maxConns atomic.Int64 // engine-wide limit; see SetMaxConns
 	accepted atomic.Uint64
 	rejected atomic.Uint64
 
@@ -47,6 +49,10 @@ func New(opts ...Option) (*Engine, error) {
 		o(&e.opts)
 	}
 	e.opts.normalize()
+	if e.opts.MaxConns > MaxConnsLimit() {
+		return nil, fmt.Errorf("reactor: max_conns %d exceeds the file-descriptor limit (%d)", e.opts.MaxConns, MaxConnsLimit())
+	}
+	e.maxConns.Store(int64(e.opts.MaxConns))
 	var pollers []*poller
 	for i := 0; i <= e.opts.Loops; i++ {
 		p, err := openPoller()

@@ -11,6 +11,7 @@ import (
 	"math/rand"
 	"net"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func (h *halfCloseHandler) OnReadEOF(c *Conn) Action {
 func TestHalfClose(t *testing.T) {
 	e := newEngine(t, WithLoops(1))
 	h := &halfCloseHandler{}
-	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{HalfClose: true})
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{ConnConfig: ConnConfig{HalfClose: true}})
 	c := dialTCP(t, ln)
 	c.Write([]byte("hi"))
 	c.(*net.TCPConn).CloseWrite()
@@ -229,5 +230,32 @@ func TestListenerBootShutdownAndClose(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
 		t.Fatal("listener still accepts after Close")
+	}
+}
+
+func TestSetMaxConns(t *testing.T) {
+	e := newEngine(t, WithLoops(1), WithMaxConns(1))
+	if got := e.MaxConns(); got != 1 {
+		t.Fatalf("MaxConns() = %d, want 1", got)
+	}
+	h := newLoopRecorder()
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{})
+	dialTCP(t, ln)
+	recv(t, h.opened)
+	rejected := dialTCP(t, ln) // past the limit: accepted and closed at once
+	rejected.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := rejected.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("second conn under max_conns 1: read err %v, want a close", err)
+	}
+	if err := e.SetMaxConns(2); err != nil {
+		t.Fatal(err)
+	}
+	dialTCP(t, ln)
+	recv(t, h.opened) // the limit raised at run time lets it in
+	if err := e.SetMaxConns(0); err == nil {
+		t.Fatal("SetMaxConns(0) succeeded")
+	}
+	if err := e.SetMaxConns(MaxConnsLimit() + 1); err == nil || !strings.Contains(err.Error(), "RLIMIT_NOFILE") {
+		t.Fatalf("SetMaxConns above the fd limit: err = %v", err)
 	}
 }

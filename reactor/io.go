@@ -101,8 +101,8 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 		return nil
 	}
 	size := c.outLen + len(p)
-	if size > c.cfg.maxOutbound {
-		err := &OutboundFullError{Size: size, Max: c.cfg.maxOutbound}
+	if size > c.cfg.MaxOutbound {
+		err := &OutboundFullError{Size: size, Max: c.cfg.MaxOutbound}
 		c.fail(err)
 		return err
 	}
@@ -116,7 +116,7 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 	}
 	c.outLen = size
 	c.outAtom.Store(int64(size))
-	if size >= c.cfg.highWater {
+	if size >= c.cfg.HighWater {
 		c.highArmed = true
 	}
 	c.loop.markDirty(c)
@@ -246,7 +246,7 @@ func (l *Loop) settle(c *Conn) {
 			return
 		}
 	}
-	if c.highArmed && c.outLen < c.cfg.lowWater {
+	if c.highArmed && c.outLen < c.cfg.LowWater {
 		c.highArmed = false
 		l.afterCallback(c, l.callWritable(c))
 		if c.closed {
@@ -400,7 +400,7 @@ func (l *Loop) peerEOF(c *Conn) {
 		l.closeNow(c, nil)
 		return
 	}
-	if c.cfg.halfClose {
+	if c.cfg.HalfClose {
 		if rh, ok := c.h.(ReadEOFHandler); ok {
 			c.readEOF = true
 			l.updateInterest(c)

@@ -232,7 +232,7 @@ func TestStopForcedAtDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newWriterHandler()
-	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{MaxOutbound: 64 << 20})
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{ConnConfig: ConnConfig{MaxOutbound: 64 << 20}})
 	dialTCP(t, ln) // never reads
 	sc := <-h.conns
 	done := make(chan error, 1)

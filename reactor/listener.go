@@ -23,7 +23,7 @@ type Listener struct {
 	network  string
 	addr     net.Addr
 	cfg      ListenConfig
-	ccfg     connConfig
+	ccfg     ConnConfig
 	loops    []*Loop
 	lb       balancer
 	socks    []*lnSocket
@@ -83,8 +83,7 @@ func (e *Engine) Listen(url string, h Handler, cfg ListenConfig) (*Listener, err
 	}
 	ln := &Listener{
 		eng: e, h: h, network: network, cfg: cfg, loops: e.loops[:n],
-		ccfg: connConfig{noDelayOff: cfg.NoDelayOff, keepAlive: cfg.KeepAlive, highWater: cfg.HighWater, lowWater: cfg.LowWater,
-			maxOutbound: cfg.MaxOutbound, halfClose: cfg.HalfClose, coalesceWrites: cfg.CoalesceWrites}.withDefaults(),
+		ccfg:     cfg.ConnConfig.withDefaults(),
 		maxConns: int64(cfg.MaxConns),
 		udp:      strings.HasPrefix(network, "udp"),
 		drained:  make(chan struct{}),
@@ -384,7 +383,7 @@ func (ln *Listener) hand(from *Loop, fd int, sa unix.Sockaddr) {
 		unix.Close(fd)
 		return
 	}
-	if e.active.Load() >= int64(e.opts.MaxConns) || ln.active.Load() >= ln.maxConns {
+	if e.active.Load() >= e.maxConns.Load() || ln.active.Load() >= ln.maxConns {
 		ln.rejected.Add(1) // counted before the peer can see the close
 		e.rejected.Add(1)
 		unix.Close(fd)

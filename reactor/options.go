@@ -24,7 +24,7 @@ type Option func(*Options)
 type Options struct {
 	Loops          int         // event loops; 0 -> runtime.GOMAXPROCS(0)
 	ReadBufferSize int         // per-loop shared read buffer; 0 -> 64 KiB
-	MaxConns       int         // conns in the whole engine; 0 -> 4096; accept-and-close past it
+	MaxConns       int         // conns in the whole engine; 0 -> 4096 or MaxConnsLimit() if lower; accept-and-close past it
 	Logger         *log.Logger // recovered panics and accept trouble; nil -> log.Default()
 }
 
@@ -48,24 +48,21 @@ func (o *Options) normalize() {
 		o.ReadBufferSize = DefaultReadBufferSize
 	}
 	if o.MaxConns <= 0 {
-		o.MaxConns = DefaultEngineMaxConns
+		o.MaxConns = defaultMaxConns()
 	}
 	if o.Logger == nil {
 		o.Logger = log.Default()
 	}
 }
 
-// ListenConfig configures one listener. The zero value is a sane default:
-// all loops, round robin, TCP_NODELAY on, no keepalive, 1024 conns,
-// 64/32 KiB water marks, a 4 MiB outbound cap, no half-close and writes
-// tried at once.
-type ListenConfig struct {
-	Loops       int           // 0 -> all engine loops; else the first N loops
-	LB          LoadBalancing // RoundRobin (zero), LeastConnections, SourceAddrHash
-	ReusePort   bool          // each loop listens itself with SO_REUSEPORT
+// ConnConfig is the per-conn part of ListenConfig and DialConfig: both
+// embed it, so a listener's conns and a dialed conn take the same fields
+// with the same defaults. The zero value means TCP_NODELAY on, no TCP
+// keepalive, 64/32 KiB water marks, a 4 MiB outbound cap, no half-close and
+// writes tried at once.
+type ConnConfig struct {
 	NoDelayOff  bool          // TCP_NODELAY is on unless this is true
 	KeepAlive   time.Duration // TCP keepalive idle time and interval; 0 -> off
-	MaxConns    int           // 0 -> 1024 conns at once for this listener
 	HighWater   int           // 0 -> 64 KiB
 	LowWater    int           // 0 -> 32 KiB
 	MaxOutbound int           // 0 -> 4 MiB; past it the conn closes with *OutboundFullError
@@ -81,18 +78,21 @@ type ListenConfig struct {
 	CoalesceWrites bool
 }
 
-// DialConfig configures one dialed conn. The zero value means TCP_NODELAY
-// on, no keepalive, 64/32 KiB water marks, a 4 MiB outbound cap, no
-// half-close, writes tried at once and no timeout of its own (Dial uses its
-// context). The fields mean what ListenConfig's do.
+// ListenConfig configures one listener. The zero value is a sane default:
+// all loops, round robin, 1024 conns, and ConnConfig's zero value for each
+// conn.
+type ListenConfig struct {
+	ConnConfig
+	Loops     int           // 0 -> all engine loops; else the first N loops
+	LB        LoadBalancing // RoundRobin (zero), LeastConnections, SourceAddrHash
+	ReusePort bool          // each loop listens itself with SO_REUSEPORT
+	MaxConns  int           // 0 -> 1024 conns at once for this listener
+}
+
+// DialConfig configures one dialed conn. The zero value is ConnConfig's
+// zero value and no timeout of its own (Dial uses its context).
 type DialConfig struct {
-	NoDelayOff     bool
-	KeepAlive      time.Duration
-	HighWater      int
-	LowWater       int
-	MaxOutbound    int
-	HalfClose      bool
-	CoalesceWrites bool
+	ConnConfig
 	// Timeout bounds the connect for DialAsync (Dial also honours its
 	// context); 0 -> no limit of its own.
 	Timeout time.Duration
@@ -102,34 +102,22 @@ type DialConfig struct {
 	Loop *Loop
 }
 
-// connConfig is the per-conn part shared by ListenConfig and DialConfig,
-// with defaults applied.
-type connConfig struct {
-	noDelayOff     bool
-	keepAlive      time.Duration
-	highWater      int
-	lowWater       int
-	maxOutbound    int
-	halfClose      bool
-	coalesceWrites bool
-}
-
-// withDefaults fills in the water marks and the outbound cap.
-func (cc connConfig) withDefaults() connConfig {
-	if cc.highWater <= 0 {
-		cc.highWater = DefaultHighWater
+// withDefaults returns cc with the water marks and the outbound cap filled in.
+func (cc ConnConfig) withDefaults() ConnConfig {
+	if cc.HighWater <= 0 {
+		cc.HighWater = DefaultHighWater
 	}
-	if cc.lowWater <= 0 {
-		cc.lowWater = DefaultLowWater
+	if cc.LowWater <= 0 {
+		cc.LowWater = DefaultLowWater
 	}
-	if cc.lowWater > cc.highWater {
-		cc.lowWater = cc.highWater
+	if cc.LowWater > cc.HighWater {
+		cc.LowWater = cc.HighWater
 	}
-	if cc.maxOutbound <= 0 {
-		cc.maxOutbound = DefaultMaxOutbound
+	if cc.MaxOutbound <= 0 {
+		cc.MaxOutbound = DefaultMaxOutbound
 	}
-	if cc.maxOutbound < cc.highWater {
-		cc.maxOutbound = cc.highWater
+	if cc.MaxOutbound < cc.HighWater {
+		cc.MaxOutbound = cc.HighWater
 	}
 	return cc
 }

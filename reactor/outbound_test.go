@@ -68,7 +68,7 @@ func TestReaderThatNeverReadsHitsTheCap(t *testing.T) {
 func TestWritableFiresBelowLowWater(t *testing.T) {
 	e := newEngine(t, WithLoops(1))
 	h := newWriterHandler()
-	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{HighWater: 64 << 10, LowWater: 32 << 10, MaxOutbound: 64 << 20})
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{ConnConfig: ConnConfig{HighWater: 64 << 10, LowWater: 32 << 10, MaxOutbound: 64 << 20}})
 	client := dialTCP(t, ln)
 	sc := <-h.conns
 	const total = 16 << 20

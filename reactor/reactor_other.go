@@ -176,3 +176,14 @@ func (c *Conn) Context() any { return c.ctx }
 
 // SetContext stores v.
 func (c *Conn) SetContext(v any) { c.ctx = v }
+
+func defaultMaxConns() int { return DefaultEngineMaxConns }
+
+// MaxConnsLimit returns DefaultEngineMaxConns on this system.
+func MaxConnsLimit() int { return DefaultEngineMaxConns }
+
+// SetMaxConns returns ErrUnsupported.
+func (e *Engine) SetMaxConns(n int) error { return ErrUnsupported }
+
+// MaxConns returns 0.
+func (e *Engine) MaxConns() int { return 0 }

@@ -191,17 +191,17 @@ func socketError(fd int) error {
 }
 
 // setConnOptions applies TCP_NODELAY and keepalive to a TCP socket.
-func setConnOptions(fd int, cfg *connConfig) error {
-	if !cfg.noDelayOff {
+func setConnOptions(fd int, cfg *ConnConfig) error {
+	if !cfg.NoDelayOff {
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			return os.NewSyscallError("setsockopt TCP_NODELAY", err)
 		}
 	}
-	if cfg.keepAlive > 0 {
+	if cfg.KeepAlive > 0 {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1); err != nil {
 			return os.NewSyscallError("setsockopt SO_KEEPALIVE", err)
 		}
-		secs := int((cfg.keepAlive + time.Second - 1) / time.Second)
+		secs := int((cfg.KeepAlive + time.Second - 1) / time.Second)
 		if err := setKeepAlivePeriod(fd, secs); err != nil {
 			return err
 		}

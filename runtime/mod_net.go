@@ -106,16 +106,10 @@ func (v *vm) netListen(L *lua.LState) int {
 	}
 	codec, cb := v.connOptions(L, o)
 	cfg := reactor.ListenConfig{
-		Loops:          optInt(L, o, "loops", 0),
-		ReusePort:      optBool(L, o, "reuse_port", false),
-		NoDelayOff:     !optBool(L, o, "tcp_no_delay", true),
-		KeepAlive:      secondsToDuration(optNum(L, o, "tcp_keepalive", 30)),
-		MaxConns:       optInt(L, o, "max_conns", 0),
-		HighWater:      optInt(L, o, "high_water", 0),
-		LowWater:       optInt(L, o, "low_water", 0),
-		MaxOutbound:    optInt(L, o, "max_outbound", 0),
-		HalfClose:      true, // see netHandler.OnReadEOF
-		CoalesceWrites: optBool(L, o, "coalesce_writes", false),
+		ConnConfig: connConfig(L, o),
+		Loops:      optInt(L, o, "loops", 0),
+		ReusePort:  optBool(L, o, "reuse_port", false),
+		MaxConns:   optInt(L, o, "max_conns", 0),
 	}
 	if lb := optString(L, o, "lb", ""); lb != "" {
 		b, err := reactor.ParseLoadBalancing(lb)
@@ -182,13 +176,25 @@ func rawCodec() *luaCodec { return &luaCodec{name: "raw", spec: rawSpec} }
 // dialConfig reads the dial options.
 func dialConfig(L *lua.LState, o *lua.LTable) reactor.DialConfig {
 	return reactor.DialConfig{
+		ConnConfig: connConfig(L, o),
+		Timeout:    secondsToDuration(optNum(L, o, "timeout", 0)),
+	}
+}
+
+// defaultTCPKeepAlive is tcp_keepalive's default for net.listen and
+// net.dial alike, in seconds (Go's net uses 15 s for both).
+const defaultTCPKeepAlive = 30
+
+// connConfig reads the conn options net.listen and net.dial share, with
+// the same defaults on both sides.
+func connConfig(L *lua.LState, o *lua.LTable) reactor.ConnConfig {
+	return reactor.ConnConfig{
 		NoDelayOff:     !optBool(L, o, "tcp_no_delay", true),
-		KeepAlive:      secondsToDuration(optNum(L, o, "tcp_keepalive", 0)),
+		KeepAlive:      secondsToDuration(optNum(L, o, "tcp_keepalive", defaultTCPKeepAlive)),
 		HighWater:      optInt(L, o, "high_water", 0),
 		LowWater:       optInt(L, o, "low_water", 0),
 		MaxOutbound:    optInt(L, o, "max_outbound", 0),
-		Timeout:        secondsToDuration(optNum(L, o, "timeout", 0)),
-		HalfClose:      true,
+		HalfClose:      true, // see netHandler.OnReadEOF
 		CoalesceWrites: optBool(L, o, "coalesce_writes", false),
 	}
 }

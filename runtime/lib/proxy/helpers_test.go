@@ -150,6 +150,30 @@ func medianRTT(t testing.TB, c net.Conn, n int) time.Duration {
 	return ds[n/2]
 }
 
+// addedRTT is the median round trip on c minus the median on base (a conn
+// through a proxy without faults, measured in turns): the delay the faults
+// add, with what a busy machine adds to every round trip taken out.
+func addedRTT(t testing.TB, c, base net.Conn, n int) time.Duration {
+	t.Helper()
+	with := make([]time.Duration, n)
+	without := make([]time.Duration, n)
+	for i := 0; i < n; i++ {
+		with[i] = rtt(t, c)
+		without[i] = rtt(t, base)
+	}
+	return median(with) - median(without)
+}
+
+func median(ds []time.Duration) time.Duration {
+	ds = append([]time.Duration(nil), ds...)
+	for i := range ds {
+		for j := i; j > 0 && ds[j] < ds[j-1]; j-- {
+			ds[j], ds[j-1] = ds[j-1], ds[j]
+		}
+	}
+	return ds[len(ds)/2]
+}
+
 // within fails unless got is within pct percent of want.
 func within(t testing.TB, what string, got, want time.Duration, pct float64) {
 	t.Helper()
@@ -177,4 +201,14 @@ func readAll(c net.Conn) ([]byte, error) {
 			return out, err
 		}
 	}
+}
+
+// atLeast fails unless got is at least want and under twice want: a delay
+// that must be there, with room for a busy machine.
+func atLeast(t testing.TB, what string, got, want time.Duration) {
+	t.Helper()
+	if got < want || got > want*2 {
+		t.Fatalf("%s: %v, want [%v, %v]", what, got, want, want*2)
+	}
+	t.Logf("%s: %v (want >= %v)", what, got, want)
 }

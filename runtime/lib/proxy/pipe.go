@@ -7,10 +7,12 @@ import (
 	"github.com/netplay-lab/netplay/reactor"
 )
 
-// paceSlack is how far a late timer may leave the bandwidth schedule
-// behind before the schedule restarts from now: small lateness is caught
-// up (the rate stays exact), an idle stretch earns no burst.
-const paceSlack = 20 * time.Millisecond
+// paceSlack bounds how far a late timer (a busy machine) may leave the
+// slicer/bandwidth schedule behind before it restarts from now. The
+// schedule restarts anyway whenever data arrives at an empty queue, so an
+// idle stretch earns no burst; lateness while data waits is caught up,
+// which keeps the rate exact.
+const paceSlack = time.Second
 
 // pipe is one direction of a pair: chunks read from src go through the
 // faults to dst. Loop goroutine only, except the atomics.
@@ -125,6 +127,9 @@ func (pp *pipe) push(b []byte) {
 		}
 		pp.lastDue, seg.due = due, due
 		st.delayed.Add(1)
+	}
+	if now := time.Now(); len(pp.q) == 0 && pp.next.Before(now) {
+		pp.next = now // no credit for the idle time
 	}
 	pp.q = append(pp.q, seg)
 	pp.queued.Add(int64(len(seg.data)))

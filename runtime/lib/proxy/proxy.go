@@ -414,12 +414,12 @@ func (p *Proxy) reconcile() {
 	switch {
 	case closed:
 	case down && ln != nil:
-		p.mu.Lock()
-		p.ln = nil
-		p.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		ln.Close(ctx)
 		cancel()
+		p.mu.Lock()
+		p.ln = nil // after the close: Listening() false means refused
+		p.mu.Unlock()
 	case !down && ln == nil:
 		nl, err := p.eng.Listen(p.url, p.h, p.listenConfig())
 		p.mu.Lock()

@@ -70,9 +70,11 @@ func exchange(t testing.TB, c *net.UDPConn, n int) []uint32 {
 
 func TestUDPRelayAndLatency(t *testing.T) {
 	e := newEngine(t)
-	p := newProxy(t, e, udpEcho(t), Config{Faults: Faults{Latency: 50 * time.Millisecond}})
+	echo := udpEcho(t)
+	p := newProxy(t, e, echo, Config{Faults: Faults{Latency: 100 * time.Millisecond}})
+	base := udpClient(t, newProxy(t, e, echo, Config{}))
 	c := udpClient(t, p)
-	within(t, "udp round trip", medianRTT(t, c, 5), 100*time.Millisecond, 10)
+	within(t, "udp added round trip", addedRTT(t, c, base, 5), 200*time.Millisecond, 10)
 	waitFor(t, "counts", 5*time.Second, func() bool {
 		s := p.Stats()
 		return s.Conns == 1 && s.BytesUp == 5 && s.BytesDown == 5 && s.Faults.Delayed == 10
@@ -151,7 +153,8 @@ func TestUDPReorder(t *testing.T) {
 		top = max(top, v)
 	}
 	n := p.Stats().Faults.Reordered
-	if late == 0 || (uint64(late) != n && uint64(late)+1 != n) {
+	// a held datagram whose successor is late (a busy machine) leaves in order
+	if late == 0 || uint64(late) > n || uint64(late) < n*3/4 {
 		t.Fatalf("%d arrived late, %d counted reordered", late, n)
 	}
 	t.Logf("reorder 0.2: %d of 400 arrived after their successor", late)
