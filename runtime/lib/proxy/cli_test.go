@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -111,4 +112,23 @@ func TestCLIRelaysAndReports(t *testing.T) {
 		}
 	}
 	t.Logf("output:\n%s", s)
+}
+
+// TestDocsFlagsExist keeps docs/proxy.md's flag table and the command in step.
+func TestDocsFlagsExist(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/proxy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile("`(--[a-z-]+)")
+	n := 0
+	for _, m := range re.FindAllStringSubmatch(string(doc), -1) {
+		n++
+		if !strings.Contains(usage, "  "+m[1]+" ") && !strings.Contains(usage, ", "+m[1]+" ") {
+			t.Errorf("docs/proxy.md names %s, which `netplay proxy` does not have", m[1])
+		}
+	}
+	if n < 15 {
+		t.Fatalf("found only %d flags in docs/proxy.md", n)
+	}
 }
