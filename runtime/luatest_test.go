@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netplay-lab/netplay/runtime/host"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -35,11 +36,6 @@ func (s *syncBuf) String() string {
 // at the end of the test.
 func newTestRuntime(t *testing.T, opts Options) (*Runtime, *syncBuf, *syncBuf) {
 	t.Helper()
-	// shared.dicts are process-wide: a test starts with none, as a new
-	// netplay process would, so -count=N runs see the same state each time.
-	dictsMu.Lock()
-	dicts = map[string]*dict{}
-	dictsMu.Unlock()
 	out, errOut := &syncBuf{}, &syncBuf{}
 	opts.Stdout, opts.Stderr = out, errOut
 	rt, err := New(opts)
@@ -143,7 +139,7 @@ func runLuaFile(t *testing.T, name string, opts Options) (*Runtime, *syncBuf, *s
 	rt, out, errOut := newTestRuntime(t, opts)
 	installT(t, rt)
 	if err := rt.RunFile(filepath.Join("testdata", name), nil); err != nil {
-		if se, ok := err.(*ScriptError); ok {
+		if se, ok := err.(*host.ScriptError); ok {
 			t.Fatalf("%s\n%s\nstderr: %s", se.Msg, se.Traceback, errOut)
 		}
 		t.Fatal(err)

@@ -3,20 +3,23 @@ package runtime
 import (
 	"time"
 
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
 
-var globalsModule = &module{
-	ModuleDoc: ModuleDoc{Name: "_G", Doc: "Global functions netplay adds.",
-		Funcs: []FuncDoc{
+var globalsModule = &host.Module{
+	ModuleDoc: host.ModuleDoc{Name: "_G", Doc: "Global functions netplay adds.",
+		Funcs: []host.FuncDoc{
 			{Name: "sleep", Suspends: true, Signature: "sleep(seconds)", Doc: "Suspends the calling coroutine (the VM keeps serving others); on a worker VM it blocks that worker.",
 				Example: "local t0 = os.clock()\nsleep(0.01)\nprint('slept')"},
 			{Name: "stats", Signature: "stats() -> table", Doc: "Engine-wide counters: loops, conns per loop, bytes, messages, coroutines, timers, pool.",
 				Example: "local s = stats()\nassert(type(s.coroutines) == 'number')"},
 		}},
-	kinds: kindAll,
-	open: func(v *vm, L *lua.LState) *lua.LTable {
-		L.SetGlobal("sleep", exactResults(L, v.sleep))
+	Kinds: host.All,
+	Open: func(hv host.VM) *lua.LTable {
+		v, L := hv.(*vm), hv.L()
+		L.SetGlobal("sleep", luautil.ExactResults(L, v.sleep))
 		L.SetGlobal("stats", L.NewFunction(v.stats))
 		return nil
 	},
@@ -24,7 +27,7 @@ var globalsModule = &module{
 
 // sleep implements Lua sleep(seconds).
 func (v *vm) sleep(L *lua.LState) int {
-	d := checkDuration(L, 1)
+	d := luautil.CheckDuration(L, 1)
 	if v.s == nil { // worker VM: block this worker, but stop with its context
 		t := time.NewTimer(d)
 		defer t.Stop()
@@ -40,7 +43,7 @@ func (v *vm) sleep(L *lua.LState) int {
 		return 0
 	}
 	s := v.s
-	return s.await(L, "sleep", func(wake func(...lua.LValue)) {
-		s.after(d, func() { wake() })
+	return s.await(L, "sleep", func(w host.Waker) {
+		s.after(d, func() { w.Wake() })
 	})
 }

@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	luactx "github.com/netplay-lab/netplay/runtime/lib/context"
 	"github.com/panjf2000/ants/v2"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -19,9 +22,9 @@ const (
 	poolReleaseTimeout = 5 * time.Second
 )
 
-var poolModule = &module{
-	ModuleDoc: ModuleDoc{Name: "pool", Doc: "Runs functions on worker VMs (an ants/v2 pool) off the loops, for blocking or CPU-heavy work. Arguments and results are copied by value; the function travels as compiled code and must not use upvalues (pass what it needs as arguments).",
-		Funcs: []FuncDoc{
+var poolModule = &host.Module{
+	ModuleDoc: host.ModuleDoc{Name: "pool", Doc: "Runs functions on worker VMs (an ants/v2 pool) off the loops, for blocking or CPU-heavy work. Arguments and results are copied by value; the function travels as compiled code and must not use upvalues (pass what it needs as arguments).",
+		Funcs: []host.FuncDoc{
 			{Name: "run", Suspends: true, Signature: "pool.run([ctx,] fn, …) -> results…", Doc: "Runs fn(…) on a worker and suspends the caller until it returns; fn's error is raised in the caller. A ctx done before the start (or while running) fails the call with its error.",
 				Example: "local a, b = pool.run(function(x, y) return x + y, x * y end, 3, 4)\nassert(a == 7 and b == 12)"},
 			{Name: "submit", Signature: "pool.submit([ctx,] fn, …) -> ok, err", Doc: "Queues fn(…) and returns at once; errors are logged. Fails when 1024 jobs already wait.",
@@ -29,8 +32,9 @@ var poolModule = &module{
 			{Name: "stats", Signature: "pool.stats() -> table", Doc: "workers, running, waiting, submitted, completed, failed, cancelled.",
 				Example: "local s = pool.stats()\nassert(s.workers > 0)"},
 		}},
-	kinds: kindScript | kindLoop,
-	open: func(v *vm, L *lua.LState) *lua.LTable {
+	Kinds: host.Script | host.Loop,
+	Open: func(hv host.VM) *lua.LTable {
+		v, L := hv.(*vm), hv.L()
 		raw := L.NewFunction(v.poolRun)
 		t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"submit": v.poolSubmit,
@@ -143,8 +147,8 @@ func (p *workerPool) getVM() *vm {
 		return v
 	}
 	p.mu.Unlock()
-	v := newVM(p.rt, kindWorker)
-	v.baseline = globalsOf(v.L)
+	v := newVM(p.rt, host.Worker)
+	v.baseline = globalsOf(v.ls)
 	return v
 }
 
@@ -164,7 +168,7 @@ func (p *workerPool) run(j *poolJob) {
 	p.running.Add(1)
 	defer p.running.Add(-1)
 	v := p.getVM()
-	L := v.L
+	L := v.ls
 	L.SetContext(j.ctx)
 	L.SetTop(0)
 	L.Push(L.NewFunctionFromProto(j.proto))
@@ -179,7 +183,7 @@ func (p *workerPool) run(j *poolJob) {
 		for i := 1; i <= n; i++ {
 			vals[i-1] = L.Get(i)
 		}
-		rets, err = copyValues(vals, "pool result")
+		rets, err = luautil.CopyValues(vals, "pool result")
 	} else if ae, ok := err.(*lua.ApiError); ok {
 		err = fmt.Errorf("%s", lua.LVAsString(ae.Object))
 	}
@@ -216,7 +220,7 @@ func globalsOf(L *lua.LState) map[string]lua.LValue {
 // (which worker runs a job is chance). Fields set inside library tables
 // (string.x = …) are not undone.
 func (v *vm) resetGlobals() {
-	g := v.L.G.Global
+	g := v.ls.G.Global
 	var changed []lua.LValue
 	g.ForEach(func(k, val lua.LValue) {
 		ks, ok := k.(lua.LString)
@@ -248,8 +252,8 @@ func (p *workerPool) release() {
 func (v *vm) poolArgs(L *lua.LState, what string) *poolJob {
 	i := 1
 	ctx := context.Background()
-	if isCtx(L.Get(1)) {
-		ctx = checkCtx(L, 1)
+	if luactx.Is(L.Get(1)) {
+		ctx = luactx.Check(L, 1)
 		i = 2
 	}
 	fn := L.CheckFunction(i)
@@ -264,7 +268,7 @@ func (v *vm) poolArgs(L *lua.LState, what string) *poolJob {
 	for k := i + 1; k <= L.GetTop(); k++ {
 		vals = append(vals, L.Get(k))
 	}
-	args, err := copyValues(vals, what+" argument")
+	args, err := luautil.CopyValues(vals, what+" argument")
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
@@ -278,13 +282,13 @@ func (v *vm) poolRun(L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
-	return v.s.await(L, "pool.run", func(wake func(...lua.LValue)) {
+	return v.s.await(L, "pool.run", func(w host.Waker) {
 		j.done = func(rets []lua.LValue, err error) {
 			if err != nil {
-				wake(lua.LFalse, lua.LString(err.Error()))
+				w.Wake(lua.LFalse, lua.LString(err.Error()))
 				return
 			}
-			wake(append([]lua.LValue{lua.LTrue}, rets...)...)
+			w.Wake(append([]lua.LValue{lua.LTrue}, rets...)...)
 		}
 		if err := p.submit(j); err != nil {
 			j.done(nil, err)
@@ -304,7 +308,7 @@ func (v *vm) poolSubmit(L *lua.LState) int {
 	j.done = func(_ []lua.LValue, err error) {
 		s.post(func() { s.keep-- })
 		if err != nil && err != context.Canceled && err != context.DeadlineExceeded {
-			rt.logError(&ScriptError{Msg: err.Error()})
+			rt.logError(&host.ScriptError{Msg: err.Error()})
 		}
 	}
 	if err := p.submit(j); err != nil {

@@ -8,12 +8,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
 
-var sharedModule = &module{
-	ModuleDoc: ModuleDoc{Name: "shared", Doc: "Named dictionaries shared by every VM of the process (script, loop and worker VMs).",
-		Funcs: []FuncDoc{
+var sharedModule = &host.Module{
+	ModuleDoc: host.ModuleDoc{Name: "shared", Doc: "Named dictionaries shared by every VM of the runtime (script, loop and worker VMs); a second runtime in the same process has its own.",
+		Funcs: []host.FuncDoc{
 			{Name: "dict", Signature: "shared.dict(name) -> d", Doc: "The dictionary called name, created on first use. Values: nil, booleans, numbers, strings.",
 				Example: "local d = shared.dict('hits')\nd:set('x', 1)\nassert(shared.dict('hits'):get('x') == 1)"},
 			{Name: "d:get", Signature: "d:get(key) -> value | nil", Doc: "The value, or nil if missing or expired.",
@@ -37,10 +39,11 @@ var sharedModule = &module{
 			{Name: "d:keys", Signature: "d:keys() -> {key…}", Doc: "The live keys, sorted.",
 				Example: "local d = shared.dict('keys-doc')\nd:set('b', 1)\nd:set('a', 1)\nassert(table.concat(d:keys(), ',') == 'a,b')"},
 		}},
-	kinds: kindAll,
-	open: func(v *vm, L *lua.LState) *lua.LTable {
+	Kinds: host.All,
+	Open: func(v host.VM) *lua.LTable {
+		L := v.L()
 		mt := L.NewTypeMetatable("netplay.dict")
-		L.SetField(mt, "__index", strictMethods(L, L.SetFuncs(L.NewTable(), dictMethods), "shared.dict"))
+		L.SetField(mt, "__index", luautil.StrictMethods(L, L.SetFuncs(L.NewTable(), dictMethods), "shared.dict"))
 		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
 			d := checkDict(L)
 			d.mu.Lock()
@@ -51,7 +54,7 @@ var sharedModule = &module{
 		}))
 		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"dict": func(L *lua.LState) int {
-				d := sharedDict(L.CheckString(1))
+				d := sharedDict(v, L.CheckString(1))
 				ud := L.NewUserData()
 				ud.Value = d
 				L.SetMetatable(ud, mt)
@@ -62,19 +65,24 @@ var sharedModule = &module{
 	},
 }
 
-var (
-	dictsMu sync.Mutex
-	dicts   = map[string]*dict{}
-)
+// dicts are one Runtime's dictionaries by name (host.VM.Shared): two
+// Runtimes in one process do not share them.
+type dicts struct {
+	mu sync.Mutex
+	m  map[string]*dict
+}
 
-// sharedDict returns the process-wide dictionary called name.
-func sharedDict(name string) *dict {
-	dictsMu.Lock()
-	defer dictsMu.Unlock()
-	d := dicts[name]
+type dictsKey struct{}
+
+// sharedDict returns the dictionary called name of v's Runtime.
+func sharedDict(v host.VM, name string) *dict {
+	ds := v.Shared(dictsKey{}, func() any { return &dicts{m: map[string]*dict{}} }).(*dicts)
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	d := ds.m[name]
 	if d == nil {
 		d = &dict{name: name, m: map[string]dictEntry{}}
-		dicts[name] = d
+		ds.m[name] = d
 	}
 	return d
 }
@@ -126,7 +134,7 @@ func dictKey(L *lua.LState, n int) string {
 	case lua.LString:
 		return string(k)
 	case lua.LNumber:
-		return fmtNumber(float64(k))
+		return luautil.FmtNumber(float64(k))
 	}
 	L.ArgError(n, "string or number key expected")
 	return ""
@@ -142,7 +150,7 @@ func dictValue(L *lua.LState) (lua.LValue, time.Time) {
 	}
 	var exp time.Time
 	if L.Get(4) != lua.LNil {
-		if ttl := checkDuration(L, 4); ttl > 0 {
+		if ttl := luautil.CheckDuration(L, 4); ttl > 0 {
 			exp = time.Now().Add(ttl)
 		}
 	}
@@ -243,7 +251,7 @@ var dictMethods = map[string]lua.LGFunction{
 	},
 	"expire": func(L *lua.LState) int {
 		d, k := checkDict(L), dictKey(L, 2)
-		ttl := checkDuration(L, 3)
+		ttl := luautil.CheckDuration(L, 3)
 		now := time.Now()
 		d.mu.Lock()
 		_, ok := d.getLocked(k, now)

@@ -13,13 +13,13 @@ func (v *vm) stats(L *lua.LState) int {
 		t.RawSetString("coroutines", lua.LNumber(s.spawned.Load()))
 		t.RawSetString("threads", lua.LNumber(s.threads.Load()))
 		t.RawSetString("waiting", lua.LNumber(s.pending))
-		t.RawSetString("timers", lua.LNumber(s.timers))
+		t.RawSetString("timers", lua.LNumber(v.counters.Timers.Load()))
 	}
-	in, out := rt.script.msgsIn.Load(), rt.script.msgsOut.Load()
+	in, out := rt.script.counters.MsgsIn.Load(), rt.script.counters.MsgsOut.Load()
 	rt.lazy.mu.Lock()
 	e, p := rt.lazy.engine, rt.lazy.pool
 	for _, lv := range rt.lazy.loopVMs {
-		in, out = in+lv.msgsIn.Load(), out+lv.msgsOut.Load()
+		in, out = in+lv.counters.MsgsIn.Load(), out+lv.counters.MsgsOut.Load()
 	}
 	rt.lazy.mu.Unlock()
 	t.RawSetString("messages_in", lua.LNumber(in))

@@ -23,9 +23,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	lua "github.com/yuin/gopher-lua"
-
 	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/host"
+	lua "github.com/yuin/gopher-lua"
 )
 
 // Options configures a Runtime. The zero value is a valid configuration.
@@ -39,15 +39,6 @@ type Options struct {
 
 // DefaultBudget is the per-callback budget when Options.Budget is 0.
 const DefaultBudget = time.Second
-
-// ScriptError is a Lua error: Msg is "file:line: message", Traceback the Lua
-// stack at the error site ("stack traceback:\n\t…"), empty when unknown.
-type ScriptError struct {
-	Msg       string
-	Traceback string
-}
-
-func (e *ScriptError) Error() string { return e.Msg }
 
 // ErrStopped is returned by calls made after Stop.
 var ErrStopped = errors.New("netplay: runtime stopped")
@@ -76,8 +67,13 @@ type Runtime struct {
 	stopped  chan struct{}
 	exited   chan struct{} // closed when the VM goroutine returns
 
-	lazy lazyParts              // engine, pool, loop VMs: started on first use
-	dir  atomic.Pointer[string] // folder of the main script
+	modules []*host.Module // the modules every VM opens (moduleList)
+
+	lazy lazyParts // engine, pool, loop VMs: started on first use
+	// shared holds per-Runtime module values (host.VM.Shared).
+	sharedMu sync.Mutex
+	shared   map[any]any
+	dir      atomic.Pointer[string] // folder of the main script
 
 }
 
@@ -86,7 +82,7 @@ type Runtime struct {
 // chunk that does not touch them starts in a few milliseconds.
 func New(opts Options) (*Runtime, error) {
 	rt := &Runtime{opts: opts, stdout: opts.Stdout, stderr: opts.Stderr,
-		stopped: make(chan struct{}), exited: make(chan struct{})}
+		stopped: make(chan struct{}), exited: make(chan struct{}), modules: modules()}
 	if rt.stdout == nil {
 		rt.stdout = os.Stdout
 	}
@@ -95,7 +91,7 @@ func New(opts Options) (*Runtime, error) {
 	}
 	rt.wd = newWatchdog(rt.budgetLimit())
 	rt.q = newQueue()
-	rt.script = newVM(rt, kindScript)
+	rt.script = newVM(rt, host.Script)
 	rt.script.s = newSched(rt.script, newBudget(rt.budgetLimit(), rt.wd), rt.q.post)
 	rt.script.s.after = func(d time.Duration, fn func()) func() bool {
 		tm := &vmTimer{when: time.Now().Add(d), fn: fn}
@@ -124,7 +120,7 @@ func (rt *Runtime) writeOut(s string) {
 }
 
 // logError prints a script error and its traceback on Stderr.
-func (rt *Runtime) logError(e *ScriptError) {
+func (rt *Runtime) logError(e *host.ScriptError) {
 	s := e.Msg + "\n"
 	if e.Traceback != "" {
 		s += e.Traceback + "\n"
@@ -260,7 +256,7 @@ func (rt *Runtime) onVM(fn func()) error {
 // call Lua values with L (the VM's main state; it must not yield). Do must
 // not be called from the VM goroutine itself (from onResult or a module).
 func (rt *Runtime) Do(fn func(L *lua.LState)) error {
-	return rt.onVM(func() { fn(rt.script.L) })
+	return rt.onVM(func() { fn(rt.script.ls) })
 }
 
 // RunFile runs the file as the main chunk on the script VM, with args in the
@@ -300,7 +296,7 @@ func (rt *Runtime) RunString(name, src string) error {
 // script VM, blocking until it finishes. onResult (may be nil) runs on the VM
 // goroutine with the chunk's return values. Cancelling ctx interrupts the
 // chunk (a running loop is stopped, a waiting call abandoned); servers and
-// timers keep running. Errors are *ScriptError.
+// timers keep running. Errors are *host.ScriptError.
 func (rt *Runtime) Eval(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
 	res := make(chan error, 1)
 	type started struct {
@@ -313,12 +309,12 @@ func (rt *Runtime) Eval(ctx context.Context, name, src string, onResult func(L *
 		fn, err := s.L.Load(strings.NewReader(src), name)
 		if err != nil {
 			cos <- started{}
-			res <- &ScriptError{Msg: SyntaxError(name, err, lineCount(src)).Error()}
+			res <- &host.ScriptError{Msg: SyntaxError(name, err, lineCount(src)).Error()}
 			return
 		}
 		co := s.get()
 		cos <- started{co, co.run.Load() + 1}
-		s.start(co, fn, nil, false, func(rets []lua.LValue, e *ScriptError) {
+		s.start(co, fn, nil, false, func(rets []lua.LValue, e *host.ScriptError) {
 			if e != nil {
 				res <- e
 				return

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
 )
 
 // sched runs Lua on one VM as coroutines. Every handler call, timer callback
@@ -24,7 +24,6 @@ type sched struct {
 	L          *lua.LState
 	budget     *budget
 	trampoline *lua.LFunction
-	dispatch   *lua.LFunction // runs a conn's on_message over its waiting messages
 	doneMark   *lua.LUserData // yielded by the trampoline when a call finished
 	awaitMark  *lua.LUserData // yielded by await
 
@@ -40,8 +39,7 @@ type sched struct {
 	pending int                       // coroutines suspended in await
 	onDone  map[*onDoneWatch]struct{} // ctx:on_done callbacks not yet run
 	keep    int                       // servers, conns, timers keeping the VM alive
-	timers  int                       // pending Lua timers
-	logErr  func(e *ScriptError)
+	logErr  func(e *host.ScriptError)
 
 	pcallParent map[*lua.LState]*lua.LState // pcall coroutine -> the thread that called pcall
 
@@ -58,13 +56,10 @@ type coro struct {
 	limited bool          // subject to the per-callback budget
 	run     atomic.Uint64 // bumped at each start; interrupt targets one run
 	intr    atomic.Uint64 // the run to interrupt (sticky until that run ends)
-	done    func(rets []lua.LValue, err *ScriptError)
+	done    func(rets []lua.LValue, err *host.ScriptError)
 }
 
 const maxFreeCoros = 512
-
-// schedChunk names the trampoline chunk; its frames are left out of tracebacks.
-const schedChunk = "netplay.sched"
 
 // trampolineSrc keeps a thread alive across calls: it runs fn(...), yields
 // (done, results...) and waits for the next function.
@@ -75,28 +70,23 @@ end
 return loop`
 
 func newSched(v *vm, b *budget, post func(func())) *sched {
-	s := &sched{v: v, L: v.L, budget: b, post: post}
-	s.doneMark = v.L.NewUserData()
-	s.awaitMark = v.L.NewUserData()
-	fn, err := v.L.Load(strings.NewReader(trampolineSrc), schedChunk)
+	s := &sched{v: v, L: v.ls, budget: b, post: post}
+	s.doneMark = v.ls.NewUserData()
+	s.awaitMark = v.ls.NewUserData()
+	fn, err := v.ls.Load(strings.NewReader(trampolineSrc), luautil.HiddenChunk)
 	if err != nil {
 		panic(err)
 	}
-	v.L.Push(fn)
-	v.L.Push(s.doneMark)
-	v.L.Call(1, 1)
-	s.trampoline = v.L.Get(-1).(*lua.LFunction)
-	v.L.Pop(1)
-	v.L.Push(v.L.NewFunctionFromProto(dispatchProto()))
-	v.L.Push(v.L.NewFunction(nextMessage))
-	v.L.Call(1, 1)
-	s.dispatch = v.L.Get(-1).(*lua.LFunction)
-	v.L.Pop(1)
-	s.logErr = func(e *ScriptError) { v.rt.logError(e) }
-	if co, ok := v.L.GetGlobal("coroutine").(*lua.LTable); ok {
+	v.ls.Push(fn)
+	v.ls.Push(s.doneMark)
+	v.ls.Call(1, 1)
+	s.trampoline = v.ls.Get(-1).(*lua.LFunction)
+	v.ls.Pop(1)
+	s.logErr = func(e *host.ScriptError) { v.rt.logError(e) }
+	if co, ok := v.ls.GetGlobal("coroutine").(*lua.LTable); ok {
 		for _, name := range []string{"create", "wrap"} {
 			if fn, ok := co.RawGetString(name).(*lua.LFunction); ok && fn.IsG {
-				co.RawSetString(name, v.L.NewFunction(b.ownThreads(name, fn.GFunction)))
+				co.RawSetString(name, v.ls.NewFunction(b.ownThreads(name, fn.GFunction)))
 			}
 		}
 	}
@@ -130,7 +120,7 @@ func (s *sched) get() *coro {
 // finishes or fails; a failure without done is logged. limited subjects each
 // resume to the budget. spawn called from inside a running coroutine is
 // deferred to the queue (threads are never resumed from inside one another).
-func (s *sched) spawn(fn *lua.LFunction, args []lua.LValue, limited bool, done func([]lua.LValue, *ScriptError)) *coro {
+func (s *sched) spawn(fn *lua.LFunction, args []lua.LValue, limited bool, done func([]lua.LValue, *host.ScriptError)) *coro {
 	if s.cur != nil {
 		s.post(func() { s.spawn(fn, args, limited, done) })
 		return nil
@@ -141,7 +131,7 @@ func (s *sched) spawn(fn *lua.LFunction, args []lua.LValue, limited bool, done f
 }
 
 // start runs fn(args...) on co, a thread from get.
-func (s *sched) start(co *coro, fn *lua.LFunction, args []lua.LValue, limited bool, done func([]lua.LValue, *ScriptError)) {
+func (s *sched) start(co *coro, fn *lua.LFunction, args []lua.LValue, limited bool, done func([]lua.LValue, *host.ScriptError)) {
 	co.done, co.limited = done, limited
 	co.trace = ""
 	co.run.Add(1)
@@ -152,13 +142,13 @@ func (s *sched) start(co *coro, fn *lua.LFunction, args []lua.LValue, limited bo
 }
 
 // call is spawn for handlers: limited by the budget, errors logged by done.
-func (s *sched) call(fn *lua.LFunction, done func([]lua.LValue, *ScriptError), args ...lua.LValue) {
+func (s *sched) call(fn *lua.LFunction, done func([]lua.LValue, *host.ScriptError), args ...lua.LValue) {
 	s.spawn(fn, args, true, done)
 }
 
 // call2 is call with two arguments, without allocating them (a handler's
 // (c, msg) on the per-message path).
-func (s *sched) call2(fn *lua.LFunction, done func([]lua.LValue, *ScriptError), a, b lua.LValue) {
+func (s *sched) call2(fn *lua.LFunction, done func([]lua.LValue, *host.ScriptError), a, b lua.LValue) {
 	if s.cur != nil {
 		s.spawn(fn, []lua.LValue{a, b}, true, done)
 		return
@@ -191,11 +181,11 @@ func (s *sched) resume(co *coro, vals []lua.LValue) {
 		co.waiting = true
 		s.pending++
 	default:
-		s.finish(co, nil, &ScriptError{Msg: "coroutine.yield called outside a coroutine created by the script"})
+		s.finish(co, nil, &host.ScriptError{Msg: "coroutine.yield called outside a coroutine created by the script"})
 	}
 }
 
-func (s *sched) finish(co *coro, rets []lua.LValue, e *ScriptError) {
+func (s *sched) finish(co *coro, rets []lua.LValue, e *host.ScriptError) {
 	done := co.done
 	co.done = nil
 	if done != nil {
@@ -205,7 +195,7 @@ func (s *sched) finish(co *coro, rets []lua.LValue, e *ScriptError) {
 	}
 }
 
-func (s *sched) scriptError(co *coro, err error) *ScriptError {
+func (s *sched) scriptError(co *coro, err error) *host.ScriptError {
 	msg := err.Error()
 	if ae, ok := err.(*lua.ApiError); ok {
 		msg = lua.LVAsString(ae.Object)
@@ -216,88 +206,39 @@ func (s *sched) scriptError(co *coro, err error) *ScriptError {
 	if s.budget.limit > 0 {
 		msg = strings.Replace(msg, ErrBudget.Error(), fmt.Sprintf("%s (%v)", ErrBudget.Error(), s.budget.limit), 1)
 	}
-	return &ScriptError{Msg: msg, Traceback: co.trace}
+	return &host.ScriptError{Msg: msg, Traceback: co.trace}
 }
 
 // await suspends the running coroutine until the operation started by start
-// calls wake; the values given to wake are what the Lua call returns. start
-// runs at once, on the VM goroutine; wake is safe for concurrent use and only
-// its first call counts. A Go function uses it as `return s.await(L, "sleep", …)`.
-// Unless it always wakes with as many values as any caller can ask for (as
-// ctx:wait does: one), it is exposed to Lua through exactResults.
-func (s *sched) await(L *lua.LState, what string, start func(wake func(vals ...lua.LValue))) int {
+// wakes it (host.VM.Await): the values given to Wake are what the Lua call
+// returns. start runs at once, on the VM goroutine; Wake is safe for
+// concurrent use and only its first call counts.
+func (s *sched) await(L *lua.LState, what string, start func(w host.Waker)) int {
 	co := s.cur
 	if co == nil || !s.reaches(L, co) {
 		L.RaiseError("%s: cannot wait here (inside coroutine.create/wrap, or outside a netplay coroutine)", what)
 		return 0
 	}
 	co.gen++
-	gen := co.gen
-	var once atomic.Bool
-	start(func(vals ...lua.LValue) {
-		if once.CompareAndSwap(false, true) {
-			s.post(func() { s.wake(co, gen, vals) })
-		}
-	})
+	start(&waker{s: s, co: co, gen: co.gen})
 	return L.Yield(s.awaitMark)
 }
 
-// dispatchSrc runs on_message over a conn's waiting messages in one
-// coroutine: next(c) hands out the next message (nil when none waits) and
-// starts its budget. Resuming a coroutine per message costs more than the
-// handler of a small protocol (about 150 ns of 300); the order and the
-// one-at-a-time rule are the same either way, since a suspended handler
-// suspends the loop that called it.
-const dispatchSrc = `local next = ...
-return function(fn, c)
-  local m = next(c)
-  while m ~= nil do
-    fn(c, m)
-    m = next(c)
-  end
-end`
-
-// dispatchProto is dispatchSrc compiled once per process.
-var dispatchProto = sync.OnceValue(func() *lua.FunctionProto { return compileSched(dispatchSrc) })
-
-// exactResultsSrc calls a Go function that may yield from an argument
-// list, where Lua takes as many results as come back.
-const exactResultsSrc = `local fn = ...
-local function pass(...) return ... end
-return function(...) return pass(fn(...)) end`
-
-// exactResultsProto is exactResultsSrc compiled once per process; each VM
-// makes its functions from it.
-var exactResultsProto = sync.OnceValue(func() *lua.FunctionProto { return compileSched(exactResultsSrc) })
-
-// compileSched compiles one of the scheduler's own Lua chunks.
-func compileSched(src string) *lua.FunctionProto {
-	chunk, err := parse.Parse(strings.NewReader(src), schedChunk)
-	if err != nil {
-		panic(err)
-	}
-	proto, err := lua.Compile(chunk, schedChunk)
-	if err != nil {
-		panic(err)
-	}
-	return proto
+// waker is the host.Waker of one await of one coroutine.
+type waker struct {
+	s    *sched
+	co   *coro
+	gen  uint64
+	once atomic.Bool
 }
 
-// exactResults wraps fn, a Go function that may suspend through await, in a
-// Lua function. gopher-lua resumes a yielded Go call by placing the resume
-// values in the caller's result registers without padding them: a caller
-// that asked for more values than came back (local msg, err = c:receive())
-// would see stale registers. Called through the wrapper, fn always sits at
-// a call site that takes all its results, and the wrapper's own return
-// pads and truncates as Lua does.
-func exactResults(L *lua.LState, fn lua.LGFunction) *lua.LFunction {
-	L.Push(L.NewFunctionFromProto(exactResultsProto()))
-	L.Push(L.NewFunction(fn))
-	L.Call(1, 1)
-	w := L.Get(-1).(*lua.LFunction)
-	L.Pop(1)
-	return w
+func (w *waker) Wake(vals ...lua.LValue) {
+	if w.once.CompareAndSwap(false, true) {
+		w.s.post(func() { w.s.wake(w.co, w.gen, vals) })
+	}
 }
+
+func (w *waker) Waiting() bool { return w.co.waiting && w.co.gen == w.gen }
 
 // wake resumes co if it still waits for the await numbered gen.
 func (s *sched) wake(co *coro, gen uint64, vals []lua.LValue) {
@@ -322,7 +263,7 @@ func (s *sched) interrupt(co *coro, run uint64) {
 			co.waiting = false
 			co.gen++
 			s.pending--
-			s.finish(co, nil, &ScriptError{Msg: ErrInterrupted.Error()})
+			s.finish(co, nil, &host.ScriptError{Msg: ErrInterrupted.Error()})
 		}
 	})
 }
@@ -339,7 +280,7 @@ func traceback(L *lua.LState) string {
 		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil {
 			continue
 		}
-		if dbg.Source == schedChunk {
+		if dbg.Source == luautil.HiddenChunk {
 			continue
 		}
 		b.WriteString("\n\t")

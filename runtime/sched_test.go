@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -59,7 +61,7 @@ func TestEvalInterrupt(t *testing.T) {
 				time.AfterFunc(tc.after, cancel)
 			}
 			err := rt.Eval(ctx, "stdin", tc.src, nil)
-			var se *ScriptError
+			var se *host.ScriptError
 			if !errors.As(err, &se) || !strings.Contains(se.Msg, "interrupted") {
 				t.Fatalf("Eval = %v, want interrupted", err)
 			}
@@ -78,9 +80,9 @@ func TestEvalInterrupt(t *testing.T) {
 func TestScriptErrorFormat(t *testing.T) {
 	rt, _, _ := newTestRuntime(t, Options{})
 	err := rt.RunString("boom.lua", "local function f()\n  error('boom')\nend\nf()")
-	var se *ScriptError
+	var se *host.ScriptError
 	if !errors.As(err, &se) {
-		t.Fatalf("err = %v, want *ScriptError", err)
+		t.Fatalf("err = %v, want *host.ScriptError", err)
 	}
 	if se.Msg != "boom.lua:2: boom" {
 		t.Errorf("Msg = %q", se.Msg)
@@ -88,7 +90,7 @@ func TestScriptErrorFormat(t *testing.T) {
 	if !strings.Contains(se.Traceback, "boom.lua:4: in main chunk") || !strings.Contains(se.Traceback, "boom.lua:2: in function 'f'") {
 		t.Errorf("Traceback = %q", se.Traceback)
 	}
-	if strings.Contains(se.Traceback, schedChunk) {
+	if strings.Contains(se.Traceback, luautil.HiddenChunk) {
 		t.Errorf("traceback shows scheduler frames: %q", se.Traceback)
 	}
 }

@@ -1,12 +1,12 @@
 package runtime
 
 import (
-	"fmt"
 	"io"
 	"strings"
-	"sync/atomic"
 
 	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -15,20 +15,17 @@ import (
 // goroutine, or the pool worker running a job).
 type vm struct {
 	rt   *Runtime
-	L    *lua.LState
-	kind vmKind
+	ls   *lua.LState
+	kind host.Kind
 	s    *sched        // coroutine scheduler; nil for worker VMs
 	dir  string        // folder of the main script, for relative handler paths
 	loop *reactor.Loop // loop VMs: the loop they run on
-	// handlers are the handler modules a loop VM has loaded.
-	handlers map[string]*loopHandlerT
 	// baseline is a worker VM's globals as built (see resetGlobals).
 	baseline map[string]lua.LValue
-	// msgsIn and msgsOut count messages handed to this VM's handlers and
-	// sent by it: counters of its own, so two loops never write one line.
-	msgsIn, msgsOut atomic.Uint64
-	// names are the RESP command names its handlers have been given.
-	names nameCache
+	// counters count messages handed to this VM's handlers and sent by
+	// it: counters of its own, so two loops never write one line.
+	counters host.Counters
+	locals   map[any]any // host.VM.Local
 }
 
 // luaOptions sizes a state small and lets it grow: coroutine threads share
@@ -51,9 +48,9 @@ var (
 // newVM builds a sandboxed LState with the standard libraries netplay allows
 // and every registry module of its kind preloaded (require "net") and set as
 // a global.
-func newVM(rt *Runtime, kind vmKind) *vm {
+func newVM(rt *Runtime, kind host.Kind) *vm {
 	L := lua.NewState(luaOptions)
-	v := &vm{rt: rt, L: L, kind: kind}
+	v := &vm{rt: rt, ls: L, kind: kind}
 	for _, lib := range []struct {
 		name string
 		fn   lua.LGFunction
@@ -94,13 +91,12 @@ func newVM(rt *Runtime, kind vmKind) *vm {
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("rep", L.NewFunction(strRep))
 	}
-	for _, m := range registry() {
-		if m.kinds&kind == 0 {
+	for _, m := range v.rt.modules {
+		if m.Kinds&kind == 0 {
 			continue
 		}
-		m := m
 		if m.Name == "_G" {
-			m.open(v, L)
+			m.Open(v)
 			continue
 		}
 		L.PreloadModule(m.Name, func(L *lua.LState) int {
@@ -114,18 +110,18 @@ func newVM(rt *Runtime, kind vmKind) *vm {
 
 // moduleTable opens m once per VM and caches the table in package.loaded, so
 // require "net" and the global net are the same table.
-func (v *vm) moduleTable(m *module) lua.LValue {
-	L := v.L
+func (v *vm) moduleTable(m *host.Module) lua.LValue {
+	L := v.ls
 	loaded := L.GetField(L.Get(lua.RegistryIndex), "_LOADED")
 	if t, ok := loaded.(*lua.LTable); ok {
 		if mt, ok := t.RawGetString(m.Name).(*lua.LTable); ok {
 			return mt
 		}
-		mt := m.open(v, L)
+		mt := m.Open(v)
 		t.RawSetString(m.Name, mt)
 		return mt
 	}
-	return m.open(v, L)
+	return m.Open(v)
 }
 
 // maxRepBytes bounds what one string.rep may build. The budget stops Lua
@@ -175,36 +171,9 @@ func (v *vm) print(L *lua.LState) int {
 		if i > 1 {
 			b.WriteByte('\t')
 		}
-		b.WriteString(luaToString(L, L.Get(i)))
+		b.WriteString(luautil.ToString(L, L.Get(i)))
 	}
 	b.WriteByte('\n')
 	v.rt.writeOut(b.String())
 	return 0
-}
-
-// luaToString is tostring(v) honouring __tostring.
-func luaToString(L *lua.LState, v lua.LValue) string {
-	if mt, ok := L.GetMetaField(v, "__tostring").(*lua.LFunction); ok {
-		L.Push(mt)
-		L.Push(v)
-		L.Call(1, 1)
-		s := L.Get(-1)
-		L.Pop(1)
-		return lua.LVAsString(s)
-	}
-	switch x := v.(type) {
-	case lua.LNumber:
-		return fmtNumber(float64(x))
-	default:
-		return v.String()
-	}
-}
-
-// fmtNumber prints integers without a fraction, like Lua 5.3's %d for
-// integral floats in the playground's usual range.
-func fmtNumber(f float64) string {
-	if f == float64(int64(f)) && f < 1e15 && f > -1e15 {
-		return fmt.Sprintf("%d", int64(f))
-	}
-	return lua.LNumber(f).String()
 }

@@ -1,0 +1,34 @@
+package codec
+
+import (
+	"github.com/netplay-lab/netplay/codecs"
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	lua "github.com/yuin/gopher-lua"
+)
+
+var delimiterKind = Kind{
+	Doc: host.FuncDoc{Name: "delimiter", Signature: "codec.delimiter(delim_or_list, {max_length, strip_delimiter, fail_fast})", Doc: "Frames end at any of the delimiters (the shortest frame wins); c:send appends the first.",
+		Example: "local c = codec.delimiter('\\r\\n\\r\\n', {max_length = 8192})"},
+	New: func(L *lua.LState, _ host.VM) Framer {
+		var delims [][]byte
+		switch d := L.Get(1).(type) {
+		case lua.LString:
+			delims = append(delims, []byte(d))
+		case *lua.LTable:
+			for i := 1; i <= d.Len(); i++ {
+				delims = append(delims, []byte(lua.LVAsString(d.RawGetInt(i))))
+			}
+		default:
+			L.ArgError(1, "delimiter string or list expected")
+		}
+		o := luautil.OptTable(L, 2)
+		spec, err := codecs.NewDelimiter(delims, codecs.DelimiterOptions{
+			MaxLength: luautil.OptInt(L, o, "max_length", 0), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
+			NoFailFast: !luautil.OptBool(L, o, "fail_fast", true)})
+		if err != nil {
+			L.ArgError(1, err.Error())
+		}
+		return &stringFramer{name: "delimiter", spec: spec}
+	},
+}

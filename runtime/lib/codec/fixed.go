@@ -1,0 +1,19 @@
+package codec
+
+import (
+	"github.com/netplay-lab/netplay/codecs"
+	"github.com/netplay-lab/netplay/runtime/host"
+	lua "github.com/yuin/gopher-lua"
+)
+
+var fixedKind = Kind{
+	Doc: host.FuncDoc{Name: "fixed", Signature: "codec.fixed(n)", Doc: "Every frame is exactly n bytes.",
+		Example: "local c = codec.fixed(16)"},
+	New: func(L *lua.LState, _ host.VM) Framer {
+		spec, err := codecs.NewFixed(L.CheckInt(1))
+		if err != nil {
+			L.ArgError(1, err.Error())
+		}
+		return &stringFramer{name: "fixed", spec: spec}
+	},
+}

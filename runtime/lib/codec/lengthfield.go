@@ -1,0 +1,47 @@
+package codec
+
+import (
+	"github.com/netplay-lab/netplay/codecs"
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	lua "github.com/yuin/gopher-lua"
+)
+
+var lengthFieldKind = Kind{
+	Doc: host.FuncDoc{Name: "length_field", Signature: "codec.length_field{length_field_offset, length_field_length, length_adjustment, initial_bytes_to_strip, byte_order, max_frame_length, fail_fast}", Doc: "Netty's LengthFieldBasedFrameDecoder; c:send writes the matching length field.",
+		Example: "local c = codec.length_field{length_field_length = 2}"},
+	New: func(L *lua.LState, _ host.VM) Framer {
+		o := luautil.OptTable(L, 1)
+		off := luautil.OptInt(L, o, "length_field_offset", 0)
+		ln := luautil.OptInt(L, o, "length_field_length", 4)
+		spec, err := codecs.LengthField(codecs.LengthFieldOptions{
+			LengthFieldOffset: off, LengthFieldLength: ln,
+			LengthAdjustment:    luautil.OptInt(L, o, "length_adjustment", 0),
+			InitialBytesToStrip: luautil.OptInt(L, o, "initial_bytes_to_strip", off+ln),
+			ByteOrder:           luautil.OptByteOrder(L, o),
+			MaxFrameLength:      int64(luautil.OptInt(L, o, "max_frame_length", 0)),
+			NoFailFast:          !luautil.OptBool(L, o, "fail_fast", true)})
+		if err != nil {
+			L.ArgError(1, err.Error())
+		}
+		return &stringFramer{name: "length_field", spec: spec}
+	},
+}
+
+var lengthPrependerKind = Kind{
+	Doc: host.FuncDoc{Name: "length_prepender", Signature: "codec.length_prepender{length_field_length, length_adjustment, length_includes_length_field_length, byte_order, max_frame_length}", Doc: "Netty's LengthFieldPrepender (decodes its own frames too).",
+		Example: "local c = codec.length_prepender{length_field_length = 4}"},
+	New: func(L *lua.LState, _ host.VM) Framer {
+		o := luautil.OptTable(L, 1)
+		spec, err := codecs.LengthPrepender(codecs.LengthPrependerOptions{
+			LengthFieldLength:               luautil.OptInt(L, o, "length_field_length", 4),
+			LengthAdjustment:                luautil.OptInt(L, o, "length_adjustment", 0),
+			LengthIncludesLengthFieldLength: luautil.OptBool(L, o, "length_includes_length_field_length", false),
+			ByteOrder:                       luautil.OptByteOrder(L, o),
+			MaxFrameLength:                  int64(luautil.OptInt(L, o, "max_frame_length", 0))})
+		if err != nil {
+			L.ArgError(1, err.Error())
+		}
+		return &stringFramer{name: "length_prepender", spec: spec}
+	},
+}

@@ -1,0 +1,44 @@
+package codec
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/netplay-lab/netplay/codecs"
+	"github.com/netplay-lab/netplay/runtime/host"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// stringFramer is a Go codec whose messages are Lua strings: raw, line,
+// delimiter, fixed, length_field and length_prepender.
+type stringFramer struct {
+	name string
+	spec codecs.Spec
+}
+
+func (f *stringFramer) Name() string            { return f.name }
+func (f *stringFramer) Splitter() codecs.Codec  { return f.spec.New() }
+func (f *stringFramer) Owner() host.VM          { return nil }
+func (f *stringFramer) Conn(host.VM) ConnFramer { return &stringConn{enc: f.spec.New()} }
+
+// stringConn holds a conn's encoder.
+type stringConn struct{ enc codecs.Codec }
+
+func (c *stringConn) Decode(_ *lua.LState, frame []byte, out Sink) error {
+	out.Push(lua.LString(frame))
+	return nil
+}
+
+func (c *stringConn) Encode(_ *lua.LState, dst []byte, msg lua.LValue) ([]byte, error) {
+	s, ok := msg.(lua.LString)
+	if !ok {
+		n, isNum := msg.(lua.LNumber)
+		if !isNum {
+			return nil, fmt.Errorf("string expected, got %s", msg.Type())
+		}
+		s = lua.LString(n.String())
+	}
+	// The codecs' encoders only read msg: alias the Lua string's bytes
+	// instead of copying them.
+	return c.enc.Encode(dst, unsafe.Slice(unsafe.StringData(string(s)), len(s)))
+}

@@ -1,0 +1,174 @@
+package json
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// json uses Go's encoding/json for parsing and printing: it is maintained
+// with the toolchain, strict (RFC 8259) and fast enough for a playground;
+// only the Lua <-> Go value mapping lives here.
+// Module is the json Lua module.
+var Module = &host.Module{
+	ModuleDoc: host.ModuleDoc{Name: "json", Doc: "JSON through Go's encoding/json. Sequences (1..n) become arrays, other tables objects; json.null stands for null.",
+		Funcs: []host.FuncDoc{
+			{Name: "encode", Signature: "json.encode(v) -> string | nil, err", Doc: "Encodes nil/json.null, booleans, numbers, strings and tables (object keys sorted; an empty table is {}).",
+				Example: "assert(json.encode({1, 2, {a = true}}) == '[1,2,{\"a\":true}]')"},
+			{Name: "decode", Signature: "json.decode(s) -> value | nil, err", Doc: "Decodes one JSON value; null becomes json.null, numbers Lua numbers.",
+				Example: "local v = json.decode('{\"a\":[1,null]}')\nassert(v.a[1] == 1 and v.a[2] == json.null)"},
+			{Name: "null", Signature: "json.null", Doc: "The sentinel for JSON null (nil cannot be stored in a table).",
+				Example: "assert(json.encode({x = json.null}) == '{\"x\":null}')"},
+		}},
+	Kinds: host.All,
+	Open: func(v host.VM) *lua.LTable {
+		L := v.L()
+		null := L.NewUserData()
+		null.Value = jsonNull{}
+		mt := L.NewTable()
+		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("json.null")); return 1 }))
+		L.SetMetatable(null, mt)
+		t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+			"encode": func(L *lua.LState) int {
+				gv, err := luaToJSON(L.CheckAny(1), 0)
+				if err == nil {
+					var buf bytes.Buffer
+					enc := json.NewEncoder(&buf)
+					enc.SetEscapeHTML(false)
+					if err = enc.Encode(gv); err == nil {
+						L.Push(lua.LString(bytes.TrimRight(buf.Bytes(), "\n")))
+						return 1
+					}
+				}
+				L.Push(lua.LNil)
+				L.Push(lua.LString("json.encode: " + err.Error()))
+				return 2
+			},
+			"decode": func(L *lua.LState) int {
+				dec := json.NewDecoder(bytes.NewReader([]byte(L.CheckString(1))))
+				dec.UseNumber()
+				var gv any
+				err := dec.Decode(&gv)
+				if err == nil && dec.More() {
+					err = fmt.Errorf("trailing data after the value")
+				}
+				if err != nil {
+					L.Push(lua.LNil)
+					L.Push(lua.LString("json.decode: " + err.Error()))
+					return 2
+				}
+				L.Push(jsonToLua(L, gv, null))
+				return 1
+			},
+		})
+		t.RawSetString("null", null)
+		return t
+	},
+}
+
+type jsonNull struct{}
+
+const maxJSONDepth = 200
+
+// luaToJSON maps a Lua value onto what encoding/json prints.
+func luaToJSON(v lua.LValue, depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, fmt.Errorf("nested too deep (a cycle?)")
+	}
+	switch x := v.(type) {
+	case *lua.LNilType:
+		return nil, nil
+	case lua.LBool:
+		return bool(x), nil
+	case lua.LNumber:
+		f := float64(x)
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, fmt.Errorf("cannot encode %v", f)
+		}
+		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return json.Number(strconv.FormatInt(int64(f), 10)), nil
+		}
+		return f, nil
+	case lua.LString:
+		return string(x), nil
+	case *lua.LUserData:
+		if _, ok := x.Value.(jsonNull); ok {
+			return nil, nil
+		}
+	case *lua.LTable:
+		n := x.Len()
+		count := 0
+		x.ForEach(func(lua.LValue, lua.LValue) { count++ })
+		if n > 0 && n == count {
+			arr := make([]any, n)
+			for i := 1; i <= n; i++ {
+				e, err := luaToJSON(x.RawGetInt(i), depth+1)
+				if err != nil {
+					return nil, err
+				}
+				arr[i-1] = e
+			}
+			return arr, nil
+		}
+		obj := make(map[string]any, count)
+		var err error
+		x.ForEach(func(k, val lua.LValue) {
+			if err != nil {
+				return
+			}
+			var key string
+			switch kk := k.(type) {
+			case lua.LString:
+				key = string(kk)
+			case lua.LNumber:
+				key = luautil.FmtNumber(float64(kk))
+			default:
+				err = fmt.Errorf("cannot encode a %s table key", k.Type())
+				return
+			}
+			obj[key], err = luaToJSON(val, depth+1)
+		})
+		return obj, err
+	}
+	return nil, fmt.Errorf("cannot encode a %s", v.Type())
+}
+
+// jsonToLua maps a decoded value to Lua; null becomes the json.null sentinel.
+func jsonToLua(L *lua.LState, v any, null lua.LValue) lua.LValue {
+	switch x := v.(type) {
+	case nil:
+		return null
+	case bool:
+		return lua.LBool(x)
+	case json.Number:
+		f, _ := x.Float64()
+		return lua.LNumber(f)
+	case string:
+		return lua.LString(x)
+	case []any:
+		t := L.CreateTable(len(x), 0)
+		for i, e := range x {
+			t.RawSetInt(i+1, jsonToLua(L, e, null))
+		}
+		return t
+	case map[string]any:
+		t := L.CreateTable(0, len(x))
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			t.RawSetString(k, jsonToLua(L, x[k], null))
+		}
+		return t
+	}
+	return lua.LNil
+}
