@@ -153,3 +153,39 @@ func TestOnOpenDownRefusesOneConn(t *testing.T) {
 		t.Fatalf("refused %d, ok %d, stats %+v", refused, ok, p.Stats().Faults)
 	}
 }
+
+func TestOnOpenAsyncHoldsTheConnUntilDecided(t *testing.T) {
+	e := newEngine(t)
+	var calls atomic.Int32
+	closed := make(chan error, 2)
+	p := newProxy(t, e, echoServer(t), Config{OnClose: func(_ ConnInfo, err error) { closed <- err }, OnOpenAsync: func(ci ConnInfo, done func(*Faults)) {
+		n := calls.Add(1)
+		go func() {
+			time.Sleep(50 * time.Millisecond) // a slow decision (a Lua function elsewhere)
+			switch n {
+			case 1:
+				done(&Faults{Latency: 40 * time.Millisecond})
+				done(nil) // only the first call counts
+			case 2:
+				done(&Faults{Latency: -1}) // invalid: the conn is refused with the error
+			}
+		}()
+	}})
+	c := dial(t, p)
+	start := time.Now()
+	c.Write([]byte("early")) // sent before the decision: held, not lost
+	got := make([]byte, 5)
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != "early" {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	atLeast(t, "first echo (decision + 2 latencies)", time.Since(start), 130*time.Millisecond)
+	atLeast(t, "later round trip", medianRTT(t, c, 3), 80*time.Millisecond)
+
+	c2 := dial(t, p)
+	if _, err := readAll(c2); err != io.EOF && !isReset(err) {
+		t.Fatalf("refused conn: %v", err)
+	}
+	if err := <-closed; err == nil || !strings.Contains(err.Error(), "latency") {
+		t.Fatalf("OnClose reason %v, want the validation error", err)
+	}
+}

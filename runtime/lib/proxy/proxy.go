@@ -70,6 +70,11 @@ type Config struct {
 	// for it (toxicity does not apply) and Set no longer touches it;
 	// nil keeps the proxy-wide faults. It must not block.
 	OnOpen func(ConnInfo) *Faults
+	// OnOpenAsync, if set, is OnOpen for a decision that takes time (a
+	// Lua function on another goroutine): the conn waits, unread and not
+	// yet dialed, until done is called (once, from any goroutine) with its
+	// own faults or nil. It is used instead of OnOpen and must not block.
+	OnOpenAsync func(info ConnInfo, done func(*Faults))
 	// OnClose, if set, runs on the conn's loop goroutine once both sides
 	// of a relayed conn are closed, with the reason: nil for an orderly
 	// close, one of the Err values of this package for a fault, or the
@@ -389,6 +394,39 @@ func (p *Proxy) forget(id uint64) {
 	p.mu.Lock()
 	delete(p.links, id)
 	p.mu.Unlock()
+}
+
+// decide finds a new conn's own faults through OnOpenAsync or OnOpen and
+// hands them to then on the conn's loop lp (at once for OnOpen and
+// without hooks). Faults that fail validation come back as the error.
+func (p *Proxy) decide(ci ConnInfo, lp *reactor.Loop, then func(own *Faults, err error)) {
+	switch {
+	case p.cfg.OnOpenAsync != nil:
+		var once atomic.Bool
+		p.cfg.OnOpenAsync(ci, func(f *Faults) {
+			if once.Swap(true) {
+				return
+			}
+			f, err := p.checkOwn(f)
+			lp.Execute(func() { then(f, err) })
+		})
+	case p.cfg.OnOpen != nil:
+		then(p.checkOwn(p.cfg.OnOpen(ci)))
+	default:
+		then(nil, nil)
+	}
+}
+
+// checkOwn validates and copies a conn's own faults.
+func (p *Proxy) checkOwn(f *Faults) (*Faults, error) {
+	if f == nil {
+		return nil, nil
+	}
+	if err := f.Validate(p.udp); err != nil {
+		return nil, err
+	}
+	cp := *f
+	return &cp, nil
 }
 
 // resolve returns the faults in force for a conn: its own, else the

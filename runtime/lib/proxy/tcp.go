@@ -39,7 +39,8 @@ type pair struct {
 	clientPause, serverPause int
 	clientClosed             bool
 	serverClosed             bool
-	dialDone                 bool
+	dialing                  bool // the upstream dial was started
+	dialDone                 bool // and has finished
 	ended                    bool
 	reason                   error // why the pair is closing, the first one wins
 	timeout                  *reactor.Timer
@@ -75,31 +76,41 @@ func (h *tcpFront) OnOpen(c *reactor.Conn) reactor.Action {
 	if f := p.faults.Load(); f.Down {
 		pr.reason = ErrDown // refused while the listener closes
 		p.st.refused.Add(1)
-		pr.dialDone = true
-		return reactor.Close
-	}
-	if p.cfg.OnOpen != nil {
-		if own := p.cfg.OnOpen(pr.info()); own != nil {
-			cp := *own
-			pr.own.Store(&cp)
-		}
-	}
-	if pr.own.Load() == nil && pr.u < p.faults.Load().toxicity() {
-		p.st.affected.Add(1)
-	}
-	if f := pr.faults(); f != nil && f.Down {
-		pr.reason = ErrDown
-		p.st.refused.Add(1)
-		pr.dialDone = true
 		return reactor.Close
 	}
 	pr.setPause(c, pauseDial, true)
+	p.decide(pr.info(), pr.lp, pr.decided)
+	return reactor.None
+}
+
+// decided runs on the pair's loop once the conn's own faults are known
+// (Config.OnOpen or OnOpenAsync): it refuses the conn or dials upstream.
+func (pr *pair) decided(own *Faults, err error) {
+	p := pr.p
+	if pr.ended || pr.clientClosed {
+		return // sideClosed ended the pair
+	}
+	if err != nil {
+		pr.setReason(err)
+		pr.client.Close()
+		return
+	}
+	pr.own.Store(own)
+	if own == nil && pr.u < p.faults.Load().toxicity() {
+		p.st.affected.Add(1)
+	}
+	if f := pr.faults(); f != nil && f.Down {
+		pr.setReason(ErrDown)
+		p.st.refused.Add(1)
+		pr.client.Close()
+		return
+	}
+	pr.dialing = true
 	var dc reactor.DialConfig
 	dc.Loop = pr.lp
 	dc.HalfClose = true
 	dc.Timeout = p.cfg.DialTimeout
 	p.eng.DialAsync(p.upstream, &pr.back, dc, pr.dialed)
-	return reactor.None
 }
 
 func (h *tcpFront) OnTraffic(c *reactor.Conn) reactor.Action {
@@ -315,7 +326,7 @@ func (pr *pair) sideClosed(client bool, err error) {
 	into.finished = true
 	from.eof = true
 	from.tryFinish()
-	if pr.clientClosed && (pr.serverClosed || (pr.dialDone && pr.server == nil)) {
+	if pr.clientClosed && (pr.serverClosed || !pr.dialing || (pr.dialDone && pr.server == nil)) {
 		pr.end()
 	}
 }

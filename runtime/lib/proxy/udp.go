@@ -79,7 +79,7 @@ func (h *udpFront) OnTraffic(c *reactor.Conn) reactor.Action {
 	key := c.RemoteAddr().String()
 	s := h.sessions[key]
 	if s == nil {
-		if s = h.open(c, key); s == nil {
+		if s = h.open(c, key); s == nil || s.ended {
 			return reactor.None
 		}
 	}
@@ -108,27 +108,36 @@ func (h *udpFront) open(c *reactor.Conn, key string) *session {
 	if !ok {
 		return nil
 	}
-	if p.cfg.OnOpen != nil {
-		if own := p.cfg.OnOpen(s.info()); own != nil {
-			cp := *own
-			s.own.Store(&cp)
-		}
+	h.sessions[key] = s
+	s.idle = s.lp.AfterFunc(p.cfg.UDPIdle, s.checkIdle)
+	p.decide(s.info(), s.lp, s.decided)
+	return s
+}
+
+// decided runs on the session's loop once its own faults are known: it
+// refuses the session or opens its upstream socket.
+func (s *session) decided(own *Faults, err error) {
+	p := s.p
+	if s.ended {
+		return
 	}
-	if s.own.Load() == nil && s.u < p.faults.Load().toxicity() {
+	if err != nil {
+		s.end(err)
+		return
+	}
+	s.own.Store(own)
+	if own == nil && s.u < p.faults.Load().toxicity() {
 		p.st.affected.Add(1)
 	}
-	h.sessions[key] = s
 	if f := s.faults(); f != nil && f.Down {
 		p.st.refused.Add(1)
 		s.end(ErrDown)
-		return nil
+		return
 	}
-	s.idle = s.lp.AfterFunc(p.cfg.UDPIdle, s.checkIdle)
 	var dc reactor.DialConfig
 	dc.Loop = s.lp
 	dc.Timeout = p.cfg.DialTimeout
 	p.eng.DialAsync(p.upstream, &s.back, dc, s.dialed)
-	return s
 }
 
 func (s *session) dialed(c *reactor.Conn, err error) {

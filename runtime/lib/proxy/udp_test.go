@@ -71,10 +71,10 @@ func exchange(t testing.TB, c *net.UDPConn, n int) []uint32 {
 func TestUDPRelayAndLatency(t *testing.T) {
 	e := newEngine(t)
 	echo := udpEcho(t)
-	p := newProxy(t, e, echo, Config{Faults: Faults{Latency: 100 * time.Millisecond}})
+	p := newProxy(t, e, echo, Config{Faults: Faults{Latency: 150 * time.Millisecond}})
 	base := udpClient(t, newProxy(t, e, echo, Config{}))
 	c := udpClient(t, p)
-	within(t, "udp added round trip", addedRTT(t, c, base, 5), 200*time.Millisecond, 10)
+	within(t, "udp added round trip", addedRTT(t, c, base, 5), 300*time.Millisecond, 10)
 	waitFor(t, "counts", 5*time.Second, func() bool {
 		s := p.Stats()
 		return s.Conns == 1 && s.BytesUp == 5 && s.BytesDown == 5 && s.Faults.Delayed == 10
