@@ -12,13 +12,14 @@ import (
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
+	"github.com/netplay-lab/netplay/runtime/lib/proxy"
 	lua "github.com/yuin/gopher-lua"
 )
 
 // Module is the net Lua module.
 var Module = &host.Module{
 	ModuleDoc: host.ModuleDoc{Name: "net", Doc: "TCP, UDP and Unix servers and clients on netplay's reactor. Addresses are URLs (tcp://127.0.0.1:9000, udp://…, unix:///path); a listen URL without a host binds 127.0.0.1 (0.0.0.0 must be written out and prints a warning). On a UDP listener each datagram is one on_message(c, msg) whose c:send answers its sender (no on_open/on_close).",
-		Funcs: []host.FuncDoc{
+		Funcs: append([]host.FuncDoc{
 			{Name: "listen", Signature: "net.listen(url, {codec, on_open, on_message, on_close, on_writable, loops, lb, reuse_port, tcp_no_delay, tcp_keepalive, idle_timeout, max_conns, high_water, low_water, max_outbound, coalesce_writes, vm, handler, trace}) -> srv | nil, err", Doc: "Starts a server. Handlers run on the script VM, one message at a time per conn; vm = \"loop\" runs handler (a .lua file or module returning on_* functions) in one VM per event loop instead. coalesce_writes = true sends each conn's replies once per event-loop round, after every ready conn was handled, as redis-server does: clients pipelining from one thread wake up less often; replies wait for the round.",
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, msg) c:send(msg) end})\nprint(srv.addr)\nsrv:close()"},
 			{Name: "dial", Signature: "net.dial(url, {codec, on_open, on_message, on_close, on_writable}) -> c", Doc: "Connects in the background; on_open(c) when connected, on_close(c, err) if it fails. Also takes net.listen's conn options: tcp_no_delay, tcp_keepalive, high_water, low_water, max_outbound, coalesce_writes.",
@@ -43,7 +44,7 @@ var Module = &host.Module{
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_open = function(c) c.data.n = 0 end,\n  on_message = function(c, m) c.data.n = c.data.n + 1; c:send(c.id .. ' ' .. c.data.n) end})\nlocal c = net.connect('tcp://' .. srv.addr)\nassert(c.remote == srv.addr and c.local_addr == c['local'])\nc:send('x')\nassert(c:receive(1):match('^%d+ 1$'))\nlocal ctx = c.ctx\nc:close()\nassert(ctx:wait() == 'context canceled')\nsrv:close()"},
 			{Name: "srv.addr", Signature: "srv.addr srv.url srv.ctx srv:stats() srv:conns() srv:close([grace_seconds])", Doc: "The bound host:port (or path), its URL, a context cancelled once the server has shut down, counters, a snapshot of the conns, and a graceful close (default grace 5 s).",
 				Example: "local srv = net.listen('tcp://127.0.0.1:0', {})\nassert(srv:stats().active == 0 and #srv:conns() == 0)\nlocal ctx = srv.ctx\nsrv:close()\nassert(ctx:wait() == 'context canceled')"},
-		}},
+		}, proxy.Docs...)},
 
 	Kinds: host.Script | host.Loop,
 	Open: func(v host.VM) *lua.LTable {
@@ -56,6 +57,7 @@ var Module = &host.Module{
 			"config": func(L *lua.LState) int { return netConfig(v, L) },
 		})
 		mod.RawSetString("connect", luautil.ExactResults(L, func(L *lua.LState) int { return netConnect(v, L) }))
+		proxy.Install(v, mod)
 		return mod
 	},
 }
