@@ -122,6 +122,9 @@ func netProxy(v host.VM, L *lua.LState) int {
 	if err := setFaults(&f, o, proxyOptions); err != nil {
 		L.RaiseError("net.proxy: %v", err)
 	}
+	if err := f.Validate(strings.HasPrefix(listen, "udp")); err != nil {
+		L.RaiseError("net.proxy: %v", err) // a bad fault is a bug in the script, not a network failure
+	}
 	cfg := Config{Faults: f, MaxBuffer: luautil.OptInt(L, o, "max_buffer", 0)}
 	if seed := luautil.OptNum(L, o, "seed", 0); seed != 0 {
 		cfg.Seed = uint64(seed)
