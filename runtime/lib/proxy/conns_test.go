@@ -189,3 +189,24 @@ func TestOnOpenAsyncHoldsTheConnUntilDecided(t *testing.T) {
 		t.Fatalf("OnClose reason %v, want the validation error", err)
 	}
 }
+
+func TestHalfCloseBeforeTheUpstreamIsThere(t *testing.T) {
+	e := newEngine(t)
+	up := goServer(t, func(c net.Conn) {
+		n, _ := io.Copy(io.Discard, c)
+		c.Write([]byte(strings.Repeat("k", int(n))))
+	})
+	p := newProxy(t, e, up, Config{OnOpenAsync: func(_ ConnInfo, done func(*Faults)) {
+		time.AfterFunc(50*time.Millisecond, func() { done(nil) })
+	}})
+	for i := 0; i < 6; i++ {
+		msg := []string{"hello", ""}[i%2] // a bare FIN is read at once, before the pause
+		c := dial(t, p)
+		c.Write([]byte(msg))
+		c.CloseWrite() // arrives while the proxy still decides
+		got, err := readAll(c)
+		if want := strings.Repeat("k", len(msg)); err != io.EOF || string(got) != want {
+			t.Fatalf("conn %d: got %q, %v; want %q, EOF", i, got, err, want)
+		}
+	}
+}

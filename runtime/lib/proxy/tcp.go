@@ -120,6 +120,7 @@ func (h *tcpFront) OnTraffic(c *reactor.Conn) reactor.Action {
 	}
 	b, _ := c.Next(-1)
 	pr.up.push(b)
+	pr.up.tryFinish() // an EOF read while the upstream was dialing goes on after the bytes before it
 	return reactor.None
 }
 
