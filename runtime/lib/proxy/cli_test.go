@@ -7,9 +7,11 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -130,5 +132,53 @@ func TestDocsFlagsExist(t *testing.T) {
 	}
 	if n < 15 {
 		t.Fatalf("found only %d flags in docs/proxy.md", n)
+	}
+}
+
+// TestMainStopsOnSIGINT runs Main in a child process (this test binary)
+// and interrupts it: it must print its stats line and exit 0.
+func TestMainStopsOnSIGINT(t *testing.T) {
+	if os.Getenv("NETPLAY_PROXY_MAIN") == "1" {
+		os.Exit(Main(strings.Fields(os.Getenv("NETPLAY_PROXY_ARGS")), os.Stdout, os.Stderr))
+	}
+	up := echoServer(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestMainStopsOnSIGINT$")
+	cmd.Env = append(os.Environ(), "NETPLAY_PROXY_MAIN=1", "NETPLAY_PROXY_ARGS=127.0.0.1:0 "+up+" --latency 10ms")
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	re := regexp.MustCompile(`proxy tcp://(127\.0\.0\.1:\d+) -> `)
+	var addr string
+	waitFor(t, "the start line", 10*time.Second, func() bool {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			addr = m[1]
+		}
+		return addr != ""
+	})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.Write([]byte("hi"))
+	if _, err := io.ReadFull(c, make([]byte, 2)); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, out)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10 s after SIGINT\n%s", out)
+	}
+	if s := out.String(); !strings.Contains(s, "stats: 1 conns, up 2 B, down 2 B; faults: delayed 2") || !strings.Contains(s, "(proxy: conn cut)") {
+		t.Fatalf("output:\n%s", s)
 	}
 }

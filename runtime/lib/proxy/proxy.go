@@ -306,6 +306,7 @@ func (p *Proxy) Close(ctx context.Context) error {
 	}
 	p.closed = true
 	p.mu.Unlock()
+	p.Cut() // first, so conns end as cut rather than by the listener's close
 	p.lnMu.Lock()
 	p.mu.Lock()
 	ln := p.ln
@@ -316,7 +317,6 @@ func (p *Proxy) Close(ctx context.Context) error {
 		err = ln.Close(ctx)
 	}
 	p.lnMu.Unlock()
-	p.Cut()
 	for {
 		p.mu.Lock()
 		n := len(p.links)
