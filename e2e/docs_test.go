@@ -31,12 +31,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
-	"github.com/creack/pty"
+	"github.com/netplay-lab/netplay/internal/testkit"
 )
 
 // docPages are the pages whose Lua blocks are run, relative to e2e/.
@@ -311,18 +309,10 @@ func TestDocsExtractor(t *testing.T) {
 	}
 }
 
-// ansiRE matches terminal escape sequences (CSI and OSC).
-var ansiRE = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>]`)
-
-// ptySession is a netplay shell on a pseudo-terminal. A reader goroutine
-// collects everything the shell writes.
+// ptySession is a netplay shell on a pseudo-terminal.
 type ptySession struct {
-	t    *testing.T
-	tty  *os.File
-	exit chan error
-
-	mu  sync.Mutex
-	raw []byte
+	*testkit.PTY
+	t *testing.T
 }
 
 func startPTYShell(t *testing.T) *ptySession {
@@ -331,112 +321,7 @@ func startPTYShell(t *testing.T) *ptySession {
 	cmd := exec.Command(netplayBin)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "TERM=xterm", "NETPLAY_HISTORY="+filepath.Join(dir, "history"))
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 160})
-	if err != nil {
-		t.Fatalf("start netplay on a pty: %v", err)
-	}
-	s := &ptySession{t: t, tty: tty, exit: make(chan error, 1)}
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := tty.Read(buf)
-			s.mu.Lock()
-			s.raw = append(s.raw, buf[:n]...)
-			s.mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	go func() { s.exit <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		tty.Close()
-	})
-	return s
-}
-
-// screen returns the lines the shell has written so far, as a terminal
-// would show them: carriage returns, backspaces and the line editor's
-// redraws (erase to end of line or screen) applied, other escapes dropped.
-func (s *ptySession) screen() []string {
-	s.mu.Lock()
-	raw := string(s.raw)
-	s.mu.Unlock()
-	lines := [][]rune{nil}
-	row, col := 0, 0
-	for i := 0; i < len(raw); {
-		if m := ansiRE.FindStringIndex(raw[i:]); m != nil && m[0] == 0 {
-			seq := raw[i : i+m[1]]
-			if strings.HasSuffix(seq, "J") || strings.HasSuffix(seq, "K") {
-				if col < len(lines[row]) {
-					lines[row] = lines[row][:col]
-				}
-				if strings.HasSuffix(seq, "J") {
-					lines = lines[:row+1]
-				}
-			}
-			i += m[1]
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(raw[i:])
-		i += size
-		switch r {
-		case '\r':
-			col = 0
-		case '\b':
-			if col > 0 {
-				col--
-			}
-		case '\n':
-			row, col = row+1, 0
-			if row == len(lines) {
-				lines = append(lines, nil)
-			}
-		default:
-			if r < ' ' {
-				continue
-			}
-			for len(lines[row]) < col {
-				lines[row] = append(lines[row], ' ')
-			}
-			if col < len(lines[row]) {
-				lines[row][col] = r
-			} else {
-				lines[row] = append(lines[row], r)
-			}
-			col++
-		}
-	}
-	out := make([]string, len(lines))
-	for i, l := range lines {
-		out[i] = strings.TrimRight(string(l), " ")
-	}
-	return out
-}
-
-// text returns the screen from line mark on.
-func (s *ptySession) text(mark int) string {
-	lines := s.screen()
-	if mark > len(lines) {
-		mark = len(lines)
-	}
-	return strings.Join(lines[mark:], "\n")
-}
-
-// waitFor waits until cond holds for the screen from line mark on.
-func (s *ptySession) waitFor(mark int, what string, cond func(string) bool) {
-	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond(s.text(mark)) {
-		if time.Now().After(deadline) {
-			s.mu.Lock()
-			raw := string(s.raw[max(0, len(s.raw)-1500):])
-			s.mu.Unlock()
-			s.t.Fatalf("shell: no %s within 10s; the shell wrote:\n%s\n\nthe last bytes as sent:\n%q", what, s.text(0), raw)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return &ptySession{PTY: testkit.StartPTY(t, cmd, 40, 160), t: t}
 }
 
 // promptRE matches a prompt waiting at the end of the output.
@@ -481,14 +366,12 @@ func TestDocsShellSessions(t *testing.T) {
 			t.Run(b.name(), func(t *testing.T) {
 				steps := shellSteps(strings.ReplaceAll(b.code, docPort, freePort(t)))
 				s := startPTYShell(t)
-				s.waitFor(0, "first prompt", promptRE.MatchString)
+				s.WaitScreen(0, "first prompt", promptRE.MatchString)
 				quit := false
 				for _, st := range steps {
-					mark := len(s.screen()) - 1 // the prompt's line
+					mark := len(s.Screen()) - 1 // the prompt's line
 					fuzzy := strings.HasPrefix(strings.TrimSpace(st.input), ":")
-					if _, err := s.tty.Write([]byte(st.input + "\r")); err != nil {
-						t.Fatal(err)
-					}
+					s.Send(st.input + "\r")
 					if strings.TrimSpace(st.input) == ":quit" {
 						quit = true
 						break
@@ -502,26 +385,19 @@ func TestDocsShellSessions(t *testing.T) {
 					}
 					for _, w := range st.want {
 						re := outputLineRE(w, fuzzy)
-						s.waitFor(mark, fmt.Sprintf("%q after %q", w, st.input), func(out string) bool {
+						s.WaitScreen(mark, fmt.Sprintf("%q after %q", w, st.input), func(out string) bool {
 							_, after, _ := strings.Cut(out, "\n") // skip the echo of the input
 							return re.MatchString(after)
 						})
 					}
-					s.waitFor(mark, fmt.Sprintf("prompt after %q", st.input), promptAfterOutput)
+					s.WaitScreen(mark, fmt.Sprintf("prompt after %q", st.input), promptAfterOutput)
 				}
 				if !quit {
-					if _, err := s.tty.Write([]byte{4}); err != nil { // Ctrl-D
-						t.Fatal(err)
-					}
+					s.Send("\x04") // Ctrl-D
 				}
-				select {
-				case err := <-s.exit:
-					if err != nil {
-						t.Fatalf("shell exited with %v; it wrote:\n%s", err, s.text(0))
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatalf("shell still running 10s after %s; it wrote:\n%s",
-						map[bool]string{true: ":quit", false: "Ctrl-D"}[quit], s.text(0))
+				if code := s.Wait(); code != 0 {
+					t.Fatalf("shell exited with %d after %s; it wrote:\n%s",
+						code, map[bool]string{true: ":quit", false: "Ctrl-D"}[quit], s.ScreenFrom(0))
 				}
 			})
 		}
@@ -539,8 +415,8 @@ func (s *ptySession) retypeUntil(mark int, input string, want []string) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s.waitFor(mark, fmt.Sprintf("prompt after %q", input), promptAfterOutput)
-		_, after, _ := strings.Cut(s.text(mark), "\n") // skip the echo of the input
+		s.WaitScreen(mark, fmt.Sprintf("prompt after %q", input), promptAfterOutput)
+		_, after, _ := strings.Cut(s.ScreenFrom(mark), "\n") // skip the echo of the input
 		missing := ""
 		for i, re := range res {
 			if !re.MatchString(after) {
@@ -552,12 +428,10 @@ func (s *ptySession) retypeUntil(mark int, input string, want []string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("shell: no %q after %q within 10s; the shell wrote:\n%s", missing, input, s.text(0))
+			s.t.Fatalf("shell: no %q after %q within 10s; the shell wrote:\n%s", missing, input, s.ScreenFrom(0))
 		}
-		mark = len(s.screen()) - 1
-		if _, err := s.tty.Write([]byte(input + "\r")); err != nil {
-			s.t.Fatal(err)
-		}
+		mark = len(s.Screen()) - 1
+		s.Send(input + "\r")
 	}
 }
 

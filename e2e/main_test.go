@@ -8,46 +8,31 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/internal/testkit"
 )
 
-// netplayBin is the binary built once by TestMain.
+// netplayBin is the netplay binary, built once by TestMain.
 var netplayBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "netplay-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	var err error
+	if netplayBin, err = testkit.BuildNetplay(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
-	netplayBin = filepath.Join(dir, "netplay")
-	build := exec.Command("go", "build", "-o", netplayBin, "../cmd/netplay")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: building netplay:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(testkit.Main(m))
 }
 
-// needTool skips the test when an outside peer is missing, unless CI is set:
-// CI installs every peer, so a missing one there is a failure.
+// needTool is testkit.NeedTool: skip when an outside peer is missing, fail
+// when CI is set.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed (CI must install it: see .ci/run)", name)
-		}
-		t.Skipf("%s is not installed; install it (see .ci/run) to run this test", name)
-	}
-	return p
+	return testkit.NeedTool(t, name)
 }
 
 var listenRE = regexp.MustCompile(`listening on (?:tcp://)?(127\.0\.0\.1:\d+)`)

@@ -5,6 +5,7 @@ package reactor
 import (
 	"io"
 	"net"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,7 @@ type Conn struct {
 	network  string
 	local    net.Addr
 	remote   net.Addr
+	peerIP   netip.Addr // counted under this IP for MaxConnsPerIP; zero if not
 	cfg      *ConnConfig
 	openedAt time.Time
 	ctx      any
@@ -44,6 +46,19 @@ type Conn struct {
 	outLen   int
 	outAtom  atomic.Int64
 	interest interest
+
+	// asyncPending counts bytes given to AsyncWrite(v) whose task has not
+	// run yet; OutboundBuffered and the MaxOutbound check add it to outLen
+	// at the moment a producer calls, not only once the loop catches up.
+	asyncPending atomic.Int64
+	overCap      atomic.Bool // an AsyncWrite hit MaxOutbound: the close is posted
+
+	// pauseReq is what Pause and Resume ask for; the loop applies it to
+	// paused (and the poller) before its next read, so Pause posts nothing.
+	// pauseApplied mirrors paused for Resume, which must wake the loop
+	// only when reading really stopped.
+	pauseReq     atomic.Bool
+	pauseApplied atomic.Bool
 
 	opened      bool // OnOpen ran: OnClose is owed
 	closed      bool
@@ -103,9 +118,9 @@ func (c *Conn) Context() any { return c.ctx }
 // OnOpen, before the conn is shared with other goroutines.
 func (c *Conn) SetContext(v any) { c.ctx = v }
 
-// OutboundBuffered returns the bytes queued for writing. Safe for
-// concurrent use.
-func (c *Conn) OutboundBuffered() int { return int(c.outAtom.Load()) }
+// OutboundBuffered returns the bytes queued for writing, counting
+// AsyncWrite data the loop has not taken up yet. Safe for concurrent use.
+func (c *Conn) OutboundBuffered() int { return int(c.outAtom.Load() + c.asyncPending.Load()) }
 
 // ArmWritable asks for one OnWritable once the outbound buffer is below the
 // low water mark: at the end of this loop round if it already is. Writes
@@ -248,37 +263,71 @@ func (c *Conn) CloseWrite() error {
 // after the call. Writes queued in one loop round are flushed together with
 // one writev. done, if not nil, runs on the loop goroutine after the flush
 // attempt, with a non-nil error if the conn was closed or the write failed.
-// When AsyncWrite itself returns an error (ErrClosed), done is not called.
-// Safe for concurrent use.
+//
+// p counts towards OutboundBuffered and MaxOutbound at once, while it still
+// waits for the loop: when the bytes buffered plus those in flight would
+// pass MaxOutbound, AsyncWrite queues nothing, returns an
+// *OutboundFullError and closes the conn with it (OnClose receives it), as
+// Write does. So a producer that outruns a peer that does not read gets an
+// error value once MaxOutbound is reached, never unbounded growth. It
+// returns ErrClosed on a closed conn and ErrLoopBusy when the loop's task
+// queue is full (the conn stays open). When AsyncWrite returns an error,
+// done is not called. Safe for concurrent use.
 func (c *Conn) AsyncWrite(p []byte, done func(c *Conn, err error)) error {
-	if c.isClosed.Load() {
-		return ErrClosed
-	}
-	return c.loop.post(task{kind: taskWrite, c: c, data: p, done: done})
+	return c.postWrite(task{kind: taskWrite, c: c, data: p, done: done, size: len(p)})
 }
 
 // AsyncWritev is AsyncWrite for several buffers, written in order.
 // Safe for concurrent use.
 func (c *Conn) AsyncWritev(bs [][]byte, done func(c *Conn, err error)) error {
+	n := 0
+	for _, b := range bs {
+		n += len(b)
+	}
+	return c.postWrite(task{kind: taskWritev, c: c, bufs: bs, done: done, size: n})
+}
+
+// postWrite reserves t.size bytes of the conn's outbound budget and posts
+// t. UDP conns send at once and reserve nothing.
+func (c *Conn) postWrite(t task) error {
 	if c.isClosed.Load() {
 		return ErrClosed
 	}
-	return c.loop.post(task{kind: taskWritev, c: c, bufs: bs, done: done})
+	if c.udp {
+		t.size = 0
+		return c.loop.post(t, true)
+	}
+	n := int64(t.size)
+	pending := c.asyncPending.Add(n)
+	if size := c.outAtom.Load() + pending; size > int64(c.cfg.MaxOutbound) {
+		c.asyncPending.Add(-n)
+		err := &OutboundFullError{Size: int(size), Max: c.cfg.MaxOutbound}
+		if c.overCap.CompareAndSwap(false, true) {
+			c.loop.post(task{kind: taskCloseErr, c: c, err: err}, false)
+		}
+		return err
+	}
+	if err := c.loop.post(t, true); err != nil {
+		c.asyncPending.Add(-n)
+		return err
+	}
+	return nil
 }
 
 // Wake schedules an OnTraffic call on the loop, with whatever inbound bytes
-// are buffered (possibly none); done, if not nil, runs after it.
-// Safe for concurrent use.
+// are buffered (possibly none); done, if not nil, runs after it. It returns
+// ErrClosed on a closed conn and ErrLoopBusy when the loop's task queue is
+// full. Safe for concurrent use.
 func (c *Conn) Wake(done func(c *Conn, err error)) error {
 	if c.isClosed.Load() {
 		return ErrClosed
 	}
-	return c.loop.post(task{kind: taskWake, c: c, done: done})
+	return c.loop.post(task{kind: taskWake, c: c, done: done}, true)
 }
 
 // Close stops reading, flushes what is queued and then closes the conn;
-// OnClose receives nil. On a UDP datagram conn it does nothing.
-// Safe for concurrent use.
+// OnClose receives nil. On a UDP datagram conn it does nothing. A full
+// task queue does not refuse it. Safe for concurrent use.
 func (c *Conn) Close() error {
 	if c.udpDatagram {
 		return nil
@@ -286,11 +335,12 @@ func (c *Conn) Close() error {
 	if c.isClosed.Load() {
 		return ErrClosed
 	}
-	return c.loop.post(task{kind: taskClose, c: c})
+	return c.loop.post(task{kind: taskClose, c: c}, false)
 }
 
 // CloseWithError closes the conn at once, dropping queued output; OnClose
-// receives err. Safe for concurrent use.
+// receives err. A full task queue does not refuse it. Safe for concurrent
+// use.
 func (c *Conn) CloseWithError(err error) error {
 	if c.udpDatagram {
 		return nil
@@ -298,7 +348,7 @@ func (c *Conn) CloseWithError(err error) error {
 	if c.isClosed.Load() {
 		return ErrClosed
 	}
-	return c.loop.post(task{kind: taskCloseErr, c: c, err: err})
+	return c.loop.post(task{kind: taskCloseErr, c: c, err: err}, false)
 }
 
 // Abort closes the conn at once with SO_LINGER set to 0, so a TCP peer
@@ -312,24 +362,46 @@ func (c *Conn) Abort(err error) error {
 	if c.isClosed.Load() {
 		return ErrClosed
 	}
-	return c.loop.post(task{kind: taskAbort, c: c, err: err})
+	return c.loop.post(task{kind: taskAbort, c: c, err: err}, false)
 }
 
 // Pause stops reading from the conn until Resume; outbound data still
-// flows. Safe for concurrent use.
+// flows and a peer's close is still noticed. It only sets a flag: no task,
+// no wake-up, no system call, so it is cheap to call per message from any
+// goroutine. The loop applies it before its next read of the conn: a read
+// already under way when Pause is called may still be delivered to
+// OnTraffic (at most one, of up to Options.ReadBufferSize bytes), and Wake
+// still runs OnTraffic. Pausing a paused conn does nothing. On a UDP
+// datagram conn Pause does nothing. Safe for concurrent use.
 func (c *Conn) Pause() error {
+	if c.udpDatagram {
+		return nil
+	}
 	if c.isClosed.Load() {
 		return ErrClosed
 	}
-	return c.loop.post(task{kind: taskPause, c: c})
+	c.pauseReq.Store(true)
+	return nil
 }
 
-// Resume restarts reading after Pause. Safe for concurrent use.
+// Resume restarts reading after Pause. It posts a task to the loop only
+// when the loop had stopped reading; resuming a conn that is not paused,
+// or whose Pause the loop has not applied yet, only clears the flag. A
+// full task queue does not refuse it. Safe for concurrent use.
 func (c *Conn) Resume() error {
+	if c.udpDatagram {
+		return nil
+	}
 	if c.isClosed.Load() {
 		return ErrClosed
 	}
-	return c.loop.post(task{kind: taskResume, c: c})
+	// Store, then load: the loop stores pauseApplied, then loads pauseReq
+	// (applyPause), so at least one side sees the other and the conn
+	// cannot stay paused after Resume.
+	if c.pauseReq.Swap(false) && c.pauseApplied.Load() {
+		return c.loop.post(task{kind: taskResume, c: c}, false)
+	}
+	return nil
 }
 
 func (c *Conn) closeErrOr(def error) error {

@@ -69,7 +69,7 @@ func (e *Engine) Dial(ctx context.Context, url string, h Handler, cfg DialConfig
 		return r.c, r.err
 	case <-ctx.Done():
 		l := c.loop
-		if l.Execute(func() {
+		if l.do(func() {
 			if c.connecting && !c.closed {
 				l.closeNow(c, &OpError{Op: "dial", Addr: address, Err: ctx.Err()})
 			}
@@ -138,7 +138,7 @@ func (e *Engine) dial(network, address string, h Handler, cfg DialConfig, done f
 		cfg: &ccfg, openedAt: time.Now(), connecting: true, udp: strings.HasPrefix(network, "udp"),
 		dial: &dialState{addr: address, done: done},
 	}
-	if l.Execute(func() { l.startConn(c, connected, cfg.Timeout) }) != nil {
+	if l.do(func() { l.startConn(c, connected, cfg.Timeout) }) != nil {
 		unix.Close(fd)
 		l.nconns.Add(-1)
 		e.connClosed()

@@ -24,6 +24,10 @@ func TestMain(m *testing.M) {
 		emfileChild()
 		return
 	}
+	if v := os.Getenv(senderChildEnv); v != "" {
+		senderChild(v)
+		return
+	}
 	os.Exit(m.Run())
 }
 

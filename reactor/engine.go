@@ -185,7 +185,7 @@ func (e *Engine) eachLoop(fn func(l *Loop)) {
 	var wg sync.WaitGroup
 	for _, l := range e.loops {
 		wg.Add(1)
-		if l.Execute(func() { defer wg.Done(); fn(l) }) != nil {
+		if l.do(func() { defer wg.Done(); fn(l) }) != nil {
 			wg.Done()
 		}
 	}

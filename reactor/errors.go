@@ -21,6 +21,11 @@ var (
 	// Options.MaxConns conns. Accepted conns past a limit are closed at once
 	// and counted as rejected instead.
 	ErrTooManyConns = errors.New("reactor: too many conns")
+	// ErrLoopBusy is returned by Loop.Execute, Conn.AsyncWrite,
+	// Conn.AsyncWritev and Conn.Wake when the conn's loop already has
+	// Options.MaxTasks tasks queued: the loop is far behind its producers.
+	// Nothing was queued and done will not be called; the conn stays open.
+	ErrLoopBusy = errors.New("reactor: loop task queue full")
 )
 
 // OpError is the error type returned for a failed socket operation. It names

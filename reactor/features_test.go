@@ -113,12 +113,22 @@ func TestPauseResumeAndWake(t *testing.T) {
 	if err := sc.Pause(); err != nil {
 		t.Fatal(err)
 	}
-	reading := make(chan bool, 1)
-	sc.Loop().Execute(func() { reading <- sc.interest&interestRead != 0 }) // runs after the pause task
-	if <-reading {
-		t.Fatal("paused conn still registered for reading")
-	}
+	// Pause only sets a flag; the loop applies it when the conn turns
+	// readable, before reading, so none of these bytes is read.
 	c.Write([]byte("while paused"))
+	type state struct {
+		reading  bool
+		buffered int
+	}
+	st := make(chan state, 1)
+	waitFor(t, "the loop to stop reading the paused conn", 5*time.Second, func() bool {
+		sc.Loop().Execute(func() { st <- state{sc.interest&interestRead != 0, sc.InboundBuffered()} })
+		s := <-st
+		if s.buffered != 0 {
+			t.Fatalf("%d bytes read after Pause", s.buffered)
+		}
+		return !s.reading
+	})
 	buffered := make(chan int, 1)
 	sc.Resume()
 	waitFor(t, "bytes buffered after Resume", 5*time.Second, func() bool {

@@ -4,7 +4,6 @@ package reactor
 
 import (
 	"os"
-	"runtime/debug"
 
 	"github.com/netplay-lab/netplay/reactor/internal/buffer"
 	"golang.org/x/sys/unix"
@@ -116,7 +115,7 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 	}
 	c.outLen = size
 	c.outAtom.Store(int64(size))
-	if size >= c.cfg.HighWater {
+	if size+int(c.asyncPending.Load()) >= c.cfg.HighWater {
 		c.highArmed = true
 	}
 	c.loop.markDirty(c)
@@ -246,7 +245,7 @@ func (l *Loop) settle(c *Conn) {
 			return
 		}
 	}
-	if c.highArmed && c.outLen < c.cfg.LowWater {
+	if c.highArmed && c.outLen+int(c.asyncPending.Load()) < c.cfg.LowWater {
 		c.highArmed = false
 		l.afterCallback(c, l.callWritable(c))
 		if c.closed {
@@ -303,10 +302,29 @@ func (l *Loop) connEvent(c *Conn, ev pollEvent) {
 	if ev&(evRead|evErr) == 0 || c.closing {
 		return
 	}
+	if c.pauseReq.Load() != c.paused {
+		c.applyPause(!c.paused)
+		if c.closed {
+			return
+		}
+	}
 	if (c.paused || c.readEOF) && ev&evErr == 0 {
 		return
 	}
 	l.read(c)
+}
+
+// applyPause stops or restarts reading as Pause and Resume asked. After
+// stopping it looks at the request again: a Resume that came in between
+// saw pauseApplied still false and posted nothing, so this side undoes it.
+func (c *Conn) applyPause(pause bool) {
+	c.paused = pause
+	c.pauseApplied.Store(pause)
+	if pause && !c.pauseReq.Load() {
+		c.paused = false
+		c.pauseApplied.Store(false)
+	}
+	c.loop.updateInterest(c)
 }
 
 // read does one read(2) into the loop buffer and calls OnTraffic.
@@ -339,49 +357,6 @@ func (l *Loop) read(c *Conn) {
 	a := l.callTraffic(c)
 	c.keepLeftover()
 	l.afterCallback(c, a)
-}
-
-// appendIn appends fresh bytes after the conn's own leftover.
-func (c *Conn) appendIn(p []byte) {
-	need := len(c.in) + len(p)
-	if c.inBuf != nil {
-		if cap(c.in)-len(c.in) >= len(p) { // room after the unread bytes
-			c.in = append(c.in, p...)
-			return
-		}
-		if cap(c.inBuf) >= need { // room after compaction
-			k := copy(c.inBuf[:cap(c.inBuf)], c.in)
-			c.in = append(c.inBuf[:k], p...)
-			return
-		}
-	}
-	nb := buffer.Get(need)
-	nb = append(append(nb, c.in...), p...)
-	if c.inBuf != nil {
-		buffer.Put(c.inBuf)
-	}
-	c.inBuf = nb
-	c.in = nb
-}
-
-// keepLeftover runs after OnTraffic: unread bytes that still alias the
-// loop buffer are copied into a pooled conn buffer; a drained conn buffer
-// goes back to the pool.
-func (c *Conn) keepLeftover() {
-	if len(c.in) == 0 || c.err != nil {
-		c.in = nil
-		if c.inBuf != nil {
-			buffer.Put(c.inBuf)
-			c.inBuf = nil
-		}
-		return
-	}
-	if c.inBuf == nil {
-		nb := buffer.Get(len(c.in))
-		nb = append(nb, c.in...)
-		c.inBuf = nb
-		c.in = nb
-	}
 }
 
 // wakeTraffic runs OnTraffic for Conn.Wake.
@@ -462,10 +437,7 @@ func (l *Loop) closeNow(c *Conn, err error) {
 	unix.Close(c.fd)
 	l.removeConn(c)
 	c.in = nil
-	if c.inBuf != nil {
-		buffer.Put(c.inBuf)
-		c.inBuf = nil
-	}
+	c.setInBuf(nil)
 	for _, ch := range c.out {
 		if ch.pooled {
 			buffer.Put(ch.b)
@@ -479,63 +451,9 @@ func (l *Loop) closeNow(c *Conn, err error) {
 	l.nconns.Add(-1)
 	l.eng.connClosed()
 	if c.ln != nil {
-		c.ln.connClosed()
+		c.ln.connClosed(c.peerIP)
 	}
 	if c.dial != nil {
 		c.dial.finish(l, c, err) // a connect that never opened reports here
 	}
-}
-
-func (l *Loop) panicked(c *Conn, cb string, r any) Action {
-	pe := &PanicError{Callback: cb, Value: r, Stack: debug.Stack()}
-	l.eng.logf("reactor: conn %d %s: %v\n%s", c.id, c.addrString(), pe, pe.Stack)
-	if c.err == nil {
-		c.err = pe
-	}
-	return Close
-}
-
-func (l *Loop) callTraffic(c *Conn) (a Action) {
-	defer func() {
-		if r := recover(); r != nil {
-			a = l.panicked(c, "OnTraffic", r)
-		}
-	}()
-	return c.h.OnTraffic(c)
-}
-
-func (l *Loop) callOpen(c *Conn) (a Action) {
-	defer func() {
-		if r := recover(); r != nil {
-			a = l.panicked(c, "OnOpen", r)
-		}
-	}()
-	return c.h.OnOpen(c)
-}
-
-func (l *Loop) callWritable(c *Conn) (a Action) {
-	defer func() {
-		if r := recover(); r != nil {
-			a = l.panicked(c, "OnWritable", r)
-		}
-	}()
-	return c.h.OnWritable(c)
-}
-
-func (l *Loop) callReadEOF(c *Conn, rh ReadEOFHandler) (a Action) {
-	defer func() {
-		if r := recover(); r != nil {
-			a = l.panicked(c, "OnReadEOF", r)
-		}
-	}()
-	return rh.OnReadEOF(c)
-}
-
-func (l *Loop) callClose(c *Conn, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.eng.logf("reactor: conn %d %s: panic in OnClose: %v\n%s", c.id, c.addrString(), r, debug.Stack())
-		}
-	}()
-	c.h.OnClose(c, err)
 }

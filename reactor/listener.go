@@ -5,6 +5,7 @@ package reactor
 import (
 	"context"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ type Listener struct {
 	lb       balancer
 	socks    []*lnSocket
 	maxConns int64
+	perIP    *ipLimiter // nil without MaxConnsPerIP
 	udp      bool
 
 	accepted   atomic.Uint64
@@ -85,6 +87,7 @@ func (e *Engine) Listen(url string, h Handler, cfg ListenConfig) (*Listener, err
 		eng: e, h: h, network: network, cfg: cfg, loops: e.loops[:n],
 		ccfg:     cfg.ConnConfig.withDefaults(),
 		maxConns: int64(cfg.MaxConns),
+		perIP:    newIPLimiter(cfg.MaxConnsPerIP),
 		udp:      strings.HasPrefix(network, "udp"),
 		drained:  make(chan struct{}),
 		closedCh: make(chan struct{}),
@@ -127,13 +130,13 @@ func (e *Engine) Listen(url string, h Handler, cfg ListenConfig) (*Listener, err
 	e.listeners[ln] = struct{}{}
 	e.mu.Unlock()
 	boot := ln.loops[0]
-	err = boot.Execute(func() {
+	err = boot.do(func() {
 		if ln.callBoot() == Shutdown {
 			ln.shutdownAsync()
 			return
 		}
 		for _, s := range ln.socks {
-			s.loop.Execute(func() { s.loop.addSocket(s) })
+			s.loop.do(func() { s.loop.addSocket(s) })
 		}
 	})
 	if err != nil {
@@ -170,8 +173,9 @@ func (ln *Listener) URL() string { return ln.url }
 // Stats returns a snapshot of the listener's counters.
 func (ln *Listener) Stats() ListenerStats {
 	return ListenerStats{
-		Accepted: ln.accepted.Load(), Rejected: ln.rejected.Load(), Active: int(ln.active.Load()),
-		BytesIn: ln.bytesIn.Load(), BytesOut: ln.bytesOut.Load(), AcceptErrors: ln.acceptErrs.Load(),
+		Accepted: ln.accepted.Load(), Rejected: ln.rejected.Load(), RejectedPerIP: ln.perIP.rejectedCount(),
+		Active: int(ln.active.Load()), BytesIn: ln.bytesIn.Load(), BytesOut: ln.bytesOut.Load(),
+		AcceptErrors: ln.acceptErrs.Load(),
 	}
 }
 
@@ -209,7 +213,7 @@ func (ln *Listener) close(ctx context.Context, connErr error) error {
 		var wg sync.WaitGroup
 		for _, s := range ln.socks {
 			wg.Add(1)
-			if s.loop.Execute(func() { defer wg.Done(); s.loop.closeSocket(s) }) != nil {
+			if s.loop.do(func() { defer wg.Done(); s.loop.closeSocket(s) }) != nil {
 				wg.Done()
 			}
 		}
@@ -235,7 +239,7 @@ func (ln *Listener) close(ctx context.Context, connErr error) error {
 			ln.eng.eachLoopOf(ln.loops, mine(func(l *Loop, c *Conn) { l.closeNow(c, connErr) }))
 		}
 		done := make(chan struct{})
-		if ln.loops[0].Execute(func() {
+		if ln.loops[0].do(func() {
 			defer close(done)
 			defer func() {
 				if r := recover(); r != nil {
@@ -255,7 +259,10 @@ func (ln *Listener) close(ctx context.Context, connErr error) error {
 	return ln.closeErr
 }
 
-func (ln *Listener) connClosed() {
+// connClosed accounts for a conn of the listener that closed (or never
+// opened); ip is the peer IP it was counted under for MaxConnsPerIP.
+func (ln *Listener) connClosed(ip netip.Addr) {
+	ln.perIP.release(ip)
 	if ln.active.Add(-1) <= 0 && ln.closing.Load() {
 		ln.drainOnce.Do(func() { close(ln.drained) })
 	}
@@ -272,7 +279,7 @@ func (e *Engine) eachLoopOf(loops []*Loop, fn func(l *Loop)) {
 	var wg sync.WaitGroup
 	for _, l := range loops {
 		wg.Add(1)
-		if l.Execute(func() { defer wg.Done(); fn(l) }) != nil {
+		if l.do(func() { defer wg.Done(); fn(l) }) != nil {
 			wg.Done()
 		}
 	}
@@ -356,7 +363,7 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 	}
 	if s.backoff == 0 {
 		s.backoff = acceptBackoffMin
-		l.eng.logf("reactor: %v; backing off", &OpError{Op: "accept", Addr: ln.url, Err: os.NewSyscallError("accept", err)})
+		l.eng.logf("%v; backing off", &OpError{Op: "accept", Addr: ln.url, Err: os.NewSyscallError("accept", err)})
 	} else if s.backoff *= 2; s.backoff > acceptBackoffMax {
 		s.backoff = acceptBackoffMax
 	}
@@ -383,7 +390,11 @@ func (ln *Listener) hand(from *Loop, fd int, sa unix.Sockaddr) {
 		unix.Close(fd)
 		return
 	}
-	if e.active.Load() >= e.maxConns.Load() || ln.active.Load() >= ln.maxConns {
+	var ip netip.Addr
+	if ln.perIP != nil {
+		ip = sockaddrIP(sa)
+	}
+	if e.active.Load() >= e.maxConns.Load() || ln.active.Load() >= ln.maxConns || !ln.perIP.acquire(ip) {
 		ln.rejected.Add(1) // counted before the peer can see the close
 		e.rejected.Add(1)
 		unix.Close(fd)
@@ -400,31 +411,31 @@ func (ln *Listener) hand(from *Loop, fd int, sa unix.Sockaddr) {
 	}
 	target.nconns.Add(1)
 	if target == from {
-		target.register(fd, remote, ln)
+		target.register(fd, remote, ip, ln)
 		return
 	}
-	if target.Execute(func() { target.register(fd, remote, ln) }) != nil {
+	if target.do(func() { target.register(fd, remote, ip, ln) }) != nil {
 		unix.Close(fd)
 		target.nconns.Add(-1)
 		e.connClosed()
-		ln.connClosed()
+		ln.connClosed(ip)
 	}
 }
 
 // register makes a conn of an accepted fd on l and calls OnOpen.
-func (l *Loop) register(fd int, remote net.Addr, ln *Listener) {
+func (l *Loop) register(fd int, remote net.Addr, ip netip.Addr, ln *Listener) {
 	c := &Conn{
 		id: l.eng.nextID.Add(1), fd: fd, loop: l, ln: ln, h: ln.h, network: ln.network,
-		remote: remote, cfg: &ln.ccfg, openedAt: time.Now(),
+		remote: remote, peerIP: ip, cfg: &ln.ccfg, openedAt: time.Now(),
 	}
 	fail := func(err error) {
 		if err != nil {
-			l.eng.logf("reactor: %v", &OpError{Op: "accept", Addr: c.addrString(), Err: err})
+			l.eng.logf("%v", &OpError{Op: "accept", Addr: c.addrString(), Err: err})
 		}
 		unix.Close(fd)
 		l.nconns.Add(-1)
 		l.eng.connClosed()
-		ln.connClosed()
+		ln.connClosed(ip)
 	}
 	if ln.closing.Load() || l.eng.stopping.Load() || l.exit {
 		fail(nil)

@@ -33,6 +33,7 @@ type Loop struct {
 
 	// Task queue: producers append under mu; the loop swaps the slice out.
 	mu          sync.Mutex
+	maxTasks    int // bounded posts past this many queued tasks fail with ErrLoopBusy
 	tasks       []task
 	spare       []task
 	exited      bool
@@ -64,7 +65,6 @@ const (
 	taskClose
 	taskCloseErr
 	taskAbort
-	taskPause
 	taskResume
 )
 
@@ -78,6 +78,7 @@ type task struct {
 	bufs [][]byte
 	done func(*Conn, error)
 	err  error
+	size int // bytes of data or bufs, counted in the conn's asyncPending
 }
 
 type doneCall struct {
@@ -88,14 +89,15 @@ type doneCall struct {
 
 func newLoop(e *Engine, idx int, p *poller, bufSize int) *Loop {
 	l := &Loop{
-		idx:     idx,
-		eng:     e,
-		p:       p,
-		socks:   make(map[int]*lnSocket),
-		spareFD: -1,
-		iov:     make([]unix.Iovec, 0, maxIovecs),
-		doneCh:  make(chan struct{}),
-		reg:     make(map[*Conn]struct{}),
+		idx:      idx,
+		eng:      e,
+		p:        p,
+		socks:    make(map[int]*lnSocket),
+		spareFD:  -1,
+		iov:      make([]unix.Iovec, 0, maxIovecs),
+		maxTasks: e.opts.MaxTasks,
+		doneCh:   make(chan struct{}),
+		reg:      make(map[*Conn]struct{}),
 	}
 	if bufSize > 0 {
 		l.buf = make([]byte, bufSize)
@@ -114,18 +116,31 @@ func (l *Loop) Index() int { return l.idx }
 func (l *Loop) NumConns() int { return int(l.nconns.Load()) }
 
 // Execute runs fn on the loop goroutine, after the events and tasks already
-// queued. It returns ErrClosed if the loop has exited. Safe for concurrent
-// use; fn must not block.
+// queued. It returns ErrClosed if the loop has exited and ErrLoopBusy if
+// Options.MaxTasks tasks are queued already (fn is then not run). Safe for
+// concurrent use; fn must not block.
 func (l *Loop) Execute(fn func()) error {
-	return l.post(task{kind: taskFunc, fn: fn})
+	return l.post(task{kind: taskFunc, fn: fn}, true)
 }
 
-// post queues t and wakes the loop if it may be sleeping.
-func (l *Loop) post(t task) error {
+// do is Execute for the reactor's own work (hand-overs, closes, stops),
+// which must not be refused for a full queue: it is bounded by the conns
+// and listeners themselves.
+func (l *Loop) do(fn func()) error {
+	return l.post(task{kind: taskFunc, fn: fn}, false)
+}
+
+// post queues t and wakes the loop if it may be sleeping. A bounded post
+// fails with ErrLoopBusy when maxTasks tasks are queued.
+func (l *Loop) post(t task, bounded bool) error {
 	l.mu.Lock()
 	if l.exited {
 		l.mu.Unlock()
 		return ErrClosed
+	}
+	if bounded && len(l.tasks) >= l.maxTasks {
+		l.mu.Unlock()
+		return ErrLoopBusy
 	}
 	l.tasks = append(l.tasks, t)
 	l.hasTasks.Store(true)
@@ -196,6 +211,11 @@ func (l *Loop) runTask(t *task) {
 		l.safeCall("Execute", t.fn)
 		return
 	}
+	if t.size > 0 {
+		// Still counted while queueAsync runs, so the count never dips
+		// below what is buffered; counted twice for a moment is harmless.
+		defer c.asyncPending.Add(-int64(t.size))
+	}
 	if c.closed {
 		if t.done != nil {
 			l.dones = append(l.dones, doneCall{c: c, done: t.done, err: ErrClosed})
@@ -220,12 +240,8 @@ func (l *Loop) runTask(t *task) {
 			_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 		}
 		l.closeNow(c, t.err)
-	case taskPause:
-		c.paused = true
-		l.updateInterest(c)
 	case taskResume:
-		c.paused = false
-		l.updateInterest(c)
+		c.applyPause(c.pauseReq.Load())
 	}
 	if t.done != nil {
 		l.dones = append(l.dones, doneCall{c: c, done: t.done, err: err})
@@ -337,7 +353,7 @@ func (l *Loop) forEachConn(fn func(c *Conn)) {
 
 // stop asks the loop to exit after the current round.
 func (l *Loop) stop() {
-	if l.post(task{kind: taskFunc, fn: func() { l.exit = true }}) != nil {
+	if l.do(func() { l.exit = true }) != nil {
 		return
 	}
 	<-l.doneCh

@@ -14,6 +14,7 @@ const (
 	DefaultHighWater      = 64 << 10 // outbound bytes that arm OnWritable
 	DefaultLowWater       = 32 << 10 // outbound bytes below which OnWritable fires
 	DefaultMaxOutbound    = 4 << 20  // outbound bytes past which a conn is closed
+	DefaultMaxTasks       = 1 << 16  // queued tasks per loop past which Execute, AsyncWrite and Wake fail
 )
 
 // Option configures an Engine; see New.
@@ -25,6 +26,7 @@ type Options struct {
 	Loops          int         // event loops; 0 -> runtime.GOMAXPROCS(0)
 	ReadBufferSize int         // per-loop shared read buffer; 0 -> 64 KiB
 	MaxConns       int         // conns in the whole engine; 0 -> 4096 or MaxConnsLimit() if lower; accept-and-close past it
+	MaxTasks       int         // tasks queued per loop; 0 -> 65536; past it Execute, AsyncWrite(v) and Wake return ErrLoopBusy
 	Logger         *log.Logger // recovered panics and accept trouble; nil -> log.Default()
 }
 
@@ -33,6 +35,9 @@ func WithLoops(n int) Option { return func(o *Options) { o.Loops = n } }
 
 // WithMaxConns sets Options.MaxConns.
 func WithMaxConns(n int) Option { return func(o *Options) { o.MaxConns = n } }
+
+// WithMaxTasks sets Options.MaxTasks.
+func WithMaxTasks(n int) Option { return func(o *Options) { o.MaxTasks = n } }
 
 // WithReadBufferSize sets Options.ReadBufferSize.
 func WithReadBufferSize(n int) Option { return func(o *Options) { o.ReadBufferSize = n } }
@@ -49,6 +54,9 @@ func (o *Options) normalize() {
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = defaultMaxConns()
+	}
+	if o.MaxTasks <= 0 {
+		o.MaxTasks = DefaultMaxTasks
 	}
 	if o.Logger == nil {
 		o.Logger = log.Default()
@@ -87,6 +95,12 @@ type ListenConfig struct {
 	LB        LoadBalancing // RoundRobin (zero), LeastConnections, SourceAddrHash
 	ReusePort bool          // each loop listens itself with SO_REUSEPORT
 	MaxConns  int           // 0 -> 1024 conns at once for this listener
+	// MaxConnsPerIP caps the conns one peer IP may hold open on this
+	// listener (IPv4-mapped IPv6 peers count as their IPv4 address); past
+	// it a new conn from that IP is accepted and closed at once and counted
+	// in ListenerStats.Rejected and RejectedPerIP. 0 -> no per-IP limit.
+	// Unix sockets are never limited.
+	MaxConnsPerIP int
 }
 
 // DialConfig configures one dialed conn. The zero value is ConnConfig's

@@ -27,10 +27,12 @@ type LoopStats struct {
 // ListenerStats is a snapshot of one listener's counters.
 type ListenerStats struct {
 	Accepted uint64 // conns accepted and kept
-	Rejected uint64 // conns accepted and closed at once (max_conns or EMFILE relief)
-	Active   int    // conns currently open
-	BytesIn  uint64
-	BytesOut uint64
+	Rejected uint64 // conns accepted and closed at once (max_conns, max_conns_per_ip or EMFILE relief)
+	// RejectedPerIP counts the part of Rejected refused by MaxConnsPerIP.
+	RejectedPerIP uint64
+	Active        int // conns currently open
+	BytesIn       uint64
+	BytesOut      uint64
 	// AcceptErrors counts accept failures such as EMFILE that made the
 	// listener back off.
 	AcceptErrors uint64

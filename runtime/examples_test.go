@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netplay-lab/netplay/runtime/internal/luatest"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -19,7 +20,7 @@ const examplesDir = "../scripts/examples"
 
 // runExample runs an example's main chunk with args and returns the runtime
 // and its captured stdout.
-func runExample(t *testing.T, name string, args ...string) (*Runtime, *syncBuf) {
+func runExample(t *testing.T, name string, args ...string) (*Runtime, *luatest.Buf) {
 	t.Helper()
 	rt, out, errOut := newTestRuntime(t, Options{})
 	if err := rt.RunFile(filepath.Join(examplesDir, name), args); err != nil {
@@ -31,10 +32,10 @@ func runExample(t *testing.T, name string, args ...string) (*Runtime, *syncBuf) 
 var listenRE = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 
 // exampleAddr waits for the "listening on ADDR" line of a server example.
-func exampleAddr(t *testing.T, out *syncBuf) string {
+func exampleAddr(t *testing.T, out *luatest.Buf) string {
 	t.Helper()
 	var addr string
-	waitFor(t, "listening line", 2*time.Second, func() bool {
+	luatest.WaitFor(t, "listening line", 2*time.Second, func() bool {
 		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
 			addr = m[1]
 			return true
@@ -79,10 +80,10 @@ func TestExampleEcho(t *testing.T) {
 			if got := outsidePeer(t, addr, "hello netplay\n"); got != "hello netplay\n" {
 				t.Errorf("outside peer got %q", got)
 			}
-			c := dialLine(t, addr)
+			c := luatest.DialLine(t, addr)
 			for _, msg := range []string{"one", "two", strings.Repeat("x", 1000)} {
-				c.send(msg)
-				if got, err := c.recv(2 * time.Second); err != nil || got != msg {
+				c.Send(msg)
+				if got, err := c.Recv(2 * time.Second); err != nil || got != msg {
 					t.Fatalf("echo of %d bytes: %d bytes, %v", len(msg), len(got), err)
 				}
 			}
@@ -93,31 +94,31 @@ func TestExampleEcho(t *testing.T) {
 func TestExampleChat(t *testing.T) {
 	_, out := runExample(t, "chat.lua", "0")
 	addr := exampleAddr(t, out)
-	a := dialLine(t, addr)
-	if got, _ := a.recv(2 * time.Second); !strings.HasPrefix(got, "welcome guest") {
+	a := luatest.DialLine(t, addr)
+	if got, _ := a.Recv(2 * time.Second); !strings.HasPrefix(got, "welcome guest") {
 		t.Fatalf("a's welcome: %q", got)
 	}
-	b := dialLine(t, addr)
-	b.recv(2 * time.Second) // welcome
-	if got, _ := a.recv(2 * time.Second); !strings.Contains(got, "joined") {
+	b := luatest.DialLine(t, addr)
+	b.Recv(2 * time.Second) // welcome
+	if got, _ := a.Recv(2 * time.Second); !strings.Contains(got, "joined") {
 		t.Fatalf("a did not see b join: %q", got)
 	}
-	a.send("/nick ada")
-	if got, _ := b.recv(2 * time.Second); !strings.Contains(got, "is now ada") {
+	a.Send("/nick ada")
+	if got, _ := b.Recv(2 * time.Second); !strings.Contains(got, "is now ada") {
 		t.Fatalf("b did not see the rename: %q", got)
 	}
-	a.send("hi all")
-	if got, _ := b.recv(2 * time.Second); got != "ada: hi all" {
+	a.Send("hi all")
+	if got, _ := b.Recv(2 * time.Second); got != "ada: hi all" {
 		t.Fatalf("broadcast: %q", got)
 	}
 	// the sender does not get its own line back
-	if got, err := a.recv(100 * time.Millisecond); err == nil {
+	if got, err := a.Recv(100 * time.Millisecond); err == nil {
 		t.Errorf("sender got %q", got)
 	}
 	// an outside peer joins, talks, leaves
 	outsidePeer(t, addr, "from outside\n")
-	waitFor(t, "outside line at b", 2*time.Second, func() bool {
-		got, _ := b.recv(500 * time.Millisecond)
+	luatest.WaitFor(t, "outside line at b", 2*time.Second, func() bool {
+		got, _ := b.Recv(500 * time.Millisecond)
 		return strings.HasSuffix(got, ": from outside")
 	})
 }
@@ -211,11 +212,11 @@ func TestExampleContext(t *testing.T) {
 func TestExamplePool(t *testing.T) {
 	rt, out := runExample(t, "pool.lua", "0")
 	addr := exampleAddr(t, out)
-	worker, other := dialLine(t, addr), dialLine(t, addr)
-	worker.send("work 0.5")
+	worker, other := luatest.DialLine(t, addr), luatest.DialLine(t, addr)
+	worker.Send("work 0.5")
 	start := time.Now()
 	// the ping must arrive while the job runs, or the test proves nothing
-	waitFor(t, "the job to run on a worker", 2*time.Second, func() bool {
+	luatest.WaitFor(t, "the job to run on a worker", 2*time.Second, func() bool {
 		running := 0
 		rt.Do(func(L *lua.LState) {
 			if err := L.DoString(`__running = pool.stats().running`); err == nil {
@@ -224,14 +225,14 @@ func TestExamplePool(t *testing.T) {
 		})
 		return running > 0
 	})
-	other.send("ping")
-	if got, err := other.recv(2 * time.Second); err != nil || got != "pong" {
+	other.Send("ping")
+	if got, err := other.Recv(2 * time.Second); err != nil || got != "pong" {
 		t.Fatalf("ping: %q, %v", got, err)
 	}
 	if el := time.Since(start); el > 300*time.Millisecond {
 		t.Errorf("ping answered after %v: the blocking job stalled the VM", el)
 	}
-	if got, err := worker.recv(3 * time.Second); err != nil || got != "done after 0.5s" {
+	if got, err := worker.Recv(3 * time.Second); err != nil || got != "done after 0.5s" {
 		t.Fatalf("work: %q, %v", got, err)
 	}
 	if got := outsidePeer(t, addr, "ping\n"); got != "pong\n" {

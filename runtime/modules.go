@@ -4,12 +4,15 @@ import (
 	"sync"
 
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/core"
 	"github.com/netplay-lab/netplay/runtime/lib/bin"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	"github.com/netplay-lab/netplay/runtime/lib/context"
 	"github.com/netplay-lab/netplay/runtime/lib/hex"
 	"github.com/netplay-lab/netplay/runtime/lib/json"
 	"github.com/netplay-lab/netplay/runtime/lib/net"
+	"github.com/netplay-lab/netplay/runtime/lib/pool"
+	"github.com/netplay-lab/netplay/runtime/lib/shared"
 	"github.com/netplay-lab/netplay/runtime/lib/timer"
 )
 
@@ -27,11 +30,11 @@ type ScriptError = host.ScriptError
 // preloads, what the shell's :help shows and what docs/lua-api.md contains.
 func moduleList() []*host.Module {
 	return []*host.Module{
-		globalsModule,
+		core.Globals,
 		timer.Module,
 		context.Module,
-		poolModule,
-		sharedModule,
+		pool.Module,
+		shared.Module,
 		bin.Module,
 		hex.Module,
 		json.Module,

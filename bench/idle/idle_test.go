@@ -14,7 +14,9 @@ import (
 
 // The test binary doubles as the measured server, so the server's fds and RSS
 // are counted in a process of their own: IDLE_TEST_SERVER=echo serves the
-// echo, IDLE_TEST_SERVER=noaccept listens but never accepts.
+// echo, IDLE_TEST_SERVER=reactor serves it on netplay's reactor with the
+// conn limit raised to 10000, IDLE_TEST_SERVER=noaccept listens but never
+// accepts.
 func TestMain(m *testing.M) {
 	switch os.Getenv("IDLE_TEST_SERVER") {
 	case "":
@@ -26,6 +28,8 @@ func TestMain(m *testing.M) {
 		}
 		servers.Announce(os.Stdout, ln.Addr().String())
 		servers.NetEcho(ln, 0)
+	case "reactor":
+		reactorEcho()
 	case "noaccept":
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // command is one meta command (":name args"). The registry feeds dispatch,
@@ -25,7 +27,7 @@ func commandRegistry() map[string]*command {
 	cmds := []*command{
 		{name: "help", args: "[topic]", summary: "this help, or help on a module (net, codec, timer, …) or a command",
 			run: (*shell).cmdHelp, complete: (*shell).helpTopics},
-		{name: "load", args: "FILE", summary: "run a Lua file in this shell (its globals stay)",
+		{name: "load", args: "FILE [ARGS…]", summary: "run a Lua file in this shell (its globals stay; ARGS in arg, as netplay run)",
 			run: (*shell).cmdLoad, complete: func(_ *shell, arg string) []string { return completeFile(arg) }},
 		{name: "conns", summary: "list open connections: id, local, remote, loop, bytes in/out, age",
 			run: (*shell).cmdConns},
@@ -48,13 +50,25 @@ func (s *shell) command(line string) {
 	cmd, ok := s.cmds[name]
 	if !ok {
 		s.failed = true
-		fmt.Fprintf(s.err, "%s\n", s.paint(colorRed, fmt.Sprintf("unknown command :%s (try :help)", name)))
+		hint := "try :help"
+		if near := closest(name, s.commandNames()); near != "" {
+			hint = "did you mean :" + near + "?"
+		}
+		fmt.Fprintf(s.err, "%s\n", s.paint(colorRed, fmt.Sprintf("unknown command :%s (%s)", name, hint)))
 		return
 	}
 	if err := cmd.run(s, arg); err != nil {
 		s.failed = true
 		fmt.Fprintln(s.err, s.paint(colorRed, fmt.Sprintf(":%s: %v", name, err)))
 	}
+}
+
+func (s *shell) commandNames() []string {
+	names := make([]string, 0, len(s.cmds))
+	for _, c := range s.sortedCommands() {
+		names = append(names, c.name)
+	}
+	return names
 }
 
 func (s *shell) sortedCommands() []*command {
@@ -134,16 +148,73 @@ func (s *shell) cmdHelp(arg string) error {
 	return fmt.Errorf("no help on %q (try :help)", arg)
 }
 
-func (s *shell) cmdLoad(arg string) error {
-	if arg == "" {
-		return fmt.Errorf("usage: :load FILE")
-	}
-	src, err := os.ReadFile(arg)
+// cmdLoad runs a file in the shell as `netplay run FILE ARGS…` would: ARGS
+// in the global arg, arg[0] = FILE. arg stays set afterwards, so handlers the
+// file installs still see it.
+func (s *shell) cmdLoad(line string) error {
+	args, err := splitArgs(line)
 	if err != nil {
 		return err
 	}
-	s.eval(arg, string(src), false)
+	if len(args) == 0 {
+		return fmt.Errorf("usage: :load FILE [ARGS…]")
+	}
+	file := args[0]
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if err := s.be.ev.Do(func(L *lua.LState) {
+		t := L.NewTable()
+		for i, a := range args {
+			t.RawSetInt(i, lua.LString(a))
+		}
+		L.SetGlobal("arg", t)
+	}); err != nil {
+		return err
+	}
+	s.eval(file, string(src), false)
 	return nil
+}
+
+// splitArgs splits a command's argument text at spaces, as a shell would
+// for simple words: 'single' and "double" quotes group words (no escapes
+// inside single quotes; \" and \\ inside double ones).
+func splitArgs(line string) ([]string, error) {
+	var args []string
+	var cur strings.Builder
+	inWord := false
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote == '"' && c == '\\' && i+1 < len(line) && (line[i+1] == '"' || line[i+1] == '\\'):
+			i++
+			cur.WriteByte(line[i])
+		case quote != 0:
+			cur.WriteByte(c)
+		case c == '\'' || c == '"':
+			quote, inWord = c, true
+		case c == ' ' || c == '\t':
+			if inWord {
+				args = append(args, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unclosed %c quote", quote)
+	}
+	if inWord {
+		args = append(args, cur.String())
+	}
+	return args, nil
 }
 
 func (s *shell) cmdConns(string) error {

@@ -107,6 +107,42 @@ func luaNames(L *lua.LState, path []string, method bool) []string {
 	for _, t := range indexChain(L, v) {
 		add(t)
 	}
+	if !method {
+		for _, f := range metaFields(L, v) {
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// fieldsField names a metatable field listing, as an array of strings, the
+// fields an __index function answers (a conn's id, remote, local, data…):
+// completion offers them after "obj." without calling the function.
+const fieldsField = "__fields"
+
+// metaFields returns the names listed in the __fields of v's metatable and
+// of the metatables behind it (a promoted conn keeps the type's metatable
+// one level down), raw lookups only.
+func metaFields(L *lua.LState, v lua.LValue) []string {
+	var out []string
+	for range maxIndexChain {
+		mt, ok := L.GetMetatable(v).(*lua.LTable)
+		if !ok {
+			break
+		}
+		if list, ok := mt.RawGetString(fieldsField).(*lua.LTable); ok {
+			for i := 1; i <= list.Len(); i++ {
+				if name, ok := list.RawGetInt(i).(lua.LString); ok && isIdentifier(string(name)) {
+					out = append(out, string(name))
+				}
+			}
+			break
+		}
+		v = mt
+	}
 	return out
 }
 

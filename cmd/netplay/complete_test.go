@@ -39,6 +39,35 @@ func TestComplete(t *testing.T) {
 		L.SetField(mt, "__index", methods)
 		ud.Metatable = mt
 		L.SetGlobal("srv", ud)
+
+		// a conn: __index is a function ("local", a keyword, is not
+		// offered: c.local does not parse); the metatable lists its methods
+		// (__methods) and fields (__fields) beside it
+		conn := L.NewUserData()
+		cmt := L.NewTable()
+		cmethods := L.NewTable()
+		L.SetField(cmethods, "send", L.NewFunction(func(*lua.LState) int { return 0 }))
+		L.SetField(cmethods, "receive", L.NewFunction(func(*lua.LState) int { return 0 }))
+		L.SetField(cmt, "__index", L.NewFunction(func(L *lua.LState) int {
+			L.SetGlobal("trap_hit", lua.LTrue)
+			return 0
+		}))
+		L.SetField(cmt, "__methods", cmethods)
+		fields := L.NewTable()
+		for _, f := range []string{"id", "remote", "local", "local_addr", "data", "not an identifier"} {
+			fields.Append(lua.LString(f))
+		}
+		L.SetField(cmt, "__fields", fields)
+		conn.Metatable = cmt
+		L.SetGlobal("conn", conn)
+		// a promoted conn: its own metatable is its __index, the type's behind it
+		own := L.NewTable()
+		own.Metatable = cmt
+		L.SetField(own, "__index", own)
+		L.SetField(own, "id", lua.LNumber(3))
+		promoted := L.NewUserData()
+		promoted.Metatable = own
+		L.SetGlobal("pconn", promoted)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +87,10 @@ func TestComplete(t *testing.T) {
 		{name: "methods only after colon", text: "c:", want: []string{"receive", "send"}, prefixLen: 0},
 		{name: "own and inherited fields", text: "c.", want: []string{"id", "kind", "receive", "send"}, prefixLen: 0},
 		{name: "userdata methods", text: "srv:c", want: []string{"close", "conns"}, prefixLen: 1},
+		{name: "conn fields and methods", text: "conn.", want: []string{"data", "id", "local_addr", "receive", "remote", "send"}, prefixLen: 0},
+		{name: "conn field prefix", text: "conn.re", want: []string{"receive", "remote"}, prefixLen: 2},
+		{name: "conn methods only after colon", text: "conn:", want: []string{"receive", "send"}, prefixLen: 0},
+		{name: "promoted conn fields", text: "pconn.", want: []string{"data", "id", "local_addr", "receive", "remote", "send"}, prefixLen: 0},
 		{name: "nested path", text: "deep.a.b", want: []string{"bb"}, prefixLen: 1},
 		{name: "unknown path", text: "nothing.x", want: nil, prefixLen: 1},
 		{name: "index function not called", text: "trap.x", want: nil, prefixLen: 1},

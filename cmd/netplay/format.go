@@ -5,6 +5,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -237,9 +239,12 @@ func isIdentifier(s string) bool {
 	return true
 }
 
-// quoteLua quotes s as a Lua string literal, escaping control bytes as
-// three-digit decimal escapes (never ambiguous), and cuts it after max bytes
-// with a note of how many were left out.
+// quoteLua quotes s as a Lua 5.1 string literal that reads back to the
+// same bytes, and cuts it after max bytes with a note of how many were left
+// out. Printable ASCII and printable UTF-8 stay as they are; every other
+// byte (control bytes, DEL, bytes that are not valid UTF-8, unprintable
+// runes) is a three-digit decimal escape such as \255 — Lua 5.1 has no \x
+// escapes, and three digits are never ambiguous before a digit.
 func quoteLua(s string, max int) string {
 	cut := 0
 	if len(s) > max {
@@ -248,8 +253,21 @@ func quoteLua(s string, max int) string {
 	}
 	var b strings.Builder
 	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError && unicode.IsPrint(r) {
+				b.WriteString(s[i : i+size])
+			} else {
+				for _, c := range []byte(s[i : i+size]) {
+					fmt.Fprintf(&b, `\%03d`, c)
+				}
+			}
+			i += size
+			continue
+		}
+		switch {
 		case c == '"':
 			b.WriteString(`\"`)
 		case c == '\\':
@@ -265,6 +283,7 @@ func quoteLua(s string, max int) string {
 		default:
 			b.WriteByte(c)
 		}
+		i++
 	}
 	b.WriteByte('"')
 	if cut > 0 {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -18,6 +21,9 @@ func TestFormatValues(t *testing.T) {
 		{name: "several", src: "return 1, true, 'x'", want: "1\ttrue\t\"x\""},
 		{name: "float", src: "return 0.5", want: "0.5"},
 		{name: "escapes", src: `return "a\"b\\c\n\0z\1272"`, want: `"a\"b\\c\n\000z\1272"`},
+		{name: "binary bytes escaped", src: `return "\255\254abc"`, want: `"\255\254abc"`},
+		{name: "utf-8 text kept", src: `return "héllo ✓"`, want: `"héllo ✓"`},
+		{name: "unprintable rune escaped", src: `return "a\226\128\139b"`, want: `"a\226\128\139b"`}, // U+200B
 		{name: "empty table", src: "return {}", want: "{}"},
 		{name: "array then sorted keys", src: "return {10, 20, z = 1, a = 2, [5] = 'five', ['not id'] = true}",
 			want: `{ 10, 20, a = 2, ["not id"] = true, z = 1, [5] = "five" }`},
@@ -129,5 +135,45 @@ func TestFormatColor(t *testing.T) {
 				t.Fatalf("useColor = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestQuoteLuaRoundTrip prints random byte strings as the shell does and
+// reads the literal back with gopher-lua's parser: the bytes must be the
+// same, and the printed form must be valid UTF-8 with no control bytes, so
+// that a terminal shows every byte.
+func TestQuoteLuaRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "0", "9", "\\", "\"", "'", "\n", "\r", "\t", "\x00", "\x7f", "\xff", "\xfe", "\x80",
+		"é", "✓", "\u200b", "\xef\xbf\xbd", "\xe2\x9c", "]]", "\x1b[31m"}
+	L := lua.NewState()
+	defer L.Close()
+	for i := range 2000 {
+		var b strings.Builder
+		for range rng.IntN(24) {
+			if rng.IntN(3) == 0 {
+				b.WriteByte(byte(rng.IntN(256)))
+			} else {
+				b.WriteString(alphabet[rng.IntN(len(alphabet))])
+			}
+		}
+		in := b.String()
+		lit := quoteLua(in, 1<<20)
+		if !utf8.ValidString(lit) {
+			t.Fatalf("case %d: %q printed as invalid UTF-8 %q", i, in, lit)
+		}
+		for _, r := range lit {
+			if r < 0x20 || r == 0x7f || !unicode.IsPrint(r) && r != ' ' {
+				t.Fatalf("case %d: %q printed with the raw character %U: %q", i, in, r, lit)
+			}
+		}
+		if err := L.DoString("return " + lit); err != nil {
+			t.Fatalf("case %d: %q printed as %s, which does not parse: %v", i, in, lit, err)
+		}
+		got := L.Get(-1)
+		L.Pop(1)
+		if s, ok := got.(lua.LString); !ok || string(s) != in {
+			t.Fatalf("case %d: %q printed as %s reads back as %q", i, in, lit, got)
+		}
 	}
 }

@@ -130,17 +130,13 @@ func historyEntry(lines []string) string {
 	return strings.Trim(strings.Join(lines, "\n"), " \t\n")
 }
 
-// displayEntry is how an entry is recalled with the arrow keys: a multi-line
-// chunk on one line (Lua does not care about newlines between tokens) unless
-// a comment, a long string or a line continuation makes the newlines matter.
+// displayEntry is how an entry is recalled with the arrow keys: always on
+// one line (oneLine), because the line editor cannot redraw a buffer that
+// spans lines — it left stale copies of a recalled multi-line chunk on the
+// screen.
 func displayEntry(entry string) string {
-	if !strings.Contains(entry, "\n") || strings.Contains(entry, "--") ||
-		strings.Contains(entry, "[[") || strings.Contains(entry, "[=") || strings.Contains(entry, "\\\n") {
+	if !strings.ContainsAny(entry, "\n\r") {
 		return entry
 	}
-	lines := strings.Split(entry, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
-	}
-	return strings.Join(lines, " ")
+	return oneLine(entry)
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 func TestHistoryPath(t *testing.T) {
@@ -84,19 +86,51 @@ func TestHistoryCompacts(t *testing.T) {
 	}
 }
 
+// TestDisplayEntry checks that a recalled entry is one line (the line
+// editor cannot redraw more) and means what the typed chunk meant: both
+// forms run, and their results must be equal.
 func TestDisplayEntry(t *testing.T) {
 	tests := []struct {
 		name, entry, want string
 	}{
 		{name: "one line", entry: "x = 1", want: "x = 1"},
 		{name: "joined", entry: "function f()\n  return 1\nend", want: "function f() return 1 end"},
-		{name: "comment keeps newlines", entry: "f() -- c\ng()", want: "f() -- c\ng()"},
-		{name: "long string keeps newlines", entry: "s = [[a\nb]]", want: "s = [[a\nb]]"},
+		{name: "line comment", entry: "local x = 1 -- c\nreturn x", want: "local x = 1 --[[ c]] return x"},
+		{name: "comment with brackets", entry: "local x = 2 -- a]] b]\nreturn x", want: "local x = 2 --[=[ a]] b]]=] return x"},
+		{name: "comment on the last line", entry: "local x = 3\nreturn x -- done", want: "local x = 3 return x -- done"},
+		{name: "long comment", entry: "--[[ one\ntwo ]] return 4", want: "--[[ one two ]] return 4"},
+		{name: "long string", entry: "return [[a\nb]]", want: `return "a\nb"`},
+		{name: "long string first newline", entry: "return [==[\nx]]\n]==]", want: `return "x]]\n"`},
+		{name: "long string on one line", entry: "local s = [[--]]\nreturn s", want: "local s = [[--]] return s"},
+		{name: "string with dashes", entry: "local s = 'a--b'\nreturn s", want: "local s = 'a--b' return s"},
+		{name: "continued string", entry: "return \"a\\\nb\"", want: `return "a\nb"`},
+		{name: "escaped quote", entry: "return 'it\\'s', -- x\n1", want: `return 'it\'s', --[[ x]] 1`},
+	}
+	L := lua.NewState()
+	defer L.Close()
+	run := func(src string) string {
+		top := L.GetTop()
+		if err := L.DoString(src); err != nil {
+			return "error: " + err.Error()
+		}
+		var out []string
+		for i := top + 1; i <= L.GetTop(); i++ {
+			out = append(out, quoteLua(L.Get(i).String(), 1<<20))
+		}
+		L.SetTop(top)
+		return strings.Join(out, ",")
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := displayEntry(tt.entry); got != tt.want {
-				t.Fatalf("displayEntry(%q) = %q, want %q", tt.entry, got, tt.want)
+			got := displayEntry(tt.entry)
+			if got != tt.want {
+				t.Errorf("displayEntry(%q) = %q, want %q", tt.entry, got, tt.want)
+			}
+			if strings.ContainsAny(got, "\n\r") {
+				t.Errorf("displayEntry(%q) spans lines: %q", tt.entry, got)
+			}
+			if a, b := run(tt.entry), run(got); a != b || strings.HasPrefix(a, "error") {
+				t.Errorf("typed %q gives %s; recalled %q gives %s", tt.entry, a, got, b)
 			}
 		})
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -147,16 +146,4 @@ func lines(ls ...string) []step {
 		out[i] = step{line: l}
 	}
 	return out
-}
-
-// waitFor polls cond until it holds or timeout passes.
-func waitFor(t *testing.T, cond func() bool, timeout time.Duration, what string) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

@@ -8,24 +8,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
-
+	"github.com/netplay-lab/netplay/internal/testkit"
 	"github.com/netplay-lab/netplay/runtime"
 )
 
 // The tests in this file drive the real netplay binary through a
 // pseudo-terminal, as a person at a terminal would.
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	binDir    string
-)
 
 // envShellOptions makes the test binary act as netplay's shell started
 // through runShellOptions (the runtime created by the shell itself), so that
@@ -36,52 +27,18 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envShellOptions) == "1" {
 		os.Exit(runShellOptions(runtime.Options{}))
 	}
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
+	os.Exit(testkit.Main(m))
 }
 
-// netplayBin builds the binary once per test run.
-func netplayBin(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "netplay-shell-test")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "netplay")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-const ptyTimeout = 10 * time.Second
-
-// ptyShell is a running netplay shell on a pseudo-terminal. A reader
-// goroutine collects everything the shell writes.
+// ptyShell is a netplay shell on a pseudo-terminal.
 type ptyShell struct {
-	t    *testing.T
-	tty  *os.File
-	cmd  *exec.Cmd
-	exit chan error
-
-	mu   sync.Mutex
-	out  bytes.Buffer
-	mark int // expect searches from here
-	more chan struct{}
+	*testkit.PTY
+	t *testing.T
 }
 
 func startShell(t *testing.T, histFile string) *ptyShell {
 	t.Helper()
-	return startShellCmd(t, exec.Command(netplayBin(t)), histFile)
+	return startShellCmd(t, exec.Command(testkit.NetplayBin(t)), histFile)
 }
 
 // startShellOptions starts the test binary as a shell created by
@@ -99,115 +56,14 @@ func startShellCmd(t *testing.T, cmd *exec.Cmd, histFile string) *ptyShell {
 		cmd.Env = os.Environ()
 	}
 	cmd.Env = append(cmd.Env, "NETPLAY_HISTORY="+histFile, "NO_COLOR=1", "TERM=xterm")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 250})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &ptyShell{t: t, tty: tty, cmd: cmd, exit: make(chan error, 1), more: make(chan struct{}, 1)}
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := tty.Read(buf)
-			if n > 0 {
-				p.mu.Lock()
-				p.out.Write(buf[:n])
-				p.mu.Unlock()
-				select {
-				case p.more <- struct{}{}:
-				default:
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	go func() { p.exit <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		tty.Close()
-		if t.Failed() {
-			t.Logf("shell output:\n%s", p.screen())
-		}
-	})
-	return p
-}
-
-func (p *ptyShell) screen() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return plainText(p.out.String())
-}
-
-var (
-	csiRe     = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
-	partialRe = regexp.MustCompile(`\x1b(\[[0-9;?]*[ -/]*)?$`)
-)
-
-// plainText drops terminal control sequences and carriage returns, so tests
-// match what a person reads; an unfinished sequence at the end is left out
-// until the rest of it arrives (the result only ever grows).
-func plainText(s string) string {
-	s = partialRe.ReplaceAllString(s, "")
-	return strings.NewReplacer("\r", "", "\b", "").Replace(csiRe.ReplaceAllString(s, ""))
-}
-
-// expect waits until the output after the last match contains want and
-// moves past it. It returns the text before the match.
-func (p *ptyShell) expect(want string) string {
-	p.t.Helper()
-	return p.expectRe(regexp.MustCompile(regexp.QuoteMeta(want)))
-}
-
-func (p *ptyShell) expectRe(re *regexp.Regexp) string {
-	p.t.Helper()
-	deadline := time.NewTimer(ptyTimeout)
-	defer deadline.Stop()
-	for {
-		text := p.screen()
-		rest := text[min(p.mark, len(text)):]
-		if loc := re.FindStringIndex(rest); loc != nil {
-			p.mark += loc[1]
-			return rest[:loc[1]]
-		}
-		select {
-		case <-p.more:
-		case <-deadline.C:
-			p.t.Fatalf("timed out after %v waiting for %q", ptyTimeout, re)
-		}
-	}
-}
-
-func (p *ptyShell) send(s string) {
-	p.t.Helper()
-	if _, err := p.tty.Write([]byte(s)); err != nil {
-		p.t.Fatal(err)
-	}
+	return &ptyShell{PTY: testkit.StartPTY(t, cmd, 50, 250), t: t}
 }
 
 // line types s, presses Enter and waits for the next prompt.
 func (p *ptyShell) line(s string) string {
 	p.t.Helper()
-	p.send(s + "\r")
-	return p.expect("\n> ")
-}
-
-// wait waits for the process to exit and returns its exit code.
-func (p *ptyShell) wait() int {
-	p.t.Helper()
-	select {
-	case err := <-p.exit:
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			p.t.Fatal(err)
-		}
-		return 0
-	case <-time.After(ptyTimeout):
-		p.t.Fatalf("shell did not exit within %v", ptyTimeout)
-		return -1
-	}
+	p.Send(s + "\r")
+	return p.Expect("\n> ")
 }
 
 func histPath(t *testing.T) string { return filepath.Join(t.TempDir(), "state", "history") }
@@ -224,15 +80,15 @@ func TestPTYBannerAndExit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := startShell(t, histPath(t))
-			p.expect("netplay " + version)
-			p.expect(":help")
-			p.expect("\n> ")
-			p.send(tt.keys)
+			p.Expect("netplay " + version)
+			p.Expect(":help")
+			p.Expect("\n> ")
+			p.Send(tt.keys)
 			if tt.name == "ctrl-c twice" {
-				p.expect("Ctrl-C again")
-				p.send("\x03")
+				p.Expect("Ctrl-C again")
+				p.Send("\x03")
 			}
-			if code := p.wait(); code != 0 {
+			if code := p.Wait(); code != 0 {
 				t.Fatalf("exit code %d, want 0", code)
 			}
 		})
@@ -244,38 +100,38 @@ func TestPTYBannerAndExit(t *testing.T) {
 // Ctrl-C at the prompt: the first one hints, a second one exits.
 func TestPTYSIGINTAtPrompt(t *testing.T) {
 	p := startShell(t, histPath(t))
-	p.expect("\n> ")
-	p.send("x = 1")
-	p.expect("x = 1")
-	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+	p.Expect("\n> ")
+	p.Send("x = 1")
+	p.Expect("x = 1")
+	if err := p.Cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	p.expect("\n> ") // the typed text is dropped, as with the key
+	p.Expect("\n> ") // the typed text is dropped, as with the key
 	if out := p.line("x"); !strings.Contains(out, "nil") {
 		t.Fatalf("x = %q after the interrupted line, want nil", out)
 	}
 	for i := 0; i < 2; i++ {
-		if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		if err := p.Cmd.Process.Signal(os.Interrupt); err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {
-			p.expect("Ctrl-C again")
+			p.Expect("Ctrl-C again")
 		}
 	}
-	if code := p.wait(); code != 0 {
+	if code := p.Wait(); code != 0 {
 		t.Fatalf("exit code %d, want 0", code)
 	}
 }
 
 func TestPTYMultilineAndExpressions(t *testing.T) {
 	p := startShell(t, histPath(t))
-	p.expect("\n> ")
-	p.send("function sq(n)\r")
-	p.expect("\n>> ")
-	p.send("  return n * n\r")
-	p.expect("\n>> ")
-	p.send("end\r")
-	p.expect("\n> ")
+	p.Expect("\n> ")
+	p.Send("function sq(n)\r")
+	p.Expect("\n>> ")
+	p.Send("  return n * n\r")
+	p.Expect("\n>> ")
+	p.Send("end\r")
+	p.Expect("\n> ")
 	if out := p.line("sq(12)"); !strings.Contains(out, "144") {
 		t.Fatalf("sq(12) printed %q", out)
 	}
@@ -313,9 +169,9 @@ func TestPTYCompletion(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := startShell(t, histPath(t))
-			p.expect("\n> ")
-			p.send(tt.typed + "\t")
-			p.expect(tt.want)
+			p.Expect("\n> ")
+			p.Send(tt.typed + "\t")
+			p.Expect(tt.want)
 			// Enter: the completed name is a function, so its value prints
 			if out := p.line(""); !strings.Contains(out, "function: ") {
 				t.Fatalf("%s after completion printed %q, want a function", tt.want, out)
@@ -326,7 +182,7 @@ func TestPTYCompletion(t *testing.T) {
 
 func TestPTYCompletionOfConnAndServerMethods(t *testing.T) {
 	p := startShell(t, histPath(t))
-	p.expect("\n> ")
+	p.Expect("\n> ")
 	url := echoServer(p)
 	p.line(fmt.Sprintf(`c = net.connect(%q, {codec = codec.line()})`, url))
 	steps := []struct{ typed, want string }{
@@ -334,10 +190,10 @@ func TestPTYCompletionOfConnAndServerMethods(t *testing.T) {
 		{typed: "srv:cl", want: "srv:close"}, // server methods likewise
 	}
 	for _, st := range steps {
-		p.send(st.typed + "\t")
-		p.expect(st.want)
-		p.send("\x03") // discard the line
-		p.expect("\n> ")
+		p.Send(st.typed + "\t")
+		p.Expect(st.want)
+		p.Send("\x03") // discard the line
+		p.Expect("\n> ")
 	}
 	if out := p.line("tostring(srv)"); !strings.Contains(out, "server tcp://127.0.0.1:") || !strings.Contains(out, "(1 conns)") {
 		t.Fatalf("tostring(srv) printed %q, want its URL and conn count", out)
@@ -358,7 +214,7 @@ func echoServer(p *ptyShell) string {
 
 func TestPTYEchoServerAndClient(t *testing.T) {
 	p := startShell(t, histPath(t))
-	p.expect("\n> ")
+	p.Expect("\n> ")
 	url := echoServer(p)
 	p.line(fmt.Sprintf(`c = net.connect(%q, {codec = codec.line()})`, url))
 	p.line(`c:send("hello netplay")`)
@@ -372,36 +228,36 @@ func TestPTYEchoServerAndClient(t *testing.T) {
 
 func TestPTYCtrlCInterruptsChunkAndKeepsTimers(t *testing.T) {
 	p := startShell(t, histPath(t))
-	p.expect("\n> ")
+	p.Expect("\n> ")
 	p.line(`ticks = 0; tk = timer.every(0.01, function() ticks = ticks + 1 end)`)
 	// The output ("spin".."ning") differs from the typed text, so the
 	// expect cannot match the terminal's echo of the line: Ctrl-C is sent
 	// only once the chunk runs, with the terminal back in cooked mode.
-	p.send(`print("spin" .. "ning") while true do end` + "\r")
-	p.expect("spinning")
-	p.send("\x03")
-	p.expect("interrupted")
-	p.expect("\n> ")
+	p.Send(`print("spin" .. "ning") while true do end` + "\r")
+	p.Expect("spinning")
+	p.Send("\x03")
+	p.Expect("interrupted")
+	p.Expect("\n> ")
 	// the timer still runs after the interrupt: ticks keeps growing
 	p.line(`before = ticks`)
-	p.send(`sleep(0.1) print("grew=" .. tostring(ticks > before))` + "\r")
-	p.expect("grew=true")
-	p.expect("\n> ")
+	p.Send(`sleep(0.1) print("grew=" .. tostring(ticks > before))` + "\r")
+	p.Expect("grew=true")
+	p.Expect("\n> ")
 	p.line("tk:stop()")
 }
 
 func TestPTYCtrlCInterruptsChunkNotServers(t *testing.T) {
 	p := startShell(t, histPath(t))
-	p.expect("\n> ")
+	p.Expect("\n> ")
 	url := echoServer(p)
 	// The output ("spin".."ning") differs from the typed text, so the
 	// expect cannot match the terminal's echo of the line: Ctrl-C is sent
 	// only once the chunk runs, with the terminal back in cooked mode.
-	p.send(`print("spin" .. "ning") while true do end` + "\r")
-	p.expect("spinning")
-	p.send("\x03")
-	p.expect("interrupted")
-	p.expect("\n> ")
+	p.Send(`print("spin" .. "ning") while true do end` + "\r")
+	p.Expect("spinning")
+	p.Send("\x03")
+	p.Expect("interrupted")
+	p.Expect("\n> ")
 	p.line(fmt.Sprintf(`c2 = net.connect(%q, {codec = codec.line()})`, url))
 	p.line(`c2:send("still serving")`)
 	if out := p.line("c2:receive()"); !strings.Contains(out, `"still serving"`) {
@@ -411,24 +267,24 @@ func TestPTYCtrlCInterruptsChunkNotServers(t *testing.T) {
 
 func TestPTYHandlerOutputKeepsTypedLine(t *testing.T) {
 	p := startShell(t, histPath(t))
-	p.expect("\n> ")
+	p.Expect("\n> ")
 	p.line(`srv = net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m) print("handler got " .. m) end})`)
 	out := p.line(`print("ADDR=" .. tostring(srv.addr):gsub("^%a+://", "") .. "=")`)
 	m := regexp.MustCompile(`ADDR=(\S+?)=`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no server address; the shell answered %q", lastLines(out))
 	}
-	p.send("typed = 'half")
-	p.expect("typed = 'half")
+	p.Send("typed = 'half")
+	p.Expect("typed = 'half")
 	conn := dialTCP(t, m[1])
 	if _, err := conn.Write([]byte("ping\n")); err != nil {
 		t.Fatal(err)
 	}
-	p.expect("handler got ping")
+	p.Expect("handler got ping")
 	// the line editor redraws the prompt and the half-typed text below it
-	p.expect("> typed = 'half")
-	p.send(" done'\r")
-	p.expect("\n> ")
+	p.Expect("> typed = 'half")
+	p.Send(" done'\r")
+	p.Expect("\n> ")
 	if out := p.line("typed"); !strings.Contains(out, `"half done"`) {
 		t.Fatalf("typed line was changed by the handler's output: %q", out)
 	}
@@ -448,18 +304,18 @@ func TestPTYTimerOutputKeepsTypedLine(t *testing.T) {
 }
 
 func testTimerOutputKeepsTypedLine(t *testing.T, p *ptyShell) {
-	p.expect("\n> ")
+	p.Expect("\n> ")
 	p.line(`n = 0; tick = timer.every(0.1, function() n = n + 1; print("tick " .. n) end)`)
-	p.send("typed = 'half")
-	p.expect("typed = 'half")
+	p.Send("typed = 'half")
+	p.Expect("typed = 'half")
 	// a tick printed after the text was typed must be followed by a redraw
 	// of the prompt and the text
-	p.expectRe(regexp.MustCompile(`tick \d+\n`))
-	p.expect("> typed = 'half")
-	p.send(" done'\r")
-	p.expect("\n> ")
-	p.send("tick:stop()\r")
-	p.expect("\n> ")
+	p.ExpectRe(regexp.MustCompile(`tick \d+\n`))
+	p.Expect("> typed = 'half")
+	p.Send(" done'\r")
+	p.Expect("\n> ")
+	p.Send("tick:stop()\r")
+	p.Expect("\n> ")
 	if out := p.line("typed"); !strings.Contains(out, `"half done"`) {
 		t.Fatalf("typed line was changed by the timer's output: %q", out)
 	}
@@ -468,16 +324,16 @@ func testTimerOutputKeepsTypedLine(t *testing.T, p *ptyShell) {
 func TestPTYHistorySurvivesRestart(t *testing.T) {
 	hist := histPath(t)
 	p := startShell(t, hist)
-	p.expect("\n> ")
-	p.send("function hist_fn()\r")
-	p.expect("\n>> ")
-	p.send("return 42\r")
-	p.expect("\n>> ")
-	p.send("end\r")
-	p.expect("\n> ")
+	p.Expect("\n> ")
+	p.Send("function hist_fn()\r")
+	p.Expect("\n>> ")
+	p.Send("return 42\r")
+	p.Expect("\n>> ")
+	p.Send("end\r")
+	p.Expect("\n> ")
 	p.line("marker = 1")
-	p.send("\x04")
-	if code := p.wait(); code != 0 {
+	p.Send("\x04")
+	if code := p.Wait(); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 	data, err := os.ReadFile(hist)
@@ -489,13 +345,45 @@ func TestPTYHistorySurvivesRestart(t *testing.T) {
 	}
 
 	p = startShell(t, hist)
-	p.expect("\n> ")
-	p.send("\x1b[A\x1b[A") // up twice: the multi-line chunk, recalled as one entry
-	p.expect("function hist_fn() return 42 end")
-	p.send("\r")
-	p.expect("\n> ")
+	p.Expect("\n> ")
+	p.Send("\x1b[A\x1b[A") // up twice: the multi-line chunk, recalled as one entry
+	p.Expect("function hist_fn() return 42 end")
+	p.Send("\r")
+	p.Expect("\n> ")
 	if out := p.line("hist_fn()"); !strings.Contains(out, "42") {
 		t.Fatalf("recalled chunk did not define hist_fn: %q", out)
+	}
+}
+
+// Recalling a multi-line entry that holds a comment with Up and leaving it
+// with Down must leave one prompt line on the screen: the line editor
+// cannot redraw a buffer that spans lines, and stale copies of the chunk
+// stayed above the prompt.
+func TestPTYHistoryRecallLeavesNoStaleLines(t *testing.T) {
+	p := startShell(t, histPath(t))
+	p.Expect("\n> ")
+	p.Send("function f() -- a comment\r")
+	p.Expect("\n>> ")
+	p.Send("return 1\r")
+	p.Expect("\n>> ")
+	p.Send("end\r")
+	p.Expect("\n> ")
+	p.line("x = 1")
+	mark := len(p.Screen()) - 1 // the empty prompt's line
+	for _, st := range []struct{ key, want string }{
+		{"\x1b[A", "> x = 1"},
+		{"\x1b[A", "> function f() --[[ a comment]] return 1 end"},
+		{"\x1b[B", "> x = 1"},
+		{"\x1b[B", ">"},
+		{"\x1b[A", "> x = 1"},
+	} {
+		p.Send(st.key)
+		p.WaitScreen(mark, fmt.Sprintf("only %q below the last run line", st.want), func(s string) bool { return s == st.want })
+	}
+	p.Send("\x1b[A\r") // run the recalled one-line form
+	p.Expect("\n> ")
+	if out := p.line("f()"); !strings.Contains(out, "1") {
+		t.Fatalf("the recalled chunk did not define f: %q", out)
 	}
 }
 
@@ -513,12 +401,12 @@ func TestPipedInputRunsAsScript(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(netplayBin(t))
+			cmd := exec.Command(testkit.NetplayBin(t))
 			cmd.Stdin = strings.NewReader(tt.stdin)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			cmd.Env = append(os.Environ(), "NETPLAY_HISTORY="+histPath(t))
-			err := runWithTimeout(cmd, ptyTimeout)
+			err := runWithTimeout(cmd, testkit.PTYTimeout)
 			code := 0
 			if ee, ok := err.(*exec.ExitError); ok {
 				code = ee.ExitCode()
@@ -535,18 +423,18 @@ func TestPipedInputRunsAsScript(t *testing.T) {
 
 // TestPTYStartupTime measures the time from exec to a ready prompt.
 func TestPTYStartupTime(t *testing.T) {
-	netplayBin(t)
+	testkit.NetplayBin(t)
 	var best time.Duration
 	for range 5 {
 		start := time.Now()
 		p := startShell(t, histPath(t))
-		p.expect("\n> ")
+		p.Expect("\n> ")
 		d := time.Since(start)
 		if best == 0 || d < best {
 			best = d
 		}
-		p.send("\x04")
-		p.wait()
+		p.Send("\x04")
+		p.Wait()
 	}
 	t.Logf("start-up to a ready prompt: best of 5 = %v", best)
 	if best > 500*time.Millisecond {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/chzyer/readline"
 	lua "github.com/yuin/gopher-lua"
@@ -125,13 +126,13 @@ func moduleTopics() []helpTopic {
 		}
 		summary, _, _ := strings.Cut(m.Doc, "\n")
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s — %s\n", name, strings.TrimSpace(m.Doc))
+		b.WriteString(wrapText(name+" — "+strings.TrimSpace(m.Doc), helpWidth, ""))
 		for _, f := range m.Funcs {
 			sig := f.Signature
 			if sig == "" {
 				sig = f.Name
 			}
-			fmt.Fprintf(&b, "\n  %s\n      %s\n", sig, f.Doc)
+			b.WriteString("\n" + wrapText(sig, helpWidth, "  ") + wrapText(f.Doc, helpWidth, "      "))
 			if f.Example != "" {
 				for _, l := range strings.Split(strings.TrimRight(f.Example, "\n"), "\n") {
 					fmt.Fprintf(&b, "      | %s\n", l)
@@ -141,4 +142,31 @@ func moduleTopics() []helpTopic {
 		out = append(out, helpTopic{Name: name, Summary: summary, Body: b.String()})
 	}
 	return out
+}
+
+// helpWidth is the column :help wraps its text at, so that a terminal's own
+// wrapping does not lose the indentation of long descriptions.
+const helpWidth = 80
+
+// wrapText breaks text into lines of at most width columns, each starting
+// with indent, at spaces (a word longer than a line stays whole); the
+// text's own line breaks are kept. Each line ends in "\n".
+func wrapText(text string, width int, indent string) string {
+	var b strings.Builder
+	for _, para := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		line := indent
+		for _, word := range strings.Fields(para) {
+			switch {
+			case line == indent:
+				line += word
+			case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width:
+				b.WriteString(line + "\n")
+				line = indent + word
+			default:
+				line += " " + word
+			}
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 func newTestShell(t *testing.T, steps []step) (*shell, *scriptIO, *fakeVM) {
@@ -43,10 +45,11 @@ func TestShellChunks(t *testing.T) {
 		{name: "unfinished string is an error", input: []string{"x = 'abc", "'after'"},
 			want: []string{"stdin:1: unterminated string", `"after"`}},
 		{name: "multi-line call", input: []string{"math.max(1,", "5)"}, want: []string{"5\n"}},
-		{name: "unknown command", input: []string{":nope", "1"}, want: []string{"unknown command :nope", "1\n"}},
+		{name: "unknown command", input: []string{":nope", "1"}, want: []string{"unknown command :nope (try :help)", "1\n"}},
+		{name: "misspelt command", input: []string{":conn", ":hlep"}, want: []string{"unknown command :conn (did you mean :conns?)", "unknown command :hlep (did you mean :help?)"}},
 		{name: "help", input: []string{":help"}, want: []string{":conns", ":help [topic]", ":load FILE", ":quit", ":stats", "net", "Ctrl-C"}},
 		{name: "help topic", input: []string{":help net"}, want: []string{"net.listen(url, opts) -> srv"}},
-		{name: "help command", input: []string{":help :load"}, want: []string{":load FILE"}},
+		{name: "help command", input: []string{":help :load"}, want: []string{":load FILE [ARGS…]"}},
 		{name: "quit stops reading", input: []string{":quit", "'never'"}, notWant: []string{"never"}},
 	}
 	for _, tt := range tests {
@@ -199,6 +202,41 @@ func TestShellLoad(t *testing.T) {
 	}
 	if strings.Contains(out, "ignored") {
 		t.Fatalf(":load printed the file's return value:\n%s", out)
+	}
+}
+
+// :load FILE ARGS… sets arg as netplay run does, so the tutorial's
+// echo.lua (which reads its URL from arg[1]) runs in the shell.
+func TestShellLoadArgs(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "args.lua")
+	if err := os.WriteFile(file, []byte(`print("arg", arg[0] == ..., arg[1], arg[2], arg[3], #arg)`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// the chunk gets no varargs, so arg[0] == ... compares with nil: false
+	s, sio, _ := newTestShell(t, lines(
+		":load "+file+" tcp://127.0.0.1:9000 'two words' \"q\\\"\"",
+		":load "+file,
+		":load "+file+" 'open",
+		"arg[0] ~= nil"))
+	var printed []string
+	s.be.ev.Do(func(L *lua.LState) {
+		L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
+			var parts []string
+			for i := 1; i <= L.GetTop(); i++ {
+				parts = append(parts, L.ToStringMeta(L.Get(i)).String())
+			}
+			printed = append(printed, strings.Join(parts, "|"))
+			return 0
+		}))
+	})
+	s.run()
+	want := []string{"arg|false|tcp://127.0.0.1:9000|two words|q\"|3", "arg|false|nil|nil|nil|0"}
+	if strings.Join(printed, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the file printed %q, want %q", printed, want)
+	}
+	if out := sio.out.String(); !strings.Contains(out, "unclosed ' quote") || !strings.Contains(out, "true\n") {
+		t.Errorf("output:\n%s", out)
 	}
 }
 

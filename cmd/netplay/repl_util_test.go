@@ -6,12 +6,14 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/internal/testkit"
 )
 
 // dialTCP connects to addr (host:port) and closes the conn at cleanup.
 func dialTCP(t *testing.T, addr string) net.Conn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, ptyTimeout)
+	c, err := net.DialTimeout("tcp", addr, testkit.PTYTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/internal/testkit"
 )
 
 func TestDispatchExitCodes(t *testing.T) {
@@ -30,6 +32,28 @@ func TestDispatchExitCodes(t *testing.T) {
 local ev = timer.every(0.01, function() n = n + 1 end)
 timer.after(0.1, function() ev:stop() print("ticks", n > 3) end)
 `)
+	// a peer that accepts and holds conns, so the script's first conn stays open
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	peer := ln.Addr().String()
+	dialTwice := write("dial2.lua", `
+local c1 = net.connect(arg[1])
+print("c1", c1 ~= nil)
+local c2, err = net.connect(arg[1])
+print("c2", c2 ~= nil, err and err:match("too many conns"))
+c1:close()`)
 	tests := []struct {
 		name       string
 		args       []string
@@ -56,6 +80,23 @@ timer.after(0.1, function() ev:stop() print("ticks", n > 3) end)
 		{name: "sandbox", args: []string{"-e", "os.execute('true')"}, code: 1, stderr: "attempt to call a non-function object"},
 		{name: "unsafe", args: []string{"--unsafe", "-e", "assert(io and os.execute)"}, code: 0},
 		{name: "budget flag", args: []string{"--budget", "50ms", "-e", "timer.after(0, function() while true do end end)"}, code: 0, stderr: "budget"},
+		{name: "flags after run", args: []string{"run", "--budget", "50ms", lives}, code: 0, stdout: "ticks\ttrue\n"},
+		{name: "single-dash flags after run", args: []string{"run", "-unsafe", "-budget=2s", ok}, code: 0, stdout: "args\ttrue\tnil\tnil\t0\n"},
+		{name: "script args untouched", args: []string{"--unsafe", "run", ok, "-budget", "2s"}, code: 0, stdout: "args\ttrue\t-budget\t2s\t2\n"},
+		{name: "flags after run then args", args: []string{"run", "-budget", "2s", ok, "--", "x"}, code: 0, stdout: "args\ttrue\t--\tx\t2\n"},
+		{name: "misspelt command", args: []string{"rnu", ok}, code: 2, stderr: "unknown command rnu (did you mean: netplay run?)"},
+		{name: "misspelt flag", args: []string{"--bugdet", "1s"}, code: 2, stderr: "unknown flag --bugdet (did you mean --budget?)"},
+		{name: "flag without value", args: []string{"run", "--budget"}, code: 2, stderr: "--budget needs a value"},
+		{name: "-e after command", args: []string{"run", "-e", "1"}, code: 2, stderr: "unknown flag -e"},
+		{name: "-e extra args", args: []string{"-e", "1", "x"}, code: 2, stderr: "-e takes one CODE argument"},
+		{name: "help run", args: []string{"help", "run"}, code: 0, stdout: "usage: netplay run [FLAGS] FILE [ARGS…]"},
+		{name: "run -h", args: []string{"run", "-h"}, code: 0, stdout: "--max-conns N"},
+		{name: "help lists commands", args: []string{"--help"}, code: 0, stdout: "run FILE [ARGS…]"},
+		{name: "help unknown", args: []string{"help", "rnu"}, code: 2, stderr: "did you mean: netplay run?"},
+		{name: "negative max-conns", args: []string{"--max-conns", "-1", "-e", "1"}, code: 2, stderr: "--max-conns -1"},
+		{name: "bad max-memory", args: []string{"--max-memory", "lots", "-e", "1"}, code: 2, stderr: "--max-memory"},
+		{name: "tiny max-memory", args: []string{"run", "--max-memory", "1MiB", ok}, code: 2, stderr: "below the minimum of 32MiB"},
+		{name: "max-conns reaches the engine", args: []string{"--max-conns", "1", "run", dialTwice, "tcp://" + peer}, code: 0, stdout: "c1\ttrue\nc2\tfalse\ttoo many conns\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,18 +120,18 @@ timer.after(0.1, function() ev:stop() print("ticks", n > 3) end)
 }
 
 func TestRunSignals(t *testing.T) {
-	bin := netplayBin(t) // built once by repl_pty_test.go
+	bin := testkit.NetplayBin(t)
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "server.lua")
 	os.WriteFile(plain, []byte(`
-local srv = assert(net.listen("tcp://127.0.0.1:0", {}))
+local srv = assert(net.listen("tcp://127.0.0.1:0", {on_open = function() print("open") end}))
 print("listening on " .. srv.addr)
 `), 0o644)
 	// a long pool job holds the graceful stop open (the pool drains for 5 s)
 	stuck := filepath.Join(dir, "stuck.lua")
 	os.WriteFile(stuck, []byte(`
 pool.submit(function() sleep(30) end)
-local srv = assert(net.listen("tcp://127.0.0.1:0", {}))
+local srv = assert(net.listen("tcp://127.0.0.1:0", {on_open = function() print("open") end}))
 print("listening on " .. srv.addr)
 `), 0o644)
 	tests := []struct {
@@ -112,23 +153,29 @@ print("listening on " .. srv.addr)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for !strings.Contains(out.String(), "listening on") {
-				if time.Now().After(deadline) {
-					t.Fatal("server did not start")
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-			addr := strings.TrimSpace(strings.TrimPrefix(out.String(), "listening on "))
+			testkit.WaitFor(t, 5*time.Second, "the server to print its address", func() bool {
+				return strings.Contains(out.String(), "listening on")
+			})
+			addr := strings.TrimSpace(strings.Split(strings.TrimPrefix(out.String(), "listening on "), "\n")[0])
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			time.Sleep(20 * time.Millisecond) // let the server see the conn open
+			testkit.WaitFor(t, 5*time.Second, "the server to see the conn open", func() bool {
+				return strings.Contains(out.String(), "\nopen\n")
+			})
 			for i, sig := range tc.signals {
 				if i > 0 {
-					time.Sleep(100 * time.Millisecond)
+					// the first signal has started the graceful stop once
+					// the server refuses new conns
+					testkit.WaitFor(t, 5*time.Second, "the listener to close", func() bool {
+						c, err := net.DialTimeout("tcp", addr, time.Second)
+						if err == nil {
+							c.Close()
+						}
+						return err != nil
+					})
 				}
 				cmd.Process.Signal(sig)
 			}

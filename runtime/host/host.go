@@ -68,6 +68,9 @@ type VM interface {
 	// Engine returns the network engine, started on first use. Safe for
 	// concurrent use.
 	Engine() (*reactor.Engine, error)
+	// Workers returns the pool of worker VMs, started on first use. Safe
+	// for concurrent use.
+	Workers() (Workers, error)
 	// Logf prints "netplay: <message>" on the runtime's stderr; LogError
 	// prints a script error and its traceback. Safe for concurrent use.
 	Logf(format string, args ...any)

@@ -2,11 +2,12 @@
 // with a Go handler: OnTraffic peeks everything buffered, writes it back and
 // discards it.
 //
-//	reactorecho [-addr 127.0.0.1:0] [-loops 0] [-max-conns 100000]
+//	reactorecho [-addr 127.0.0.1:0] [-loops 0] [-max-conns 0]
 //
 // -loops 0 means one loop per GOMAXPROCS. -max-conns raises the reactor's
 // per-listener and per-engine connection caps so the idle-connection
-// measurement can open 10,000 conns. The first line on stdout is
+// measurement can open 10,000 conns; 0 means as many as the process's
+// file-descriptor limit allows (reactor.MaxConnsLimit). The first line on stdout is
 // "listening HOST:PORT". SIGINT or SIGTERM stops it gracefully.
 package main
 
@@ -44,8 +45,11 @@ func (*echo) OnTraffic(c *reactor.Conn) reactor.Action {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (host:port; port 0 picks a free one)")
 	loops := flag.Int("loops", 0, "event loops (0: GOMAXPROCS)")
-	maxConns := flag.Int("max-conns", 100000, "connection cap for the listener and the engine")
+	maxConns := flag.Int("max-conns", 0, "connection cap for the listener and the engine (0: what RLIMIT_NOFILE allows)")
 	flag.Parse()
+	if *maxConns <= 0 {
+		*maxConns = reactor.MaxConnsLimit()
+	}
 
 	eng, err := reactor.New(reactor.WithLoops(*loops), reactor.WithMaxConns(*maxConns))
 	if err != nil {

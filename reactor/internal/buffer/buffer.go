@@ -35,11 +35,16 @@ func Get(n int) []byte {
 }
 
 // Put gives b back to its size-class pool; b must not be used afterwards.
-// Slices whose capacity is not exactly a pooled class are dropped.
-// Put is safe for concurrent use.
+// Slices whose capacity is not exactly a pooled class are dropped; dropped
+// slices above the largest class count towards returning memory to the
+// operating system (see release.go). Put is safe for concurrent use.
 func Put(b []byte) {
 	c := cap(b)
-	if c < 1<<minShift || c > 1<<maxShift || c&(c-1) != 0 {
+	if c > 1<<maxShift {
+		dropLarge(c)
+		return
+	}
+	if c < 1<<minShift || c&(c-1) != 0 {
 		return
 	}
 	b = b[:0]

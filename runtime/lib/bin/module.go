@@ -1,6 +1,7 @@
 package bin
 
 import (
+	_ "embed"
 	"encoding/binary"
 	"math"
 	"strings"
@@ -10,18 +11,16 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// docMD is the module's documentation: docs/lua-api.md and :help show it,
+// and a test runs its examples.
+//
+//go:embed doc.md
+var docMD string
+
 // Module is the bin Lua module.
 var Module = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "bin", Doc: "Binary packing with Lua 5.3 string.pack formats: < > = ![n] b B h H i[n] I[n] l L j J T f d n s[n] z x Xop c[n] and spaces. Integers are Lua numbers (exact up to 2^53).",
-		Funcs: []host.FuncDoc{
-			{Name: "pack", Signature: "bin.pack(fmt, v1, v2, …) -> bytes", Doc: "Packs the values according to fmt.",
-				Example: "assert(bin.pack('>I2', 258) == '\\1\\2')\nassert(bin.pack('<i4', -1) == '\\255\\255\\255\\255')"},
-			{Name: "unpack", Signature: "bin.unpack(fmt, s[, pos]) -> v1, v2, …, next_pos", Doc: "Reads values from s starting at pos (default 1; negative counts from the end); returns them and the position after the last byte read.",
-				Example: "local len, body, nxt = bin.unpack('>I2 z', '\\0\\5hello\\0')\nassert(len == 5 and body == 'hello' and nxt == 9)"},
-			{Name: "size", Signature: "bin.size(fmt) -> n", Doc: "The size of a pack with fmt (no variable-length options), like string.packsize.",
-				Example: "assert(bin.size('>I2 I4 d') == 14)"},
-		}},
-	Kinds: host.All,
+	ModuleDoc: host.ParseDoc(docMD),
+	Kinds:     host.All,
 	Open: func(v host.VM) *lua.LTable {
 		L := v.L()
 		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{

@@ -11,8 +11,7 @@ import (
 )
 
 var customKind = Kind{
-	Doc: host.FuncDoc{Name: "custom", Signature: "codec.custom{decode = function(buf) … end, encode = function(msg) … end}", Doc: "Framing in Lua on the VM that owns the conn: decode gets a buffer (buf:len(), buf:peek(n), buf:find(s), buf:take(n)) and returns a frame or nil for more bytes.",
-		Example: "local c = codec.custom{decode = function(buf) if buf:len() >= 2 then return buf:take(2) end end}"},
+	Doc: doc.Func("custom"),
 	New: func(L *lua.LState, v host.VM) Framer {
 		o := L.CheckTable(1)
 		dec, _ := o.RawGetString("decode").(*lua.LFunction)

@@ -8,8 +8,7 @@ import (
 )
 
 var delimiterKind = Kind{
-	Doc: host.FuncDoc{Name: "delimiter", Signature: "codec.delimiter(delim_or_list, {max_length, strip_delimiter, fail_fast})", Doc: "Frames end at any of the delimiters (the shortest frame wins); c:send appends the first.",
-		Example: "local c = codec.delimiter('\\r\\n\\r\\n', {max_length = 8192})"},
+	Doc: doc.Func("delimiter"),
 	New: func(L *lua.LState, _ host.VM) Framer {
 		var delims [][]byte
 		switch d := L.Get(1).(type) {

@@ -7,8 +7,7 @@ import (
 )
 
 var fixedKind = Kind{
-	Doc: host.FuncDoc{Name: "fixed", Signature: "codec.fixed(n)", Doc: "Every frame is exactly n bytes.",
-		Example: "local c = codec.fixed(16)"},
+	Doc: doc.Func("fixed"),
 	New: func(L *lua.LState, _ host.VM) Framer {
 		spec, err := codecs.NewFixed(L.CheckInt(1))
 		if err != nil {

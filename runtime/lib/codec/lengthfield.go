@@ -8,8 +8,7 @@ import (
 )
 
 var lengthFieldKind = Kind{
-	Doc: host.FuncDoc{Name: "length_field", Signature: "codec.length_field{length_field_offset, length_field_length, length_adjustment, initial_bytes_to_strip, byte_order, max_frame_length, fail_fast}", Doc: "Netty's LengthFieldBasedFrameDecoder; c:send writes the matching length field.",
-		Example: "local c = codec.length_field{length_field_length = 2}"},
+	Doc: doc.Func("length_field"),
 	New: func(L *lua.LState, _ host.VM) Framer {
 		o := luautil.OptTable(L, 1)
 		off := luautil.OptInt(L, o, "length_field_offset", 0)
@@ -29,8 +28,7 @@ var lengthFieldKind = Kind{
 }
 
 var lengthPrependerKind = Kind{
-	Doc: host.FuncDoc{Name: "length_prepender", Signature: "codec.length_prepender{length_field_length, length_adjustment, length_includes_length_field_length, byte_order, max_frame_length}", Doc: "Netty's LengthFieldPrepender (decodes its own frames too).",
-		Example: "local c = codec.length_prepender{length_field_length = 4}"},
+	Doc: doc.Func("length_prepender"),
 	New: func(L *lua.LState, _ host.VM) Framer {
 		o := luautil.OptTable(L, 1)
 		spec, err := codecs.LengthPrepender(codecs.LengthPrependerOptions{

@@ -8,8 +8,7 @@ import (
 )
 
 var lineKind = Kind{
-	Doc: host.FuncDoc{Name: "line", Signature: "codec.line{max_length = 65536, strip_delimiter = true, fail_fast = true}", Doc: "Frames end at \\n or \\r\\n; c:send appends \\n.",
-		Example: "local c = codec.line{max_length = 1024}"},
+	Doc: doc.Func("line"),
 	New: func(L *lua.LState, _ host.VM) Framer {
 		o := luautil.OptTable(L, 1)
 		spec := codecs.Line(codecs.LineOptions{

@@ -1,13 +1,22 @@
 package codec
 
 import (
+	_ "embed"
+
 	"github.com/netplay-lab/netplay/runtime/host"
 	lua "github.com/yuin/gopher-lua"
 )
 
 const codecType = "netplay.codec"
 
-const moduleDoc = "Stream framing with Netty's semantics and option names in snake_case (see docs/codecs.md)."
+// docMD documents the module and the kinds of this package: docs/lua-api.md
+// and :help show it, and a test runs its examples.
+//
+//go:embed doc.md
+var docMD string
+
+// doc is docMD parsed; each kind takes its entry by name.
+var doc = host.ParseDoc(docMD)
 
 // Module returns the codec Lua module with the given kinds as its
 // constructors.
@@ -17,7 +26,7 @@ func Module(kinds ...Kind) *host.Module {
 		docs[i] = k.Doc
 	}
 	return &host.Module{
-		ModuleDoc: host.ModuleDoc{Name: "codec", Doc: moduleDoc, Funcs: docs},
+		ModuleDoc: host.ModuleDoc{Name: doc.Name, Doc: doc.Doc, Funcs: docs},
 		Kinds:     host.Script | host.Loop,
 		Open: func(v host.VM) *lua.LTable {
 			L := v.L()

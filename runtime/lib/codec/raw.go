@@ -13,7 +13,6 @@ var raw Framer = &stringFramer{name: "raw", spec: codecs.Raw()}
 func Raw() Framer { return raw }
 
 var rawKind = Kind{
-	Doc: host.FuncDoc{Name: "raw", Signature: "codec.raw()", Doc: "No framing: every read is one message (the default).",
-		Example: "local c = codec.raw()\nassert(tostring(c) == 'codec.raw')"},
+	Doc: doc.Func("raw"),
 	New: func(*lua.LState, host.VM) Framer { return raw },
 }

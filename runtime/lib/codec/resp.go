@@ -12,8 +12,7 @@ import (
 )
 
 var respKind = Kind{
-	Doc: host.FuncDoc{Name: "resp", Signature: "codec.resp{max_bulk_length, max_multibulk_length, max_inline_length, max_depth, commands_only}", Doc: "Redis RESP2: messages are Lua values (commands: tables of strings; {ok=…} simple, {err=…} error).",
-		Example: "local c = codec.resp{commands_only = true}"},
+	Doc: doc.Func("resp"),
 	New: func(L *lua.LState, _ host.VM) Framer {
 		o := luautil.OptTable(L, 1)
 		commands := luautil.OptBool(L, o, "commands_only", false)

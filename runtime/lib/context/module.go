@@ -2,6 +2,7 @@ package context
 
 import (
 	"context"
+	_ "embed"
 	"math"
 	"time"
 
@@ -10,34 +11,16 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// docMD is the module's documentation: docs/lua-api.md and :help show it,
+// and a test runs its examples.
+//
+//go:embed doc.md
+var docMD string
+
 // Module is the context Lua module.
 var Module = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "context", Doc: "Go's context package: cancellation and deadlines that flow from a parent to its children, never upward.",
-		Funcs: []host.FuncDoc{
-			{Name: "background", Signature: "context.background() -> ctx", Doc: "The root context: never cancelled, no deadline, no values.",
-				Example: "local ctx = context.background()\nassert(ctx:err() == nil)"},
-			{Name: "with_cancel", Signature: "context.with_cancel(parent) -> ctx, cancel", Doc: "A child cancelled by cancel() or when parent is; cancelling it does not touch the parent.",
-				Example: "local parent, cancel_parent = context.with_cancel(context.background())\nlocal child, cancel_child = context.with_cancel(parent)\ncancel_child()\nassert(parent:err() == nil)\ncancel_parent()"},
-			{Name: "with_timeout", Signature: "context.with_timeout(parent, seconds) -> ctx, cancel", Doc: "A child cancelled after seconds with \"context deadline exceeded\".",
-				Example: "local ctx = context.with_timeout(context.background(), 0.01)\nassert(ctx:wait() == 'context deadline exceeded')"},
-			{Name: "with_deadline", Signature: "context.with_deadline(parent, unix_seconds) -> ctx, cancel", Doc: "A child cancelled at an absolute time (os.time() scale, fractions allowed).",
-				Example: "local ctx, cancel = context.with_deadline(context.background(), os.time() + 60)\nassert(ctx:deadline() > os.time())\ncancel()"},
-			{Name: "with_value", Signature: "context.with_value(parent, key, value) -> ctx", Doc: "A child carrying key=value; ctx:value(key) looks it up through the chain.",
-				Example: "local a = context.with_value(context.background(), 'user', 'ada')\nlocal b = context.with_cancel(a)\nassert(b:value('user') == 'ada')"},
-			{Name: "ctx:done", Signature: "ctx:done() -> bool", Doc: "True once ctx is cancelled or past its deadline.",
-				Example: "local ctx, cancel = context.with_cancel(context.background())\ncancel()\nassert(ctx:done())"},
-			{Name: "ctx:err", Signature: "ctx:err() -> nil | \"context canceled\" | \"context deadline exceeded\"", Doc: "Why ctx is done, or nil.",
-				Example: "local ctx, cancel = context.with_cancel(context.background())\ncancel()\nassert(ctx:err() == 'context canceled')"},
-			{Name: "ctx:value", Signature: "ctx:value(key) -> value | nil", Doc: "The value for key from the nearest with_value in the chain.",
-				Example: "local ctx = context.with_value(context.background(), 'k', 42)\nassert(ctx:value('k') == 42 and ctx:value('x') == nil)"},
-			{Name: "ctx:deadline", Signature: "ctx:deadline() -> unix_seconds | nil", Doc: "The deadline as Unix seconds (fractional), or nil.",
-				Example: "assert(context.background():deadline() == nil)"},
-			{Name: "ctx:on_done", Signature: "ctx:on_done(fn)", Doc: "Calls fn(err) on this VM once ctx is done; a ctx with a deadline keeps the script alive until then, a cancel-only ctx does not.",
-				Example: "local ctx, cancel = context.with_cancel(context.background())\nlocal got\nctx:on_done(function(err) got = err end)\ncancel()\nsleep(0.01)\nassert(got == 'context canceled')"},
-			{Name: "ctx:wait", Suspends: true, Signature: "ctx:wait() -> err", Doc: "Suspends the coroutine until ctx is done; returns ctx:err().",
-				Example: "local ctx = context.with_timeout(context.background(), 0.005)\nprint(ctx:wait())"},
-		}},
-	Kinds: host.Script | host.Loop,
+	ModuleDoc: host.ParseDoc(docMD),
+	Kinds:     host.Script | host.Loop,
 	Open: func(v host.VM) *lua.LTable {
 		L := v.L()
 		mt := L.NewTypeMetatable(ctxType)

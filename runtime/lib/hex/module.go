@@ -1,24 +1,23 @@
 package hex
 
 import (
+	_ "embed"
 	"encoding/hex"
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	lua "github.com/yuin/gopher-lua"
 )
 
+// docMD is the module's documentation: docs/lua-api.md and :help show it,
+// and a test runs its examples.
+//
+//go:embed doc.md
+var docMD string
+
 // Module is the hex Lua module.
 var Module = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "hex", Doc: "Hex encoding and hexdumps of byte strings.",
-		Funcs: []host.FuncDoc{
-			{Name: "encode", Signature: "hex.encode(s) -> string", Doc: "Lowercase hex digits, two per byte.",
-				Example: "assert(hex.encode('\\1\\255') == '01ff')"},
-			{Name: "decode", Signature: "hex.decode(s) -> bytes | nil, err", Doc: "Bytes from hex digits (either case, whitespace ignored).",
-				Example: "assert(hex.decode('01 FF') == '\\1\\255')\nassert(hex.decode('xyz') == nil)"},
-			{Name: "dump", Signature: "hex.dump(s) -> string", Doc: "A hexdump -C style listing: offset, 16 bytes in hex, printable ASCII.",
-				Example: "print(hex.dump('hello, netplay'))"},
-		}},
-	Kinds: host.All,
+	ModuleDoc: host.ParseDoc(docMD),
+	Kinds:     host.All,
 	Open: func(v host.VM) *lua.LTable {
 		L := v.L()
 		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{

@@ -2,6 +2,7 @@ package json
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -16,18 +17,16 @@ import (
 // json uses Go's encoding/json for parsing and printing: it is maintained
 // with the toolchain, strict (RFC 8259) and fast enough for a playground;
 // only the Lua <-> Go value mapping lives here.
+// docMD is the module's documentation: docs/lua-api.md and :help show it,
+// and a test runs its examples.
+//
+//go:embed doc.md
+var docMD string
+
 // Module is the json Lua module.
 var Module = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "json", Doc: "JSON through Go's encoding/json. Sequences (1..n) become arrays, other tables objects; json.null stands for null.",
-		Funcs: []host.FuncDoc{
-			{Name: "encode", Signature: "json.encode(v) -> string | nil, err", Doc: "Encodes nil/json.null, booleans, numbers, strings and tables (object keys sorted; an empty table is {}).",
-				Example: "assert(json.encode({1, 2, {a = true}}) == '[1,2,{\"a\":true}]')"},
-			{Name: "decode", Signature: "json.decode(s) -> value | nil, err", Doc: "Decodes one JSON value; null becomes json.null, numbers Lua numbers.",
-				Example: "local v = json.decode('{\"a\":[1,null]}')\nassert(v.a[1] == 1 and v.a[2] == json.null)"},
-			{Name: "null", Signature: "json.null", Doc: "The sentinel for JSON null (nil cannot be stored in a table).",
-				Example: "assert(json.encode({x = json.null}) == '{\"x\":null}')"},
-		}},
-	Kinds: host.All,
+	ModuleDoc: host.ParseDoc(docMD),
+	Kinds:     host.All,
 	Open: func(v host.VM) *lua.LTable {
 		L := v.L()
 		null := L.NewUserData()

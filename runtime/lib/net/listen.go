@@ -5,6 +5,7 @@ package net
 
 import (
 	stdctx "context"
+	_ "embed"
 	"net/url"
 	"time"
 
@@ -16,35 +17,15 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// docMD is the module's documentation: docs/lua-api.md and :help show it,
+// and a test runs its examples.
+//
+//go:embed doc.md
+var docMD string
+
 // Module is the net Lua module.
 var Module = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "net", Doc: "TCP, UDP and Unix servers and clients on netplay's reactor. Addresses are URLs (tcp://127.0.0.1:9000, udp://…, unix:///path); a listen URL without a host binds 127.0.0.1 (0.0.0.0 must be written out and prints a warning). On a UDP listener each datagram is one on_message(c, msg) whose c:send answers its sender (no on_open/on_close).",
-		Funcs: append([]host.FuncDoc{
-			{Name: "listen", Signature: "net.listen(url, {codec, on_open, on_message, on_close, on_writable, loops, lb, reuse_port, tcp_no_delay, tcp_keepalive, idle_timeout, max_conns, high_water, low_water, max_outbound, coalesce_writes, vm, handler, trace}) -> srv | nil, err", Doc: "Starts a server. Handlers run on the script VM, one message at a time per conn; vm = \"loop\" runs handler (a .lua file or module returning on_* functions) in one VM per event loop instead. coalesce_writes = true sends each conn's replies once per event-loop round, after every ready conn was handled, as redis-server does: clients pipelining from one thread wake up less often; replies wait for the round.",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, msg) c:send(msg) end})\nprint(srv.addr)\nsrv:close()"},
-			{Name: "dial", Signature: "net.dial(url, {codec, on_open, on_message, on_close, on_writable}) -> c", Doc: "Connects in the background; on_open(c) when connected, on_close(c, err) if it fails. Also takes net.listen's conn options: tcp_no_delay, tcp_keepalive, high_water, low_water, max_outbound, coalesce_writes.",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, m) c:send(m) end})\nlocal c = net.dial('tcp://' .. srv.addr, {on_open = function(c) c:send('hi') end,\n  on_message = function(c, m) print('echo', m); c:close() end,\n  on_close = function() srv:close() end})"},
-			{Name: "connect", Suspends: true, Signature: "net.connect(url, {codec, timeout = 3}) -> c | nil, err", Doc: "Connects and suspends the caller until connected; read with c:receive.",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {codec = codec.line(), on_message = function(c, m) c:send(m:upper()) end})\nlocal c = assert(net.connect('tcp://' .. srv.addr, {codec = codec.line()}))\nc:send('ping')\nassert(c:receive(1) == 'PING')\nc:close()\nsrv:close()"},
-			{Name: "config", Signature: "net.config{max_conns = n} -> limit | nil, err", Doc: "Sets the network engine's settings: max_conns is its limit on open conns (default min(4096, RLIMIT_NOFILE - 64)), at most what the file-descriptor limit allows. Returns the limit in force; with no options it only reports it.",
-				Example: "local lim = assert(net.config{max_conns = 2000})\nassert(lim == 2000 and net.config() == 2000)\nlocal ok, err = net.config{max_conns = 0}\nassert(ok == nil and err:match('max_conns 0'))"},
-			{Name: "c:send", Signature: "c:send(msg) -> true | false, err", Doc: "Encodes msg with the conn's codec and writes it; false, \"backpressure\" past the high water mark (the data is still queued).",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {codec = codec.line(), on_message = function(c, m) c:send('got ' .. m) end})\nlocal c = net.connect('tcp://' .. srv.addr, {codec = codec.line()})\nassert(c:send('hi'))\nassert(c:receive(1) == 'got hi')\nc:close()\nsrv:close()"},
-			{Name: "c:write", Signature: "c:write(bytes) -> true | false, err", Doc: "Writes bytes as they are, bypassing the codec.",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {codec = codec.line(), on_message = function(c, m) c:send(#m) end})\nlocal c = net.connect('tcp://' .. srv.addr, {codec = codec.line()})\nc:write('abc\\r\\n')  -- raw bytes: the line codec on the server still frames them\nassert(c:receive(1) == '3')\nc:close()\nsrv:close()"},
-			{Name: "c:receive", Suspends: true, Signature: "c:receive([timeout]) -> msg | nil, err", Doc: "Suspends until the next message (conns without on_message); err is \"timeout\", \"closed\" or the close error.",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {})\nlocal c = net.connect('tcp://' .. srv.addr)\nlocal msg, err = c:receive(0.01)\nassert(msg == nil and err == 'timeout')\nc:close()\nsrv:close()"},
-			{Name: "c:close", Signature: "c:close()", Doc: "Flushes what is queued, then closes; on_close(c, nil) follows.",
-				Example: "local closed\nlocal srv = net.listen('tcp://127.0.0.1:0', {on_close = function(c, err) closed = err or 'clean' end})\nlocal c = net.connect('tcp://' .. srv.addr)\nc:close()\nsleep(0.05)\nassert(closed == 'clean')\nsrv:close()"},
-			{Name: "c:pause", Signature: "c:pause() / c:resume()", Doc: "Stops and restarts reading from the conn.",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, m) c:send(m) end})\nlocal c = net.connect('tcp://' .. srv.addr)\nc:pause()\nc:send('x')\nassert(c:receive(0.05) == nil)  -- not read while paused\nc:resume()\nassert(c:receive(1) == 'x')\nc:close()\nsrv:close()"},
-			{Name: "c:set_codec", Signature: "c:set_codec(codec)", Doc: "Swaps the framing mid-stream; bytes not yet decoded go through the new codec.",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {codec = codec.line(), on_message = function(c, m)\n  if m == 'UPGRADE' then c:send('OK'); c:set_codec(codec.fixed(2)) else c:send(m) end\nend})\nlocal c = net.connect('tcp://' .. srv.addr)\nc:write('UPGRADE\\n')\nassert(c:receive(1) == 'OK\\n')\nc:write('abcd')\nlocal got = ''\nwhile #got < 4 do got = got .. c:receive(1) end\nassert(got == 'abcd')  -- fixed(2) frames come back as 'ab', 'cd'\nc:close()\nsrv:close()"},
-			{Name: "c.fields", Signature: "c.id c.remote c.local_addr (= c['local']) c.ctx c.data", Doc: "Conn id, peer and local addresses (local is a Lua keyword, so c.local is written c['local'] or c.local_addr), a context cancelled when the conn closes, and a table for the script.",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_open = function(c) c.data.n = 0 end,\n  on_message = function(c, m) c.data.n = c.data.n + 1; c:send(c.id .. ' ' .. c.data.n) end})\nlocal c = net.connect('tcp://' .. srv.addr)\nassert(c.remote == srv.addr and c.local_addr == c['local'])\nc:send('x')\nassert(c:receive(1):match('^%d+ 1$'))\nlocal ctx = c.ctx\nc:close()\nassert(ctx:wait() == 'context canceled')\nsrv:close()"},
-			{Name: "srv.addr", Signature: "srv.addr srv.url srv.ctx srv:stats() srv:conns() srv:close([grace_seconds])", Doc: "The bound host:port (or path), its URL, a context cancelled once the server has shut down, counters, a snapshot of the conns, and a graceful close (default grace 5 s).",
-				Example: "local srv = net.listen('tcp://127.0.0.1:0', {})\nassert(srv:stats().active == 0 and #srv:conns() == 0)\nlocal ctx = srv.ctx\nsrv:close()\nassert(ctx:wait() == 'context canceled')"},
-		}, proxy.Docs...)},
+	ModuleDoc: proxy.WithDocs(host.ParseDoc(docMD)), // net.proxy's entries follow net's own
 
 	Kinds: host.Script | host.Loop,
 	Open: func(v host.VM) *lua.LTable {

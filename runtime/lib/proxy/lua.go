@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"math"
 	"sort"
@@ -19,47 +20,14 @@ import (
 
 const proxyType = "netplay.proxy"
 
+// docMD documents net.proxy and the proxy object in host.ParseDoc's
+// format; the net module appends them to its own (WithDocs).
+//
+//go:embed doc.md
+var docMD string
+
 // Docs documents net.proxy and the proxy object for the net module.
-var Docs = []host.FuncDoc{
-	{Name: "proxy", Signature: "net.proxy(listen_url, upstream_url, {latency, jitter, bandwidth, slicer = {average_size, size_variation, delay}, timeout, reset_peer, limit_data, slow_close, down, stream, toxicity, loss, duplicate, reorder, seed, max_buffer, on_open, on_close}) -> p | nil, err",
-		Doc: "A fault-injecting proxy from listen_url to upstream_url with Toxiproxy's faults (durations in seconds, bandwidth in KB/s, limit_data in bytes; stream = \"upstream\" | \"downstream\" | \"both\"; toxicity: fraction of conns affected, drawn per conn). udp:// proxies add loss, duplicate and reorder. on_open(pc) may return a conn's own faults; on_close(pc, err) gets the reason. See docs/proxy.md.",
-		Example: "local srv = net.listen('tcp://127.0.0.1:0', {codec = codec.line(), on_message = function(c, m) c:send(m) end})\n" +
-			"local p = assert(net.proxy('tcp://127.0.0.1:0', srv.url, {latency = 0.05}))\n" +
-			"local c = assert(net.connect(p.url, {codec = codec.line()}))\n" +
-			"local t0 = timer.now()\nc:send('hi')\nassert(c:receive(2) == 'hi')\n" +
-			"assert(timer.now() - t0 >= 0.1)  -- 50 ms each way\n" +
-			"c:close()\np:close()\nsrv:close()"},
-	{Name: "p:set", Signature: "p:set{fault = value, …} -> p", Doc: "Changes the named faults live, on open conns too (conns with faults of their own keep them); false clears a fault. p:clear() removes them all.",
-		Example: "local srv = net.listen('tcp://127.0.0.1:0', {codec = codec.line(), on_message = function(c, m) c:send(m) end})\n" +
-			"local p = assert(net.proxy('tcp://127.0.0.1:0', srv.url))\n" +
-			"local c = assert(net.connect(p.url, {codec = codec.line()}))\n" +
-			"p:set{latency = 0.05, stream = 'upstream'}\nsleep(0.01)\n" +
-			"local t0 = timer.now()\nc:send('x')\nassert(c:receive(2) == 'x')\nassert(timer.now() - t0 >= 0.05)\n" +
-			"p:set{latency = false}\nassert(p:faults().latency == nil)\n" +
-			"c:close()\np:close()\nsrv:close()"},
-	{Name: "p:cut", Signature: "p:cut() -> n", Doc: "Closes every relayed conn (both sides) at once and returns how many; the proxy keeps accepting.",
-		Example: "local srv = net.listen('tcp://127.0.0.1:0', {})\nlocal p = assert(net.proxy('tcp://127.0.0.1:0', srv.url))\n" +
-			"local closed\nlocal c = assert(net.connect(p.url))\nc:receive(0.05)\n" +
-			"assert(p:cut() == 1)\nlocal msg, err = c:receive(2)\nassert(msg == nil and err ~= 'timeout')\n" +
-			"p:close()\nsrv:close()"},
-	{Name: "p:conns", Signature: "p:conns() -> {pc, …}", Doc: "The open conns, oldest first: pc.id, pc.client, pc.upstream, pc.bytes_up, pc.bytes_down, pc.buffered, pc.affected, pc.own, pc.faults (a description). p:set_conn(id, faults | nil) gives one conn its own faults.",
-		Example: "local srv = net.listen('tcp://127.0.0.1:0', {})\nlocal p = assert(net.proxy('tcp://127.0.0.1:0', srv.url, {latency = 0.01}))\n" +
-			"local c = assert(net.connect(p.url))\nc:receive(0.05)\n" +
-			"local pc = p:conns()[1]\nassert(pc.client == c['local'] and pc.faults == 'latency=10ms')\n" +
-			"p:set_conn(pc.id, {bandwidth = 10})\nsleep(0.01)\nassert(p:conns()[1].own and p:conns()[1].faults == 'bandwidth=10KB/s')\n" +
-			"c:close()\np:close()\nsrv:close()"},
-	{Name: "p:stats", Signature: "p:stats() -> {conns, opened, dial_errors, bytes_up, bytes_down, affected, buffered, max_buffered, faults = {delayed, paced, sliced, dropped, timed_out, reset, limited, slow_closed, cut, refused, lost, duplicated, reordered}}", Doc: "The proxy's counters: conns and bytes each way, and what each fault did.",
-		Example: "local srv = net.listen('tcp://127.0.0.1:0', {on_message = function(c, m) c:send(m) end})\n" +
-			"local p = assert(net.proxy('tcp://127.0.0.1:0', srv.url, {latency = 0.01}))\n" +
-			"local c = assert(net.connect(p.url))\nc:send('abc')\nassert(c:receive(2) == 'abc')\n" +
-			"local s = p:stats()\nassert(s.opened == 1 and s.bytes_up == 3 and s.bytes_down == 3 and s.faults.delayed == 2)\n" +
-			"c:close()\np:close()\nsrv:close()"},
-	{Name: "p.addr", Signature: "p.addr p.url p.upstream p:faults() p:clear() p:close()", Doc: "The bound address and URL, the upstream URL, the proxy-wide faults as a table, removing all faults, and closing (the listener and every conn; in the background).",
-		Example: "local p = assert(net.proxy('tcp://127.0.0.1:0', 'tcp://127.0.0.1:9', {timeout = 0, stream = 'downstream'}))\n" +
-			"assert(p.url == 'tcp://' .. p.addr and p.upstream == 'tcp://127.0.0.1:9')\n" +
-			"local f = p:faults()\nassert(f.timeout == 0 and f.stream == 'downstream')\n" +
-			"p:clear()\nassert(next(p:faults()) == nil)\np:close()"},
-}
+var Docs = host.ParseDoc(docMD).Funcs
 
 // luaProxy is a proxy as Lua sees it; VM goroutine only.
 type luaProxy struct {
@@ -515,4 +483,10 @@ func faultNames() string {
 		"slow_close", "down", "stream", "toxicity", "loss", "duplicate", "reorder"}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// WithDocs returns net's docs with net.proxy's entries appended.
+func WithDocs(d host.ModuleDoc) host.ModuleDoc {
+	d.Funcs = append(d.Funcs, Docs...)
+	return d
 }

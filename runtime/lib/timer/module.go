@@ -3,6 +3,7 @@
 package timer
 
 import (
+	_ "embed"
 	"time"
 
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -21,22 +22,16 @@ const timerType = "netplay.timer"
 // epoch is timer.now's zero: a monotonic reading taken at start-up.
 var epoch = time.Now()
 
+// docMD is the module's documentation: docs/lua-api.md and :help show it,
+// and a test runs its examples.
+//
+//go:embed doc.md
+var docMD string
+
 // Module is the timer Lua module.
 var Module = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "timer", Doc: "One-shot and periodic timers; callbacks run as coroutines on the VM that made them.",
-		Funcs: []host.FuncDoc{
-			{Name: "after", Signature: "timer.after(seconds, fn) -> t", Doc: "Calls fn once after seconds (minimum 1 ms); at most 4096 pending timers per VM.",
-				Example: "local t = timer.after(0.01, function() print('fired') end)\nsleep(0.02)"},
-			{Name: "every", Signature: "timer.every(seconds, fn) -> t", Doc: "Calls fn every seconds; a late or still-running tick is skipped, never queued. An error in fn stops the timer.",
-				Example: "local n = 0\nlocal t\nt = timer.every(0.005, function() n = n + 1; if n == 3 then t:stop() end end)\nsleep(0.05)\nassert(n == 3)"},
-			{Name: "t:stop", Signature: "t:stop() -> was_pending", Doc: "Cancels the timer; returns true if it had not fired (or was periodic) yet.",
-				Example: "local t = timer.after(10, print)\nassert(t:stop() == true)\nassert(t:stop() == false)"},
-			{Name: "now", Signature: "timer.now() -> seconds", Doc: "A monotonic clock in seconds (a float with sub-microsecond steps): for measuring intervals; it does not jump when the wall clock is set.",
-				Example: "local t0 = timer.now()\nsleep(0.01)\nlocal dt = timer.now() - t0\nassert(dt >= 0.009 and dt < 1, dt)"},
-			{Name: "unix", Signature: "timer.unix() -> seconds", Doc: "The wall clock as Unix seconds with a fraction (os.time() has whole seconds only).",
-				Example: "local t = timer.unix()\nassert(math.abs(t - os.time()) <= 1)\nassert(t ~= math.floor(t) or timer.unix() ~= t)"},
-		}},
-	Kinds: host.Script | host.Loop,
+	ModuleDoc: host.ParseDoc(docMD),
+	Kinds:     host.Script | host.Loop,
 	Open: func(v host.VM) *lua.LTable {
 		L := v.L()
 		mt := L.NewTypeMetatable(timerType)

@@ -1,0 +1,123 @@
+package core
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/host"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// vm implements host.VM: this file is the whole of what modules see.
+var _ host.VM = (*vm)(nil)
+
+func (v *vm) L() *lua.LState       { return v.ls }
+func (v *vm) Kind() host.Kind      { return v.kind }
+func (v *vm) Dir() string          { return v.dir }
+func (v *vm) Conns() host.ConnHost { return v }
+
+func (v *vm) Counters() *host.Counters { return &v.counters }
+
+func (v *vm) Await(L *lua.LState, what string, start func(w host.Waker)) int {
+	return v.s.await(L, what, start)
+}
+
+func (v *vm) Call(fn *lua.LFunction, done host.Done, args ...lua.LValue) {
+	v.s.spawn(fn, args, true, done)
+}
+
+func (v *vm) Call2(fn *lua.LFunction, done host.Done, a, b lua.LValue) { v.s.call2(fn, done, a, b) }
+
+func (v *vm) CallNow(fn *lua.LFunction, arg lua.LValue) (lua.LValue, error) {
+	if err := v.s.callDecode(fn, arg); err != nil {
+		return lua.LNil, err
+	}
+	r := v.ls.Get(-1)
+	v.ls.Pop(1)
+	return r, nil
+}
+
+func (v *vm) Post(fn func()) { v.s.post(fn) }
+
+func (v *vm) After(d time.Duration, fn func()) func() bool { return v.s.after(d, fn) }
+
+func (v *vm) Done(ctx context.Context, fn func()) { v.s.watchDone(ctx, fn) }
+
+func (v *vm) Hold() func() {
+	s := v.s
+	s.keep++
+	held := true
+	return func() {
+		if held {
+			held = false
+			s.keep--
+		}
+	}
+}
+
+func (v *vm) Engine() (*reactor.Engine, error) { return v.rt.engine() }
+
+func (v *vm) Workers() (host.Workers, error) { return v.rt.pool() }
+
+func (v *vm) Logf(format string, args ...any) { v.rt.logf(format, args...) }
+
+func (v *vm) LogError(e *host.ScriptError) { v.rt.logError(e) }
+
+func (v *vm) Print(s string) { v.rt.writeOut(s) }
+
+func (v *vm) Local(key any, mk func() any) any {
+	if x, ok := v.locals[key]; ok {
+		return x
+	}
+	if v.locals == nil {
+		v.locals = map[any]any{}
+	}
+	x := mk()
+	v.locals[key] = x
+	return x
+}
+
+func (v *vm) Shared(key any, mk func() any) any {
+	rt := v.rt
+	rt.sharedMu.Lock()
+	defer rt.sharedMu.Unlock()
+	if x, ok := rt.shared[key]; ok {
+		return x
+	}
+	if rt.shared == nil {
+		rt.shared = map[any]any{}
+	}
+	x := mk()
+	rt.shared[key] = x
+	return x
+}
+
+// host.ConnHost
+
+func (v *vm) LoopVM(l *reactor.Loop) host.VM { return v.rt.loopVM(l) }
+func (v *vm) OwnLoop() *reactor.Loop         { return v.loop }
+
+func (v *vm) Enter(l *reactor.Loop, pending *atomic.Int32) bool {
+	return v.kind == host.Script && v.rt.enterFromLoop(l, pending)
+}
+
+func (v *vm) Leave() { v.rt.leaveFromLoop() }
+
+func (v *vm) RestartBudget() { v.s.budget.restart() }
+
+func (v *vm) RunsOn(l *reactor.Loop) bool {
+	if v.kind == host.Loop {
+		return v.loop == l
+	}
+	return v.kind == host.Script && v.rt.onLoop.Load() == l
+}
+
+func (v *vm) PostConn(fn func()) {
+	if v.kind != host.Script {
+		v.s.post(fn)
+		return
+	}
+	v.rt.q.postConn(fn)
+}

@@ -1,0 +1,87 @@
+package core
+
+import (
+	"context"
+	"log"
+	"sync"
+
+	"github.com/netplay-lab/netplay/reactor"
+)
+
+// lazyParts are the heavy parts of a runtime, started on first use.
+type lazyParts struct {
+	mu      sync.Mutex
+	pool    *workerPool
+	engine  *reactor.Engine
+	loopVMs map[*reactor.Loop]*vm
+}
+
+// Engine returns the network engine, starting it on first use (nil if it
+// cannot start, for example on an unsupported OS). Safe for concurrent use.
+func (rt *Runtime) Engine() *reactor.Engine {
+	e, _ := rt.engine()
+	return e
+}
+
+func (rt *Runtime) engine() (*reactor.Engine, error) {
+	rt.lazy.mu.Lock()
+	defer rt.lazy.mu.Unlock()
+	if rt.lazy.engine == nil {
+		select {
+		case <-rt.stopped:
+			return nil, ErrStopped
+		default:
+		}
+		opts := append([]reactor.Option{reactor.WithLogger(log.New(lockedWriter{rt}, "netplay: ", 0))}, rt.opts.Engine...)
+		e, err := reactor.New(opts...)
+		if err != nil {
+			return nil, err
+		}
+		rt.lazy.engine = e
+	}
+	return rt.lazy.engine, nil
+}
+
+// lockedWriter writes to Stderr under the output lock.
+type lockedWriter struct{ rt *Runtime }
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.rt.outMu.Lock()
+	defer w.rt.outMu.Unlock()
+	return w.rt.stderr.Write(p)
+}
+
+// pool returns the worker pool, starting it on first use. Safe for concurrent use.
+func (rt *Runtime) pool() (*workerPool, error) {
+	rt.lazy.mu.Lock()
+	defer rt.lazy.mu.Unlock()
+	if rt.lazy.pool == nil {
+		select {
+		case <-rt.stopped:
+			return nil, ErrStopped
+		default:
+		}
+		p, err := newWorkerPool(rt, defaultPoolWorkers)
+		if err != nil {
+			return nil, err
+		}
+		rt.lazy.pool = p
+	}
+	return rt.lazy.pool, nil
+}
+
+// stopLazy stops whatever lazy parts were started: the engine gracefully
+// (on_close handlers still run on the script VM), then the pool.
+func (rt *Runtime) stopLazy(ctx context.Context) error {
+	rt.lazy.mu.Lock()
+	p, e := rt.lazy.pool, rt.lazy.engine
+	rt.lazy.mu.Unlock()
+	var err error
+	if e != nil {
+		err = e.Stop(ctx)
+	}
+	if p != nil {
+		p.release()
+	}
+	return err
+}
