@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/runtime/internal/luatest"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the proxy's loops to write to.
@@ -84,7 +86,7 @@ func TestCLIRelaysAndReports(t *testing.T) {
 	go func() { done <- run(ctx, []string{"tcp://127.0.0.1:0", up, "--latency", "20ms"}, out, io.Discard) }()
 	var addr string
 	re := regexp.MustCompile(`proxy tcp://(127\.0\.0\.1:\d+) -> `)
-	waitFor(t, "the start line", 5*time.Second, func() bool {
+	luatest.WaitFor(t, "the start line", 5*time.Second, func() bool {
 		m := re.FindStringSubmatch(out.String())
 		if m != nil {
 			addr = m[1]
@@ -102,7 +104,7 @@ func TestCLIRelaysAndReports(t *testing.T) {
 		t.Fatalf("echo %q, %v", line, err)
 	}
 	c.Close()
-	waitFor(t, "the close line", 5*time.Second, func() bool { return strings.Contains(out.String(), "close #") })
+	luatest.WaitFor(t, "the close line", 5*time.Second, func() bool { return strings.Contains(out.String(), "close #") })
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d", code)
@@ -152,7 +154,7 @@ func TestMainStopsOnSIGINT(t *testing.T) {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	re := regexp.MustCompile(`proxy tcp://(127\.0\.0\.1:\d+) -> `)
 	var addr string
-	waitFor(t, "the start line", 10*time.Second, func() bool {
+	luatest.WaitFor(t, "the start line", 10*time.Second, func() bool {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
 			addr = m[1]
 		}

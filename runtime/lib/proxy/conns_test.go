@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/runtime/internal/luatest"
 )
 
 func TestDownRefusesAndCuts(t *testing.T) {
@@ -21,14 +23,14 @@ func TestDownRefusesAndCuts(t *testing.T) {
 	if _, err := readAll(c); err != io.EOF && !isReset(err) {
 		t.Fatalf("existing conn: %v, want a close", err)
 	}
-	waitFor(t, "listener closed", 5*time.Second, func() bool { return !p.Listening() })
+	luatest.WaitFor(t, "listener closed", 5*time.Second, func() bool { return !p.Listening() })
 	if _, err := net.DialTimeout("tcp", p.Addr().String(), time.Second); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("dial while down: %v, want connection refused", err)
 	}
 	if err := p.Set(Faults{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "listening again", 5*time.Second, p.Listening)
+	luatest.WaitFor(t, "listening again", 5*time.Second, p.Listening)
 	c2 := dial(t, p)
 	rtt(t, c2)
 	if s := p.Stats(); s.Faults.Cut != 1 {
@@ -53,7 +55,7 @@ func TestCut(t *testing.T) {
 			t.Fatalf("after Cut: %v", err)
 		}
 	}
-	waitFor(t, "no conns", 5*time.Second, func() bool { return p.Stats().Conns == 0 })
+	luatest.WaitFor(t, "no conns", 5*time.Second, func() bool { return p.Stats().Conns == 0 })
 	rtt(t, dial(t, p)) // still accepting
 }
 

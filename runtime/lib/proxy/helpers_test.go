@@ -14,18 +14,6 @@ import (
 	"github.com/netplay-lab/netplay/reactor"
 )
 
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // newEngine starts a two-loop engine stopped when the test ends.
 func newEngine(t testing.TB) *reactor.Engine {
 	t.Helper()

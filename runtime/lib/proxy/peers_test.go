@@ -12,6 +12,7 @@ import (
 
 	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/internal/luatest"
 )
 
 // lineServer is a reactor server framing with the line codec; it records
@@ -135,7 +136,7 @@ func TestRedisCLIThroughFiftyMillisecondLatency(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-	waitFor(t, "redis-server", 10*time.Second, func() bool {
+	luatest.WaitFor(t, "redis-server", 10*time.Second, func() bool {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err == nil {
 			c.Close()

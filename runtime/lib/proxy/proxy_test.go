@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/internal/luatest"
 )
 
 func TestRelaysBothWaysAndCounts(t *testing.T) {
@@ -24,7 +25,7 @@ func TestRelaysBothWaysAndCounts(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Fatal("echoed bytes differ")
 	}
-	waitFor(t, "byte counts", 5*time.Second, func() bool {
+	luatest.WaitFor(t, "byte counts", 5*time.Second, func() bool {
 		s := p.Stats()
 		return s.BytesUp == 1<<20 && s.BytesDown == 1<<20 && s.Conns == 1 && s.Opened == 1
 	})
@@ -33,7 +34,7 @@ func TestRelaysBothWaysAndCounts(t *testing.T) {
 		t.Fatalf("Conns() = %+v", cs)
 	}
 	c.Close()
-	waitFor(t, "conn gone", 5*time.Second, func() bool { return p.Stats().Conns == 0 })
+	luatest.WaitFor(t, "conn gone", 5*time.Second, func() bool { return p.Stats().Conns == 0 })
 }
 
 func TestHalfCloseIsPassedOn(t *testing.T) {
@@ -215,7 +216,7 @@ func TestResetPeerIsECONNRESET(t *testing.T) {
 	if d := time.Since(start); d < 90*time.Millisecond {
 		t.Fatalf("reset after %v, want about 100ms", d)
 	}
-	waitFor(t, "reset counted", 5*time.Second, func() bool { return p.Stats().Faults.Reset == 1 })
+	luatest.WaitFor(t, "reset counted", 5*time.Second, func() bool { return p.Stats().Faults.Reset == 1 })
 }
 
 func TestTimeoutStopsDataThenCloses(t *testing.T) {
@@ -242,7 +243,7 @@ func TestTimeoutZeroHoldsUntilRemoved(t *testing.T) {
 	}
 	p.Set(Faults{})
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	waitFor(t, "the fault to be lifted", 5*time.Second, func() bool { return p.Conns()[0].Faults == "none" })
+	luatest.WaitFor(t, "the fault to be lifted", 5*time.Second, func() bool { return p.Conns()[0].Faults == "none" })
 	time.Sleep(20 * time.Millisecond) // let the Set reach the conn's loop
 	if d := rtt(t, c); d > time.Second {
 		t.Fatalf("round trip %v after removing timeout", d)

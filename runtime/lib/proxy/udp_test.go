@@ -5,6 +5,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/runtime/internal/luatest"
 )
 
 // udpEcho is a plain Go UDP echo server (a test peer).
@@ -75,7 +77,7 @@ func TestUDPRelayAndLatency(t *testing.T) {
 	base := udpClient(t, newProxy(t, e, echo, Config{}))
 	c := udpClient(t, p)
 	within(t, "udp added round trip", addedRTT(t, c, base, 5), 300*time.Millisecond, 10)
-	waitFor(t, "counts", 5*time.Second, func() bool {
+	luatest.WaitFor(t, "counts", 5*time.Second, func() bool {
 		s := p.Stats()
 		return s.Conns == 1 && s.BytesUp == 5 && s.BytesDown == 5 && s.Faults.Delayed == 10
 	})
@@ -166,14 +168,14 @@ func TestUDPDownAndUp(t *testing.T) {
 	c := udpClient(t, p)
 	rtt(t, c)
 	p.Set(Faults{Down: true})
-	waitFor(t, "udp listener closed", 5*time.Second, func() bool { return !p.Listening() && p.Stats().Conns == 0 })
+	luatest.WaitFor(t, "udp listener closed", 5*time.Second, func() bool { return !p.Listening() && p.Stats().Conns == 0 })
 	c.Write([]byte{1})
 	c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	if n, err := c.Read(make([]byte, 4)); err == nil {
 		t.Fatalf("read %d bytes while down", n)
 	}
 	p.Set(Faults{})
-	waitFor(t, "listening again", 5*time.Second, p.Listening)
+	luatest.WaitFor(t, "listening again", 5*time.Second, p.Listening)
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	rtt(t, c)
 }
