@@ -63,7 +63,8 @@ type Slicer struct {
 // where a zero is meaningful (timeout 0 holds forever, reset_peer 0 resets
 // at once) the field is a pointer and nil means off.
 //
-// A Faults value is immutable once handed to a Proxy: Set takes a copy.
+// New, Set and SetConn take deep copies: changing a Faults (or its Slicer)
+// afterwards does not change a running proxy.
 type Faults struct {
 	// Latency delays each chunk by Latency +/- a uniform Jitter; chunks
 	// keep their order (a later chunk never overtakes an earlier one).
@@ -112,6 +113,22 @@ type Faults struct {
 	// after the next one in the same direction (udp:// only; a held
 	// datagram that sees no successor leaves after Latency + 10 ms).
 	Reorder float64
+}
+
+// clone copies f with its own Slicer, Timeout and ResetPeer, so a caller
+// changing what it passed does not reach into a running proxy.
+func (f Faults) clone() Faults {
+	if f.Slicer != nil {
+		s := *f.Slicer
+		f.Slicer = &s
+	}
+	if f.Timeout != nil {
+		f.Timeout = Dur(*f.Timeout)
+	}
+	if f.ResetPeer != nil {
+		f.ResetPeer = Dur(*f.ResetPeer)
+	}
+	return f
 }
 
 // Dur returns a pointer to d, for Faults.Timeout and Faults.ResetPeer.

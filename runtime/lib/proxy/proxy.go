@@ -169,7 +169,7 @@ func New(eng *reactor.Engine, listenURL, upstreamURL string, cfg Config) (*Proxy
 		eng: eng, cfg: cfg, udp: udp, network: network, upstream: upstreamURL,
 		links: make(map[uint64]link), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}
-	f := cfg.Faults
+	f := cfg.Faults.clone()
 	p.faults.Store(&f)
 	if udp {
 		p.h = &udpFront{p: p}
@@ -203,7 +203,7 @@ func (p *Proxy) URL() string { return p.url }
 func (p *Proxy) Upstream() string { return p.upstream }
 
 // Faults returns the proxy-wide faults in force.
-func (p *Proxy) Faults() Faults { return *p.faults.Load() }
+func (p *Proxy) Faults() Faults { return p.faults.Load().clone() }
 
 // Set replaces the proxy-wide faults. Existing conns follow at once
 // (except conns with faults of their own): new latency applies to chunks
@@ -221,6 +221,7 @@ func (p *Proxy) Set(f Faults) error {
 		p.mu.Unlock()
 		return ErrClosed
 	}
+	f = f.clone()
 	p.faults.Store(&f)
 	links := p.snapshotLinks()
 	p.mu.Unlock()
@@ -242,7 +243,7 @@ func (p *Proxy) SetConn(id uint64, f *Faults) error {
 		if err := f.Validate(p.udp); err != nil {
 			return err
 		}
-		cp := *f
+		cp := f.clone()
 		f = &cp
 	}
 	p.mu.Lock()
@@ -425,7 +426,7 @@ func (p *Proxy) checkOwn(f *Faults) (*Faults, error) {
 	if err := f.Validate(p.udp); err != nil {
 		return nil, err
 	}
-	cp := *f
+	cp := f.clone()
 	return &cp, nil
 }
 
