@@ -138,18 +138,19 @@ func medianRTT(t testing.TB, c net.Conn, n int) time.Duration {
 	return ds[n/2]
 }
 
-// addedRTT is the median round trip on c minus the median on base (a conn
-// through a proxy without faults, measured in turns): the delay the faults
-// add, with what a busy machine adds to every round trip taken out.
+// addedRTT is the shortest round trip on c minus the shortest on base (a
+// conn through a proxy without faults, measured in turns): the delay the
+// faults add. A busy machine only ever adds time, so the minimum over n
+// tries is the estimate that noise does not inflate; a fault that delays
+// too little still shows.
 func addedRTT(t testing.TB, c, base net.Conn, n int) time.Duration {
 	t.Helper()
-	with := make([]time.Duration, n)
-	without := make([]time.Duration, n)
+	with, without := time.Hour, time.Hour
 	for i := 0; i < n; i++ {
-		with[i] = rtt(t, c)
-		without[i] = rtt(t, base)
+		with = min(with, rtt(t, c))
+		without = min(without, rtt(t, base))
 	}
-	return median(with) - median(without)
+	return with - without
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -191,12 +192,12 @@ func readAll(c net.Conn) ([]byte, error) {
 	}
 }
 
-// atLeast fails unless got is at least want and under twice want: a delay
-// that must be there, with room for a busy machine.
+// atLeast fails unless got is at least want, and under twice want plus
+// 200 ms: a delay that must be there, with room for a busy machine.
 func atLeast(t testing.TB, what string, got, want time.Duration) {
 	t.Helper()
-	if got < want || got > want*2 {
-		t.Fatalf("%s: %v, want [%v, %v]", what, got, want, want*2)
+	if hi := want*2 + 200*time.Millisecond; got < want || got > hi {
+		t.Fatalf("%s: %v, want [%v, %v]", what, got, want, hi)
 	}
 	t.Logf("%s: %v (want >= %v)", what, got, want)
 }
