@@ -25,9 +25,10 @@ do
   local a = assert(net.connect(p.url, {codec = codec.line()}))
   while n < 1 do sleep(0.001) end -- on_open runs for a before b connects
   local b = assert(net.connect(p.url, {codec = codec.line()}))
-  t:ok(round_trip(a) < 0.05, 'first conn is fast')
+  local fast = math.min(round_trip(a), round_trip(a), round_trip(a))
+  t:ok(fast < 0.05, 'first conn is fast, got ' .. fast)
   local d = round_trip(b)
-  t:ok(d >= 0.1 and d < 0.3, 'second conn: 50 ms each way, got ' .. d)
+  t:ok(d >= 0.1 and d < 0.5, 'second conn: 50 ms each way, got ' .. d)
   local own = 0
   for _, pc in ipairs(p:conns()) do if pc.own then own = own + 1 end end
   t:eq(own, 1, 'one conn has faults of its own')
@@ -117,7 +118,8 @@ do
   local c = net.dial(p.url, {on_message = function() got = got + 1 end})
   sleep(0.05)
   for i = 1, 100 do c:send(tostring(i)); sleep(0.001) end
-  sleep(0.2)
+  local deadline = timer.now() + 3
+  while got + p:stats().faults.lost < 100 and timer.now() < deadline do sleep(0.01) end
   local lost = p:stats().faults.lost
   t:ok(lost > 25 and lost < 75, 'loss 0.5 lost ' .. lost .. ' of 100')
   t:eq(got + lost, 100, 'every datagram either lost or echoed')
