@@ -184,3 +184,28 @@ func TestMainStopsOnSIGINT(t *testing.T) {
 		t.Fatalf("output:\n%s", s)
 	}
 }
+
+// FuzzParseArgs: any command line either parses into faults that validate
+// or fails with an error; nothing panics.
+func FuzzParseArgs(f *testing.F) {
+	for _, s := range []string{
+		":1 :2 --latency 100ms --jitter 10ms",
+		"udp://:1 udp://:2 --loss 0.5 --reorder 1 --seed 3",
+		":1 --slicer 1,0,1ms :2 --stream up --toxicity 0",
+		":1 :2 --slicer 5,9,x",
+		"--timeout 0 --reset-peer 1s :1 :2 --limit-data 10 --bandwidth 100",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		o, err := parseArgs(strings.Fields(s))
+		if err != nil {
+			return
+		}
+		if o.listen == "" || o.upstream == "" {
+			t.Fatalf("%q parsed without both addresses", s)
+		}
+		_ = o.faults.Validate(strings.HasPrefix(o.listen, "udp"))
+		_ = o.faults.String()
+	})
+}
