@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # netplay's side-by-side benchmark runner.
 #
-#   bench/run.sh [echo] [idle] [lua] [redis]     (default: echo idle)
+#   bench/run.sh [echo] [idle] [lua] [redis] [ws]     (default: echo idle)
 #
 #   echo   netplay's reactor vs Go's net vs cloudwego/netpoll (and panjf2000/gnet
 #          v2 as a reference point) echo servers under
@@ -13,6 +13,11 @@
 #   redis  scripts/examples/redis.lua vs redis-server under redis-benchmark
 #          -c 50, with -P 1 and -P 16, interleaved; one redis-benchmark run per
 #          test in $REDIS_TESTS, with CPU per command (srv_us, cli_us).
+#   ws     WebSocket echo under wsload (bench/cmd/wsload), c=$CONNS size=$SIZE
+#          text messages for each depth in $DEPTHS, interleaved: netplay's Lua
+#          ws_echo.lua (script VM "wslua", loop VMs "wslualoop"), the Go-native
+#          reactor + codecs/ws server "wsreactor", and gorilla/websocket
+#          (goroutine per conn) "wsgorilla".
 #
 # Environment (all optional):
 #   R=3 D=5s WARMUP=1s CONNS=50 SIZE=64 DEPTHS="1 16"   echo scenarios
@@ -26,6 +31,7 @@
 #   NETPLAY=path   use this netplay binary instead of building ./cmd/netplay
 #   LUA_ECHO_SCRIPT=scripts/examples/echo.lua LUA_ECHO_LOOP_SCRIPT=scripts/examples/echo_loops.lua
 #   REDIS_LUA_SCRIPT=scripts/examples/redis.lua
+#   WS_SERVERS="wslua wslualoop wsreactor wsgorilla" WS_LUA_SCRIPT=scripts/examples/ws_echo.lua
 #
 # Netplay scripts are started as `netplay run SCRIPT PORT` (the examples'
 # convention: arg[1] is the port to listen on at 127.0.0.1) with a port that
@@ -51,7 +57,7 @@ SIZE=${SIZE:-64}
 DEPTHS=${DEPTHS:-"1 16"}
 SERVERS=${SERVERS:-"reactor net netpoll gnet"}
 LUA_SERVERS=${LUA_SERVERS:-"lua lualoop reactor net"}
-RATIOS=${RATIOS:-"reactor/net reactor/netpoll reactor/gnet gnet/net lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server"}
+RATIOS=${RATIOS:-"reactor/net reactor/netpoll reactor/gnet gnet/net lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server wslualoop/wsgorilla wslua/wsgorilla wsreactor/wsgorilla wslualoop/wsreactor"}
 IDLE_N=${IDLE_N:-10000}
 IDLE_SERVERS=${IDLE_SERVERS:-"net netpoll reactor"}
 REDIS_N=${REDIS_N:-200000}
@@ -62,6 +68,8 @@ LUA_ECHO_SCRIPT=${LUA_ECHO_SCRIPT:-scripts/examples/echo.lua}
 LUA_ECHO_LOOP_SCRIPT=${LUA_ECHO_LOOP_SCRIPT:-scripts/examples/echo_loops.lua}
 REDIS_LUA_SCRIPT=${REDIS_LUA_SCRIPT:-scripts/examples/redis.lua}
 REDIS_SERVERS=${REDIS_SERVERS:-"redis-server redis-lua redis-lua1"} # redis-lua1: redis.lua with one event loop
+WS_SERVERS=${WS_SERVERS:-"wslua wslualoop wsreactor wsgorilla"}
+WS_LUA_SCRIPT=${WS_LUA_SCRIPT:-scripts/examples/ws_echo.lua}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120} # seconds; bound for any one loadgen/redis-benchmark/idleconns run
 
 mkdir -p "$BIN"
@@ -326,6 +334,81 @@ redis_scenarios() {
   return 0
 }
 
+# ---------------------------------------------------------------- websocket
+
+# ws_start NAME: starts WebSocket server NAME and sets ADDR and SERVER_PID,
+# or returns 1 (with a note) when NAME cannot run here.
+ws_start() {
+  local name=$1 port=0 argv out i first
+  case $name in
+    wsreactor | wsgorilla)
+      (cd "$BENCH_DIR" && go build -o "$BIN/" "./cmd/$name") 2>"$LOGDIR/$name-build.txt" ||
+        { note "skip $name: it does not build"; return 1; }
+      printf -v argv '%q -addr 127.0.0.1:0' "$BIN/$name" ;;
+    wslua | wslualoop)
+      have_netplay || { note "skip $name: netplay's runtime is not ready"; return 1; }
+      [ -f "$ROOT/$WS_LUA_SCRIPT" ] || { note "skip $name: $WS_LUA_SCRIPT does not exist yet"; return 1; }
+      port=$("$BIN/freeport")
+      printf -v argv '%q run %q %s' "$NETPLAY" "$ROOT/$WS_LUA_SCRIPT" "$port"
+      [ "$name" = wslualoop ] && argv+=" loop" ;;
+    *) echo "run.sh: unknown ws server $name" >&2; exit 2 ;;
+  esac
+  out=$LOGDIR/$name.out
+  (ulimit -n "$(ulimit -Hn)"; eval "exec $argv") >"$out" 2>"$LOGDIR/$name.err" &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  ADDR=""
+  for ((i = 0; i < 150; i++)); do
+    first=$(head -n 1 "$out" 2>/dev/null || true)
+    case $first in listening\ *) ADDR=${first#listening } ;; esac
+    if [ -z "$ADDR" ] && [ "$port" != 0 ] && port_open "$port"; then ADDR=127.0.0.1:$port; fi
+    [ -n "$ADDR" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  note "server $name did not come up ($argv):"
+  tail -5 "$LOGDIR/$name.err" >&2
+  stop_server "$SERVER_PID"
+  return 1
+}
+
+# ws_scenarios: every depth, R rounds, the servers of $WS_SERVERS
+# interleaved under wsload, with CPU per message like echo_scenarios.
+ws_scenarios() {
+  (cd "$BENCH_DIR" && go build -o "$BIN/" ./cmd/wsload) || { note "skip ws: wsload does not build"; return 0; }
+  local names=() s depth round
+  declare -A addr pid
+  for s in $WS_SERVERS; do
+    ws_start "$s" || continue
+    names+=("$s")
+    addr[$s]=$ADDR
+    pid[$s]=$SERVER_PID
+    note "$s listening on $ADDR (pid $SERVER_PID)"
+  done
+  [ "${#names[@]}" -gt 0 ] || { note "no ws server can run"; return 0; }
+  for depth in $DEPTHS; do
+    for ((round = 1; round <= R; round++)); do
+      for s in "${names[@]}"; do
+        local line tpid lpid s0 s1 l0 l1 w0 w1
+        timeout "$RUN_TIMEOUT" "$BIN/wsload" -addr "${addr[$s]}" -c "$CONNS" -size "$SIZE" -depth "$depth" \
+          -warmup "$WARMUP" -d "$D" >"$LOGDIR/wsload.out" 2>&1 &
+        tpid=$!
+        sleep "$WARMUP"
+        sleep "$CPU_SKIP"
+        lpid=$(pgrep -P "$tpid" | head -n 1)
+        s0=$(cpu_ticks "${pid[$s]}") l0=$(cpu_ticks "$lpid") w0=$(date +%s%N)
+        sleep "$CPU_WINDOW"
+        s1=$(cpu_ticks "${pid[$s]}") l1=$(cpu_ticks "$lpid") w1=$(date +%s%N)
+        wait "$tpid" || true
+        line=$(tail -n 1 "$LOGDIR/wsload.out")
+        log "scenario=ws-c$CONNS-s$SIZE-d$depth server=$s round=$round $line $(cpu_per_req "$line" "$s0" "$s1" "$l0" "$l1" $((w1 - w0)))"
+      done
+    done
+  done
+  for s in "${names[@]}"; do stop_server "${pid[$s]}"; done
+  return 0
+}
+
 # ---------------------------------------------------------------- summary
 
 # summary: medians per scenario and server (rps, p50, p99, and for loadgen
@@ -397,7 +480,8 @@ for mode in "${MODES[@]}"; do
       fi ;;
     idle) idle_conns ;;
     redis) redis_scenarios ;;
-    *) echo "usage: run.sh [echo] [idle] [lua] [redis]" >&2; exit 2 ;;
+    ws) ws_scenarios ;;
+    *) echo "usage: run.sh [echo] [idle] [lua] [redis] [ws]" >&2; exit 2 ;;
   esac
 done
 summary

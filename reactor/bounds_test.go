@@ -4,10 +4,13 @@ package reactor
 
 import (
 	"errors"
+	"io"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 )
 
 // blockLoop runs a func on l that blocks until the returned release is
@@ -187,8 +190,34 @@ func TestPauseResumeCheapAndConcurrent(t *testing.T) {
 		return <-got == want
 	})
 	reading := make(chan bool, 1)
-	l.Execute(func() { reading <- !sc.paused && sc.interest&interestRead != 0 })
+	l.Execute(func() { reading <- !sc.paused && sc.interest&poll.InRead != 0 })
 	if !<-reading {
 		t.Fatal("conn left paused after the last Resume")
+	}
+}
+
+// A handler that never completes a frame cannot make the reactor hold more
+// than MaxInbound bytes for it: the conn closes with *InboundFullError. A
+// handler that consumes what it reads is not limited by it.
+func TestMaxInboundClosesAFrameThatNeverEnds(t *testing.T) {
+	e := newEngine(t, WithLoops(1))
+	const maxIn = 256 << 10
+	h := newWriterHandler() // OnTraffic consumes nothing
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{ConnConfig: ConnConfig{MaxInbound: maxIn}})
+	c := dialTCP(t, ln)
+	<-h.conns
+	go c.Write(make([]byte, 1<<20))
+	waitFor(t, "OnClose", 5*time.Second, func() bool { return len(h.errs()) == 1 })
+	var full *InboundFullError
+	if err := h.errs()[0]; !errors.As(err, &full) || full.Max != maxIn || full.Size <= maxIn || full.Size > maxIn+DefaultReadBufferSize {
+		t.Fatalf("OnClose err = %v, want *InboundFullError just past %d", err, maxIn)
+	}
+
+	echo := listen(t, e, "tcp://127.0.0.1:0", &echoHandler{}, ListenConfig{ConnConfig: ConnConfig{MaxInbound: maxIn}})
+	ec := dialTCP(t, echo)
+	const total = 4 << 20
+	go ec.Write(make([]byte, total))
+	if n, err := io.ReadFull(ec, make([]byte, total)); err != nil {
+		t.Fatalf("echo of %d bytes through MaxInbound %d stopped after %d: %v", total, maxIn, n, err)
 	}
 }

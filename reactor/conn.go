@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,7 +46,7 @@ type Conn struct {
 	outHead  int
 	outLen   int
 	outAtom  atomic.Int64
-	interest interest
+	interest poll.Interest
 
 	// asyncPending counts bytes given to AsyncWrite(v) whose task has not
 	// run yet; OutboundBuffered and the MaxOutbound check add it to outLen

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -158,11 +159,11 @@ func (l *Loop) startConn(c *Conn, connected bool, timeout time.Duration) {
 		l.establish(c)
 		return
 	}
-	if err := l.p.add(c.fd, interestWrite); err != nil {
+	if err := l.p.Add(c.fd, poll.InWrite); err != nil {
 		l.closeNow(c, err)
 		return
 	}
-	c.interest = interestWrite
+	c.interest = poll.InWrite
 	if timeout > 0 {
 		c.dial.timer = l.AfterFunc(timeout, func() {
 			if c.connecting && !c.closed {
@@ -198,15 +199,15 @@ func (l *Loop) establish(c *Conn) {
 	c.local = localAddr(c.network, c.fd)
 	var err error
 	if c.interest == 0 {
-		err = l.p.add(c.fd, interestRead)
+		err = l.p.Add(c.fd, poll.InRead)
 	} else {
-		err = l.p.mod(c.fd, c.interest, interestRead)
+		err = l.p.Mod(c.fd, c.interest, poll.InRead)
 	}
 	if err != nil {
 		l.closeNow(c, &OpError{Op: "dial", Addr: d.addr, Err: err})
 		return
 	}
-	c.interest = interestRead
+	c.interest = poll.InRead
 	c.openedAt = time.Now()
 	l.publish(c)
 	c.opened = true

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/netplay-lab/netplay/reactor/internal/buffer"
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -269,17 +270,17 @@ func (l *Loop) settle(c *Conn) {
 }
 
 func (l *Loop) updateInterest(c *Conn) {
-	var in interest
+	var in poll.Interest
 	if !c.paused && !c.readEOF && !c.closing {
-		in |= interestRead
+		in |= poll.InRead
 	}
 	if len(c.out) > 0 {
-		in |= interestWrite
+		in |= poll.InWrite
 	}
 	if in == c.interest {
 		return
 	}
-	if err := l.p.mod(c.fd, c.interest, in); err != nil {
+	if err := l.p.Mod(c.fd, c.interest, in); err != nil {
 		l.closeNow(c, &OpError{Op: "poll", Addr: c.addrString(), Err: err})
 		return
 	}
@@ -287,19 +288,19 @@ func (l *Loop) updateInterest(c *Conn) {
 }
 
 // connEvent handles readiness of a conn's fd.
-func (l *Loop) connEvent(c *Conn, ev pollEvent) {
+func (l *Loop) connEvent(c *Conn, ev poll.Event) {
 	if c.connecting {
 		l.finishDial(c)
 		return
 	}
-	if ev&evWrite != 0 || (ev&evErr != 0 && len(c.out) > 0) {
+	if ev&poll.EvWrite != 0 || (ev&poll.EvErr != 0 && len(c.out) > 0) {
 		c.wblocked = false
 		l.settle(c)
 		if c.closed {
 			return
 		}
 	}
-	if ev&(evRead|evErr) == 0 || c.closing {
+	if ev&(poll.EvRead|poll.EvErr) == 0 || c.closing {
 		return
 	}
 	if c.pauseReq.Load() != c.paused {
@@ -308,7 +309,7 @@ func (l *Loop) connEvent(c *Conn, ev pollEvent) {
 			return
 		}
 	}
-	if (c.paused || c.readEOF) && ev&evErr == 0 {
+	if (c.paused || c.readEOF) && ev&poll.EvErr == 0 {
 		return
 	}
 	l.read(c)
@@ -433,7 +434,7 @@ func (l *Loop) closeNow(c *Conn, err error) {
 	c.closed = true
 	c.isClosed.Store(true)
 	c.closeErr = err
-	l.p.del(c.fd, c.interest)
+	l.p.Del(c.fd, c.interest)
 	unix.Close(c.fd)
 	l.removeConn(c)
 	c.in = nil

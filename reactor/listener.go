@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -291,7 +292,7 @@ func (l *Loop) addSocket(s *lnSocket) {
 	if s.closed {
 		return
 	}
-	if err := l.p.add(s.fd, interestRead); err != nil {
+	if err := l.p.Add(s.fd, poll.InRead); err != nil {
 		l.eng.logf("reactor: listener %s: %v", s.ln.url, err)
 		return
 	}
@@ -308,11 +309,11 @@ func (l *Loop) closeSocket(s *lnSocket) {
 	}
 	s.closed = true
 	if l.socks[s.fd] == s {
-		in := interestRead
+		in := poll.InRead
 		if s.paused {
 			in = 0
 		}
-		l.p.del(s.fd, in)
+		l.p.Del(s.fd, in)
 		delete(l.socks, s.fd)
 	}
 	unix.Close(s.fd)
@@ -367,7 +368,7 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 	} else if s.backoff *= 2; s.backoff > acceptBackoffMax {
 		s.backoff = acceptBackoffMax
 	}
-	if err := l.p.mod(s.fd, interestRead, 0); err != nil {
+	if err := l.p.Mod(s.fd, poll.InRead, 0); err != nil {
 		l.eng.logf("reactor: listener %s: %v", ln.url, err)
 	}
 	s.paused = true
@@ -376,7 +377,7 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 			return
 		}
 		s.paused = false
-		if err := l.p.mod(s.fd, 0, interestRead); err != nil {
+		if err := l.p.Mod(s.fd, 0, poll.InRead); err != nil {
 			l.eng.logf("reactor: listener %s: %v", ln.url, err)
 		}
 	})
@@ -448,11 +449,11 @@ func (l *Loop) register(fd int, remote net.Addr, ip netip.Addr, ln *Listener) {
 		}
 	}
 	c.local = localAddr(ln.network, fd)
-	if err := l.p.add(fd, interestRead); err != nil {
+	if err := l.p.Add(fd, poll.InRead); err != nil {
 		fail(err)
 		return
 	}
-	c.interest = interestRead
+	c.interest = poll.InRead
 	l.accepted.Add(1)
 	l.addConn(c)
 	l.publish(c)

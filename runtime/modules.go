@@ -5,6 +5,7 @@ import (
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/core"
+	"github.com/netplay-lab/netplay/runtime/lib/bench"
 	"github.com/netplay-lab/netplay/runtime/lib/bin"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	"github.com/netplay-lab/netplay/runtime/lib/context"
@@ -14,6 +15,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime/lib/pool"
 	"github.com/netplay-lab/netplay/runtime/lib/shared"
 	"github.com/netplay-lab/netplay/runtime/lib/timer"
+	"github.com/netplay-lab/netplay/runtime/lib/ws"
 )
 
 // FuncDoc documents one Lua-visible function or method.
@@ -40,6 +42,8 @@ func moduleList() []*host.Module {
 		json.Module,
 		net.Module,
 		codec.Module(codec.Builtin()...),
+		ws.Module,
+		bench.Module,
 	}
 }
 

@@ -20,14 +20,11 @@ import (
 
 const proxyType = "netplay.proxy"
 
-// docMD documents net.proxy and the proxy object in host.ParseDoc's
-// format; the net module appends them to its own (WithDocs).
+// DocMD documents net.proxy and the proxy object: "## name" sections in
+// host.ParseDoc's format, which the net module appends to its own doc.md.
 //
 //go:embed doc.md
-var docMD string
-
-// Docs documents net.proxy and the proxy object for the net module.
-var Docs = host.ParseDoc(docMD).Funcs
+var DocMD string
 
 // luaProxy is a proxy as Lua sees it; VM goroutine only.
 type luaProxy struct {
@@ -483,10 +480,4 @@ func faultNames() string {
 		"slow_close", "down", "stream", "toxicity", "loss", "duplicate", "reorder"}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
-}
-
-// WithDocs returns net's docs with net.proxy's entries appended.
-func WithDocs(d host.ModuleDoc) host.ModuleDoc {
-	d.Funcs = append(d.Funcs, Docs...)
-	return d
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package reactor
+package poll
 
 import (
 	"testing"
@@ -12,7 +12,7 @@ import (
 // Each must time out on its own and wake on wake().
 func TestPollerWaitParkedAndBlocking(t *testing.T) {
 	for _, blocking := range []bool{false, true} {
-		p, err := openPoller()
+		p, err := Open()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -21,7 +21,7 @@ func TestPollerWaitParkedAndBlocking(t *testing.T) {
 		}
 		p.blocking = blocking
 		start := time.Now()
-		woke, err := p.wait(20, func(int, pollEvent) { t.Error("event on an empty poller") })
+		woke, err := p.Wait(20, func(int, Event) { t.Error("event on an empty Poller") })
 		if err != nil || woke {
 			t.Fatalf("blocking=%v: wait(20) = %v, %v", blocking, woke, err)
 		}
@@ -30,13 +30,13 @@ func TestPollerWaitParkedAndBlocking(t *testing.T) {
 		}
 		done := make(chan bool, 1)
 		go func() {
-			w, err := p.wait(-1, func(int, pollEvent) {})
+			w, err := p.Wait(-1, func(int, Event) {})
 			if err != nil {
 				t.Error(err)
 			}
 			done <- w
 		}()
-		if err := p.wake(); err != nil {
+		if err := p.Wake(); err != nil {
 			t.Fatal(err)
 		}
 		select {
@@ -47,6 +47,6 @@ func TestPollerWaitParkedAndBlocking(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("blocking=%v: wake did not end wait(-1)", blocking)
 		}
-		p.close()
+		p.Close()
 	}
 }

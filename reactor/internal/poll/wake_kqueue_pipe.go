@@ -1,6 +1,6 @@
 //go:build netbsd || openbsd
 
-package reactor
+package poll
 
 import (
 	"os"
@@ -9,7 +9,7 @@ import (
 )
 
 // initWake creates the self-pipe these kernels use instead of EVFILT_USER.
-func (p *poller) initWake() error {
+func (p *Poller) initWake() error {
 	var fds [2]int
 	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
 		return os.NewSyscallError("pipe2", err)
@@ -19,7 +19,9 @@ func (p *poller) initWake() error {
 	return p.apply("kevent add wake")
 }
 
-func (p *poller) wake() error {
+// Wake makes a Wait in progress (or the next one) return with woke set.
+// Safe for concurrent use.
+func (p *Poller) Wake() error {
 	_, err := unix.Write(p.wakeW, []byte{1})
 	if err != nil && err != unix.EAGAIN && err != unix.EINTR {
 		return os.NewSyscallError("write wake pipe", err)
@@ -27,7 +29,7 @@ func (p *poller) wake() error {
 	return nil
 }
 
-func (p *poller) isWake(e *unix.Kevent_t) bool {
+func (p *Poller) isWake(e *unix.Kevent_t) bool {
 	if int(e.Ident) != p.wakeR || e.Filter != unix.EVFILT_READ {
 		return false
 	}

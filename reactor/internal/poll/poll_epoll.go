@@ -1,6 +1,6 @@
 //go:build linux
 
-package reactor
+package poll
 
 import (
 	"errors"
@@ -12,15 +12,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockLoopThread: a Linux loop does not lock its OS thread. It never blocks
+// LockThread is false: a Linux loop does not lock its OS thread. It never blocks
 // in epoll_wait: it polls its epoll instance without waiting and, when
 // nothing is ready, parks on Go's own netpoller until the epoll fd turns
-// readable (see wait). A parked loop holds no thread and no P, so there is
+// readable (see Wait). A parked loop holds no thread and no P, so there is
 // no syscall for sysmon to retake and no hand-off of a locked thread.
-const lockLoopThread = false
+const LockThread = false
 
-// poller is an epoll instance plus an eventfd for cross-goroutine wakeups.
-type poller struct {
+// Poller is an epoll instance plus an eventfd for cross-goroutine wakeups.
+type Poller struct {
 	fd     int
 	wakeFD int
 	events []unix.EpollEvent
@@ -34,7 +34,8 @@ type poller struct {
 	blocking    bool // the netpoller refused the fd: block in epoll_wait
 }
 
-func openPoller() (*poller, error) {
+// Open creates a poller with its wake-up channel registered.
+func Open() (*Poller, error) {
 	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
@@ -48,27 +49,28 @@ func openPoller() (*poller, error) {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("eventfd", err)
 	}
-	p := &poller{fd: fd, wakeFD: wfd, events: make([]unix.EpollEvent, maxPollEvents)}
+	p := &Poller{fd: fd, wakeFD: wfd, events: make([]unix.EpollEvent, maxEvents)}
 	p.ready = func(uintptr) bool { // bound once: no allocation per park
 		p.n, p.err = p.poll()
 		return p.n > 0 || p.err != nil
 	}
 	p.file = os.NewFile(uintptr(fd), "epoll")
 	if p.rc, err = p.file.SyscallConn(); err != nil {
-		p.close()
+		p.Close()
 		return nil, err
 	}
 	// A file Go's netpoller took has deadlines; if it did not take this
 	// one, park blocks in epoll_wait instead of spinning on an error.
 	p.blocking = errors.Is(p.file.SetReadDeadline(time.Time{}), os.ErrNoDeadline)
-	if err := p.add(wfd, interestRead); err != nil {
-		p.close()
+	if err := p.Add(wfd, InRead); err != nil {
+		p.Close()
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *poller) close() error {
+// Close releases the poller's descriptors.
+func (p *Poller) Close() error {
 	unix.Close(p.wakeFD)
 	if err := p.file.Close(); err != nil {
 		return os.NewSyscallError("close", err)
@@ -78,7 +80,7 @@ func (p *poller) close() error {
 
 // poll fetches ready events without waiting. A raw system call: it never
 // blocks, so it needs no hand-off of the P.
-func (p *poller) poll() (int, error) {
+func (p *Poller) poll() (int, error) {
 	for {
 		n, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.fd), uintptr(unsafe.Pointer(&p.events[0])),
 			uintptr(len(p.events)), 0, 0, 0)
@@ -97,7 +99,7 @@ func (p *poller) poll() (int, error) {
 // netpoller watches the fd edge-triggered; that is enough because park
 // only waits after a poll found the ready list empty, so the next event is
 // an edge.
-func (p *poller) park(msec int) (int, error) {
+func (p *Poller) park(msec int) (int, error) {
 	if p.blocking {
 		for {
 			n, err := unix.EpollWait(p.fd, p.events, msec)
@@ -133,7 +135,9 @@ func (p *poller) park(msec int) (int, error) {
 
 var wakeOne = [8]byte{1}
 
-func (p *poller) wake() error {
+// Wake makes a Wait in progress (or the next one) return with woke set.
+// Safe for concurrent use.
+func (p *Poller) Wake() error {
 	for {
 		_, err := unix.Write(p.wakeFD, wakeOne[:])
 		if err == unix.EINTR {
@@ -146,7 +150,10 @@ func (p *poller) wake() error {
 	}
 }
 
-func (p *poller) wait(msec int, fn func(fd int, ev pollEvent)) (woke bool, err error) {
+// Wait waits at most msec milliseconds (-1: no limit, 0: no wait) for
+// readiness, calls fn for each ready fd and reports whether a Wake was
+// consumed.
+func (p *Poller) Wait(msec int, fn func(fd int, ev Event)) (woke bool, err error) {
 	var n int
 	if msec == 0 {
 		n, err = p.poll()
@@ -165,33 +172,34 @@ func (p *poller) wait(msec int, fn func(fd int, ev pollEvent)) (woke bool, err e
 			woke = true
 			continue
 		}
-		var ev pollEvent
+		var ev Event
 		if e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0 {
-			ev |= evRead
+			ev |= EvRead
 		}
 		if e.Events&unix.EPOLLOUT != 0 {
-			ev |= evWrite
+			ev |= EvWrite
 		}
 		if e.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
-			ev |= evErr
+			ev |= EvErr
 		}
 		fn(fd, ev)
 	}
 	return woke, nil
 }
 
-func epollEvents(in interest) uint32 {
+func epollEvents(in Interest) uint32 {
 	var ev uint32
-	if in&interestRead != 0 {
+	if in&InRead != 0 {
 		ev |= unix.EPOLLIN | unix.EPOLLRDHUP
 	}
-	if in&interestWrite != 0 {
+	if in&InWrite != 0 {
 		ev |= unix.EPOLLOUT
 	}
 	return ev
 }
 
-func (p *poller) add(fd int, in interest) error {
+// Add registers fd for in.
+func (p *Poller) Add(fd int, in Interest) error {
 	ev := unix.EpollEvent{Events: epollEvents(in), Fd: int32(fd)}
 	if err := unix.EpollCtl(p.fd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl add", err)
@@ -199,7 +207,8 @@ func (p *poller) add(fd int, in interest) error {
 	return nil
 }
 
-func (p *poller) mod(fd int, old, in interest) error {
+// Mod changes fd's registration from old to in.
+func (p *Poller) Mod(fd int, old, in Interest) error {
 	if old == in {
 		return nil
 	}
@@ -210,7 +219,8 @@ func (p *poller) mod(fd int, old, in interest) error {
 	return nil
 }
 
-func (p *poller) del(fd int, old interest) error {
+// Del removes fd, registered for old.
+func (p *Poller) Del(fd int, old Interest) error {
 	if err := unix.EpollCtl(p.fd, unix.EPOLL_CTL_DEL, fd, nil); err != nil {
 		return os.NewSyscallError("epoll_ctl del", err)
 	}

@@ -1,6 +1,6 @@
 //go:build darwin || freebsd || dragonfly
 
-package reactor
+package poll
 
 import (
 	"os"
@@ -9,12 +9,14 @@ import (
 )
 
 // initWake registers the EVFILT_USER event wake triggers.
-func (p *poller) initWake() error {
+func (p *Poller) initWake() error {
 	p.change(0, unix.EVFILT_USER, unix.EV_ADD|unix.EV_CLEAR)
 	return p.apply("kevent add user")
 }
 
-func (p *poller) wake() error {
+// Wake makes a Wait in progress (or the next one) return with woke set.
+// Safe for concurrent use.
+func (p *Poller) Wake() error {
 	k := []unix.Kevent_t{{}}
 	unix.SetKevent(&k[0], 0, unix.EVFILT_USER, 0)
 	k[0].Fflags = unix.NOTE_TRIGGER
@@ -30,4 +32,4 @@ func (p *poller) wake() error {
 	}
 }
 
-func (p *poller) isWake(e *unix.Kevent_t) bool { return e.Filter == unix.EVFILT_USER }
+func (p *Poller) isWake(e *unix.Kevent_t) bool { return e.Filter == unix.EVFILT_USER }

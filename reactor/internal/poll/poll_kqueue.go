@@ -1,6 +1,6 @@
 //go:build darwin || freebsd || netbsd || openbsd || dragonfly
 
-package reactor
+package poll
 
 import (
 	"os"
@@ -9,13 +9,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockLoopThread: a kqueue loop blocks in kevent on its own locked OS
+// LockThread is true: a kqueue loop blocks in kevent on its own locked OS
 // thread.
-const lockLoopThread = true
+const LockThread = true
 
-// poller is a kqueue instance; wakeups use EVFILT_USER where the kernel has
+// Poller is a kqueue instance; wakeups use EVFILT_USER where the kernel has
 // it (wake_kqueue_user.go) and a self-pipe elsewhere (wake_kqueue_pipe.go).
-type poller struct {
+type Poller struct {
 	fd      int
 	wakeR   int // self-pipe read end, or -1 with EVFILT_USER
 	wakeW   int
@@ -23,13 +23,14 @@ type poller struct {
 	changes []unix.Kevent_t
 }
 
-func openPoller() (*poller, error) {
+// Open creates a poller with its wake-up channel registered.
+func Open() (*Poller, error) {
 	fd, err := unix.Kqueue()
 	if err != nil {
 		return nil, os.NewSyscallError("kqueue", err)
 	}
 	unix.CloseOnExec(fd)
-	p := &poller{fd: fd, wakeR: -1, wakeW: -1, events: make([]unix.Kevent_t, maxPollEvents)}
+	p := &Poller{fd: fd, wakeR: -1, wakeW: -1, events: make([]unix.Kevent_t, maxEvents)}
 	if err := p.initWake(); err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -37,7 +38,8 @@ func openPoller() (*poller, error) {
 	return p, nil
 }
 
-func (p *poller) close() error {
+// Close releases the poller's descriptors.
+func (p *Poller) Close() error {
 	if p.wakeR >= 0 {
 		unix.Close(p.wakeR)
 		unix.Close(p.wakeW)
@@ -48,7 +50,10 @@ func (p *poller) close() error {
 	return nil
 }
 
-func (p *poller) wait(msec int, fn func(fd int, ev pollEvent)) (woke bool, err error) {
+// Wait waits at most msec milliseconds (-1: no limit, 0: no wait) for
+// readiness, calls fn for each ready fd and reports whether a Wake was
+// consumed.
+func (p *Poller) Wait(msec int, fn func(fd int, ev Event)) (woke bool, err error) {
 	var ts *unix.Timespec
 	if msec >= 0 {
 		t := unix.NsecToTimespec(int64(time.Duration(msec) * time.Millisecond))
@@ -67,28 +72,28 @@ func (p *poller) wait(msec int, fn func(fd int, ev pollEvent)) (woke bool, err e
 			woke = true
 			continue
 		}
-		var ev pollEvent
+		var ev Event
 		switch e.Filter {
 		case unix.EVFILT_READ:
-			ev = evRead
+			ev = EvRead
 		case unix.EVFILT_WRITE:
-			ev = evWrite
+			ev = EvWrite
 		}
 		if e.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0 {
-			ev |= evErr
+			ev |= EvErr
 		}
 		fn(int(e.Ident), ev)
 	}
 	return woke, nil
 }
 
-func (p *poller) change(fd int, filter, flags int) {
+func (p *Poller) change(fd int, filter, flags int) {
 	var k unix.Kevent_t
 	unix.SetKevent(&k, fd, filter, flags)
 	p.changes = append(p.changes, k)
 }
 
-func (p *poller) apply(op string) error {
+func (p *Poller) apply(op string) error {
 	if len(p.changes) == 0 {
 		return nil
 	}
@@ -100,24 +105,26 @@ func (p *poller) apply(op string) error {
 	return nil
 }
 
-func (p *poller) add(fd int, in interest) error {
-	if in&interestRead != 0 {
+// Add registers fd for in.
+func (p *Poller) Add(fd int, in Interest) error {
+	if in&InRead != 0 {
 		p.change(fd, unix.EVFILT_READ, unix.EV_ADD)
 	}
-	if in&interestWrite != 0 {
+	if in&InWrite != 0 {
 		p.change(fd, unix.EVFILT_WRITE, unix.EV_ADD)
 	}
 	return p.apply("kevent add")
 }
 
-func (p *poller) mod(fd int, old, in interest) error {
+// Mod changes fd's registration from old to in.
+func (p *Poller) Mod(fd int, old, in Interest) error {
 	if old == in {
 		return nil
 	}
 	for _, f := range [...]struct {
-		bit    interest
+		bit    Interest
 		filter int
-	}{{interestRead, unix.EVFILT_READ}, {interestWrite, unix.EVFILT_WRITE}} {
+	}{{InRead, unix.EVFILT_READ}, {InWrite, unix.EVFILT_WRITE}} {
 		switch {
 		case in&f.bit != 0 && old&f.bit == 0:
 			p.change(fd, f.filter, unix.EV_ADD)
@@ -128,11 +135,12 @@ func (p *poller) mod(fd int, old, in interest) error {
 	return p.apply("kevent mod")
 }
 
-func (p *poller) del(fd int, old interest) error {
-	if old&interestRead != 0 {
+// Del removes fd, registered for old.
+func (p *Poller) Del(fd int, old Interest) error {
+	if old&InRead != 0 {
 		p.change(fd, unix.EVFILT_READ, unix.EV_DELETE)
 	}
-	if old&interestWrite != 0 {
+	if old&InWrite != 0 {
 		p.change(fd, unix.EVFILT_WRITE, unix.EV_DELETE)
 	}
 	return p.apply("kevent delete")
