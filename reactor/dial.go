@@ -130,7 +130,10 @@ func (e *Engine) dial(network, address string, h Handler, cfg DialConfig, done f
 		return fail(err)
 	}
 	ccfg := cfg.ConnConfig.withDefaults()
-	l := e.dialLB.pick(nil)
+	l := cfg.Loop
+	if l == nil || l.eng != e || l.idx < 0 {
+		l = e.dialLB.pick(nil)
+	}
 	l.nconns.Add(1)
 	c := &Conn{
 		id: e.nextID.Add(1), fd: fd, loop: l, h: h, network: network, remote: remote,

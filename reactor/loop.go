@@ -65,6 +65,7 @@ const (
 	taskWake
 	taskClose
 	taskCloseErr
+	taskAbort
 	taskResume
 )
 
@@ -233,6 +234,12 @@ func (l *Loop) runTask(t *task) {
 	case taskClose:
 		l.closeGracefully(c, nil)
 	case taskCloseErr:
+		l.closeNow(c, t.err)
+	case taskAbort:
+		if !c.udp && c.network != "unix" {
+			// best effort: without it the peer sees a FIN instead of a reset
+			_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+		}
 		l.closeNow(c, t.err)
 	case taskResume:
 		c.applyPause(c.pauseReq.Load())
