@@ -27,10 +27,12 @@ var Module = host.NewModule(docMD+proxy.DocMD, host.Script|host.Loop, func(v hos
 	L := v.L()
 	openConnType(L)
 	openServerType(L)
+	openTapType(L)
 	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"listen": func(L *lua.LState) int { return netListen(v, L) },
 		"dial":   func(L *lua.LState) int { return netDial(v, L) },
 		"config": func(L *lua.LState) int { return netConfig(v, L) },
+		"tap":    func(L *lua.LState) int { return netTap(v, L) },
 	})
 	mod.RawSetString("connect", luautil.ExactResults(L, func(L *lua.LState) int { return netConnect(v, L) }))
 	proxy.Install(v, mod)
@@ -131,6 +133,8 @@ func netListen(v host.VM, L *lua.LState) int {
 	srv := &luaServer{v: v}
 	srv.ctx, srv.cancel = stdctx.WithCancel(stdctx.Background())
 	h.srv = srv
+	srv.h = h
+	h.initTrace()
 	ln, err := e.Listen(rawURL, h, cfg)
 	if err != nil {
 		srv.cancel()
@@ -160,6 +164,7 @@ func netDial(v host.VM, L *lua.LState) int {
 		L.RaiseError("net.dial: %v", err)
 	}
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater}
+	h.initTrace()
 	lc := newLuaConn(v, f, cb, h.highWater)
 	h.dial = lc
 	lc.hold()
@@ -189,6 +194,7 @@ func netConnect(v host.VM, L *lua.LState) int {
 		return pushErr(L, err)
 	}
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater}
+	h.initTrace()
 	lc := newLuaConn(v, f, cb, h.highWater)
 	h.dial = lc
 	return v.Await(L, "net.connect", func(w host.Waker) {

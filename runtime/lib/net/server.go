@@ -17,6 +17,7 @@ const serverType = "netplay.server"
 type luaServer struct {
 	v      host.VM
 	ln     *reactor.Listener
+	h      *netHandler
 	held   func() // lets the script end once the server is gone
 	closed bool
 	ctx    stdctx.Context // cancelled when the server has shut down

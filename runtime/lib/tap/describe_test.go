@@ -1,0 +1,43 @@
+package tap
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// HTTP heads are named; after a 101 answer the conn's chunks are read as
+// WebSocket frames, also when a frame spans two chunks.
+func TestDescribeHTTPAndWS(t *testing.T) {
+	var out bytes.Buffer
+	tp, _ := New(Options{Text: &out})
+	tp.Emit(ev(In, 1, "GET /chat HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"))
+	tp.Emit(ev(Out, 1, "HTTP/1.1 101 Switching Protocols\r\n\r\n"))
+	// A masked text frame "hi" from the client, then a ping and the first
+	// 2 of 4 bytes of a binary frame from netplay.
+	tp.Emit(ev(In, 1, "\x81\x82\x01\x02\x03\x04"+string([]byte{'h' ^ 1, 'i' ^ 2})))
+	tp.Emit(ev(Out, 1, "\x89\x00\x82\x04ab"))
+	tp.Emit(ev(Out, 1, "cd\x88\x02\x03\xe8"))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		"HTTP GET /chat HTTP/1.1",
+		"HTTP HTTP/1.1 101 Switching Protocols",
+		`WS text fin masked 2 B "hi"`,
+		"WS ping fin 0 B; WS binary fin 4 B",
+		"WS close fin 2 B code 1000",
+	}
+	var got []string
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "  ") { // skip hexdump lines
+			got = append(got, l)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("lines:\n%s", out.String())
+	}
+	for i, w := range want {
+		if !strings.HasSuffix(got[i], "  "+w) {
+			t.Errorf("line %d: %q, want suffix %q", i, got[i], w)
+		}
+	}
+}
