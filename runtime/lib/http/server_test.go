@@ -392,3 +392,16 @@ end`, "{max_outbound = 1048576}")
 		t.Fatalf("handler: %s; want a stop with \"closed\" well before 200 chunks", got)
 	}
 }
+
+// TestWriteTimeout: a handler slower than write_timeout gets its conn
+// closed without a response.
+func TestWriteTimeout(t *testing.T) {
+	l := newLab(t)
+	addr := l.serve(`function(req) sleep(1); return 200, nil, 'late' end`, "{write_timeout = 0.2}")
+	rc := dialRaw(t, addr)
+	rc.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	closed, took := rc.closedWithin(3 * time.Second)
+	if !closed || took < 150*time.Millisecond || took > 900*time.Millisecond {
+		t.Fatalf("closed %v after %v, want a close at about 0.2 s", closed, took)
+	}
+}
