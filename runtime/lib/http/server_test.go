@@ -338,7 +338,7 @@ func TestLoopVMs(t *testing.T) {
 	// A handler file that does not return a function is reported, not run.
 	bad := dir + "/bad.lua"
 	os.WriteFile(bad, []byte("return 42\n"), 0o644)
-	addr = l.eval(fmt.Sprintf("srv2 = assert(http.listen('http://127.0.0.1:0', {vm = 'loop', handler = %q}))\nreturn srv2.addr", bad))
+	addr = l.eval(fmt.Sprintf("srv2 = assert(http.listen('http://127.0.0.1:0', nil, {vm = 'loop', handler = %q}))\nreturn srv2.addr", bad))
 	if _, err := http.Get("http://" + addr + "/"); err == nil {
 		t.Fatalf("a bad handler answered")
 	}
