@@ -1,4 +1,6 @@
-package reactor
+//go:build freebsd || netbsd || dragonfly
+
+package sock
 
 import (
 	"os"
@@ -7,8 +9,8 @@ import (
 )
 
 func setKeepAliveIdle(fd, secs int) error {
-	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPALIVE, secs); err != nil {
-		return os.NewSyscallError("setsockopt TCP_KEEPALIVE", err)
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs); err != nil {
+		return os.NewSyscallError("setsockopt TCP_KEEPIDLE", err)
 	}
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs); err != nil {
 		return os.NewSyscallError("setsockopt TCP_KEEPINTVL", err)

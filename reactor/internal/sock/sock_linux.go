@@ -1,6 +1,6 @@
 //go:build linux
 
-package reactor
+package sock
 
 import (
 	"os"
@@ -9,17 +9,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func sysSocket(domain, typ int) (int, error) {
+func socket(domain, typ int) (int, error) {
 	return unix.Socket(domain, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 }
 
-func sysAccept(fd int) (int, unix.Sockaddr, error) {
+// Accept accepts a conn from the listening socket fd as a non-blocking,
+// close-on-exec fd.
+func Accept(fd int) (int, unix.Sockaddr, error) {
 	return unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 }
 
-// sysWritev writes bufs with one writev(2), using iov as scratch space so
+// Writev writes bufs with one writev(2), using iov as scratch space so
 // the steady path does not allocate.
-func sysWritev(fd int, iov []unix.Iovec, bufs [][]byte) (int, error) {
+func Writev(fd int, iov []unix.Iovec, bufs [][]byte) (int, error) {
 	iov = iov[:0]
 	for _, b := range bufs {
 		if len(b) == 0 {
@@ -49,9 +51,9 @@ func setKeepAlivePeriod(fd, secs int) error {
 	return nil
 }
 
-// sysRead reads from a non-blocking fd. It uses a raw system call: the fd
+// Read reads from a non-blocking fd. It uses a raw system call: the fd
 // never blocks, so the scheduler need not be told about the call.
-func sysRead(fd int, p []byte) (int, error) {
+func Read(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -62,8 +64,8 @@ func sysRead(fd int, p []byte) (int, error) {
 	return int(n), nil
 }
 
-// sysWrite writes to a non-blocking fd with a raw system call.
-func sysWrite(fd int, p []byte) (int, error) {
+// Write writes to a non-blocking fd with a raw system call.
+func Write(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}

@@ -1,6 +1,6 @@
 //go:build darwin || freebsd || netbsd || openbsd || dragonfly
 
-package reactor
+package sock
 
 import (
 	"syscall"
@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func sysSocket(domain, typ int) (int, error) {
+func socket(domain, typ int) (int, error) {
 	syscall.ForkLock.RLock()
 	fd, err := unix.Socket(domain, typ, 0)
 	if err == nil {
@@ -25,7 +25,9 @@ func sysSocket(domain, typ int) (int, error) {
 	return fd, nil
 }
 
-func sysAccept(fd int) (int, unix.Sockaddr, error) {
+// Accept accepts a conn from the listening socket fd as a non-blocking,
+// close-on-exec fd.
+func Accept(fd int) (int, unix.Sockaddr, error) {
 	syscall.ForkLock.RLock()
 	nfd, sa, err := unix.Accept(fd)
 	if err == nil {
@@ -42,9 +44,9 @@ func sysAccept(fd int) (int, unix.Sockaddr, error) {
 	return nfd, sa, nil
 }
 
-// sysWritev writes bufs in order with write(2) calls, stopping at the first
+// Writev writes bufs in order with write(2) calls, stopping at the first
 // short write; not every BSD has writev in golang.org/x/sys.
-func sysWritev(fd int, _ []unix.Iovec, bufs [][]byte) (int, error) {
+func Writev(fd int, _ []unix.Iovec, bufs [][]byte) (int, error) {
 	total := 0
 	for _, b := range bufs {
 		if len(b) == 0 {
@@ -71,6 +73,8 @@ func setKeepAlivePeriod(fd, secs int) error {
 	return setKeepAliveIdle(fd, secs)
 }
 
-func sysRead(fd int, p []byte) (int, error) { return unix.Read(fd, p) }
+// Read reads from a non-blocking fd.
+func Read(fd int, p []byte) (int, error) { return unix.Read(fd, p) }
 
-func sysWrite(fd int, p []byte) (int, error) { return unix.Write(fd, p) }
+// Write writes to a non-blocking fd.
+func Write(fd int, p []byte) (int, error) { return unix.Write(fd, p) }

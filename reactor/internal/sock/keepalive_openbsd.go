@@ -1,4 +1,4 @@
-package reactor
+package sock
 
 // setKeepAliveIdle does nothing: OpenBSD has no per-socket keepalive
 // timing, so SO_KEEPALIVE uses the system-wide settings.

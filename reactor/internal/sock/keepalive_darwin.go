@@ -1,6 +1,4 @@
-//go:build freebsd || netbsd || dragonfly
-
-package reactor
+package sock
 
 import (
 	"os"
@@ -9,8 +7,8 @@ import (
 )
 
 func setKeepAliveIdle(fd, secs int) error {
-	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs); err != nil {
-		return os.NewSyscallError("setsockopt TCP_KEEPIDLE", err)
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPALIVE, secs); err != nil {
+		return os.NewSyscallError("setsockopt TCP_KEEPALIVE", err)
 	}
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs); err != nil {
 		return os.NewSyscallError("setsockopt TCP_KEEPINTVL", err)

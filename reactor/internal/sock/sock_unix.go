@@ -1,6 +1,11 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
-package reactor
+// Package sock creates, accepts, connects and configures the reactor's
+// non-blocking sockets and does its raw reads and writes. sock_linux.go
+// and sock_bsd.go are twins with the same names (Accept, Read, Write,
+// Writev and the unexported socket and setKeepAlivePeriod); the rest is
+// shared by every Unix. Errors name the system call.
+package sock
 
 import (
 	"net"
@@ -11,7 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// resolveSockaddr resolves a network/address pair from ParseURL into a
+// resolveSockaddr resolves a network/address pair from reactor.ParseURL into a
 // socket domain, type and sockaddr.
 func resolveSockaddr(network, address string) (domain, typ int, sa unix.Sockaddr, err error) {
 	switch network {
@@ -57,8 +62,8 @@ func ipSockaddr(network string, ip net.IP, port int, zone string) (int, unix.Soc
 	return unix.AF_INET6, sa, nil
 }
 
-// sockaddrToAddr converts a kernel sockaddr into the net.Addr of network.
-func sockaddrToAddr(network string, sa unix.Sockaddr) net.Addr {
+// SockaddrToAddr converts a kernel sockaddr into the net.Addr of network.
+func SockaddrToAddr(network string, sa unix.Sockaddr) net.Addr {
 	var ip net.IP
 	var port int
 	var zone string
@@ -86,28 +91,17 @@ func sockaddrToAddr(network string, sa unix.Sockaddr) net.Addr {
 	return &net.TCPAddr{IP: ip, Port: port, Zone: zone}
 }
 
-// addrIP returns the IP of a TCP or UDP address, nil otherwise.
-func addrIP(a net.Addr) net.IP {
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		return a.IP
-	case *net.UDPAddr:
-		return a.IP
-	}
-	return nil
-}
-
 // newSocket creates a non-blocking, close-on-exec socket.
 func newSocket(domain, typ int) (int, error) {
-	fd, err := sysSocket(domain, typ)
+	fd, err := socket(domain, typ)
 	if err != nil {
 		return -1, os.NewSyscallError("socket", err)
 	}
 	return fd, nil
 }
 
-// listenSocket creates, binds and (for streams) listens on a socket.
-func listenSocket(network, address string, reusePort bool) (int, net.Addr, error) {
+// Listen creates, binds and (for streams) listens on a socket.
+func Listen(network, address string, reusePort bool) (int, net.Addr, error) {
 	domain, typ, sa, err := resolveSockaddr(network, address)
 	if err != nil {
 		return -1, nil, err
@@ -145,14 +139,14 @@ func listenSocket(network, address string, reusePort bool) (int, net.Addr, error
 	if err != nil {
 		return fail("getsockname", err)
 	}
-	return fd, sockaddrToAddr(network, lsa), nil
+	return fd, SockaddrToAddr(network, lsa), nil
 }
 
 const listenBacklog = 4096
 
-// dialSocket starts a non-blocking connect. connected reports that it
+// Dial starts a non-blocking connect. connected reports that it
 // completed at once (common for Unix sockets and UDP).
-func dialSocket(network, address string) (fd int, remote net.Addr, connected bool, err error) {
+func Dial(network, address string) (fd int, remote net.Addr, connected bool, err error) {
 	domain, typ, sa, err := resolveSockaddr(network, address)
 	if err != nil {
 		return -1, nil, false, err
@@ -161,7 +155,7 @@ func dialSocket(network, address string) (fd int, remote net.Addr, connected boo
 	if err != nil {
 		return -1, nil, false, err
 	}
-	remote = sockaddrToAddr(network, sa)
+	remote = SockaddrToAddr(network, sa)
 	for {
 		err = unix.Connect(fd, sa)
 		if err != unix.EINTR {
@@ -178,8 +172,8 @@ func dialSocket(network, address string) (fd int, remote net.Addr, connected boo
 	return -1, remote, false, os.NewSyscallError("connect", err)
 }
 
-// socketError returns the pending SO_ERROR of fd, nil if none.
-func socketError(fd int) error {
+// ConnectError returns the pending SO_ERROR of fd, nil if none.
+func ConnectError(fd int) error {
 	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
 	if err != nil {
 		return os.NewSyscallError("getsockopt SO_ERROR", err)
@@ -190,18 +184,20 @@ func socketError(fd int) error {
 	return nil
 }
 
-// setConnOptions applies TCP_NODELAY and keepalive to a TCP socket.
-func setConnOptions(fd int, cfg *ConnConfig) error {
-	if !cfg.NoDelayOff {
+// SetOptions sets TCP_NODELAY (when noDelay) and, for a positive
+// keepAlive, SO_KEEPALIVE with that idle time and interval (rounded up to
+// whole seconds) on a TCP socket.
+func SetOptions(fd int, noDelay bool, keepAlive time.Duration) error {
+	if noDelay {
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			return os.NewSyscallError("setsockopt TCP_NODELAY", err)
 		}
 	}
-	if cfg.KeepAlive > 0 {
+	if keepAlive > 0 {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1); err != nil {
 			return os.NewSyscallError("setsockopt SO_KEEPALIVE", err)
 		}
-		secs := int((cfg.KeepAlive + time.Second - 1) / time.Second)
+		secs := int((keepAlive + time.Second - 1) / time.Second)
 		if err := setKeepAlivePeriod(fd, secs); err != nil {
 			return err
 		}
@@ -209,13 +205,11 @@ func setConnOptions(fd int, cfg *ConnConfig) error {
 	return nil
 }
 
-// localAddr returns the bound address of fd.
-func localAddr(network string, fd int) net.Addr {
+// LocalAddr returns the bound address of fd.
+func LocalAddr(network string, fd int) net.Addr {
 	sa, err := unix.Getsockname(fd)
 	if err != nil {
 		return nil
 	}
-	return sockaddrToAddr(network, sa)
+	return SockaddrToAddr(network, sa)
 }
-
-func isTemporary(err error) bool { return err == unix.EAGAIN || err == unix.EINTR }
