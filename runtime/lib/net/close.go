@@ -74,6 +74,7 @@ func (lc *luaConn) maybeFinishClose() {
 		return
 	}
 	lc.closeDone = true
+	lc.untrack()
 	if lc.cancel != nil {
 		lc.cancel()
 	}

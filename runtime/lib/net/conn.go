@@ -65,6 +65,7 @@ func newLuaConn(v host.VM, f codec.Framer, cb callbacks, highWater int) *luaConn
 // opened binds the reactor conn and runs on_open.
 func (lc *luaConn) opened(c *reactor.Conn, st *connState) {
 	lc.bind(c, st)
+	lc.track(st.h)
 	lc.hold()
 	if lc.cb.onOpen != nil {
 		lc.v.Call(lc.cb.onOpen, lc.handlerDone, lc.ud)

@@ -133,7 +133,7 @@ func netListen(v host.VM, L *lua.LState) int {
 	srv := &luaServer{v: v}
 	srv.ctx, srv.cancel = stdctx.WithCancel(stdctx.Background())
 	h.srv = srv
-	srv.h = h
+	srv.h, srv.loops = h, cfg.Loops
 	h.initTrace()
 	ln, err := e.Listen(rawURL, h, cfg)
 	if err != nil {

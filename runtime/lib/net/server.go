@@ -3,6 +3,7 @@ package net
 import (
 	stdctx "context"
 	"strings"
+	"sync"
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -15,13 +16,16 @@ const serverType = "netplay.server"
 
 // luaServer is a listener as Lua sees it; VM goroutine only.
 type luaServer struct {
-	v      host.VM
-	ln     *reactor.Listener
-	h      *netHandler
-	held   func() // lets the script end once the server is gone
-	closed bool
-	ctx    stdctx.Context // cancelled when the server has shut down
-	cancel stdctx.CancelFunc
+	v     host.VM
+	ln    *reactor.Listener
+	h     *netHandler
+	loops int // the listener's loops option (0: all), for reload
+	// reloadMu lets one srv:reload run at a time (reload.go).
+	reloadMu sync.Mutex
+	held     func() // lets the script end once the server is gone
+	closed   bool
+	ctx      stdctx.Context // cancelled when the server has shut down
+	cancel   stdctx.CancelFunc
 }
 
 func (s *luaServer) release() {
@@ -44,6 +48,7 @@ func (s *luaServer) value(L *lua.LState) *lua.LUserData {
 func openServerType(L *lua.LState) {
 	sm := L.NewTypeMetatable(serverType)
 	smethods := L.SetFuncs(L.NewTable(), serverMethods)
+	smethods.RawSetString("reload", luautil.ExactResults(L, srvReload))
 	L.SetField(sm, "__index", L.NewFunction(serverIndex(smethods)))
 	L.SetField(sm, luautil.MethodsField, smethods)
 	L.SetField(sm, "__tostring", L.NewFunction(func(L *lua.LState) int {
