@@ -22,6 +22,7 @@ type luaServer struct {
 	loops int // the listener's loops option (0: all), for reload
 	// reloadMu lets one srv:reload run at a time (reload.go).
 	reloadMu sync.Mutex
+	watching bool   // srv:watch started (watch.go)
 	held     func() // lets the script end once the server is gone
 	closed   bool
 	ctx      stdctx.Context // cancelled when the server has shut down
@@ -49,6 +50,7 @@ func openServerType(L *lua.LState) {
 	sm := L.NewTypeMetatable(serverType)
 	smethods := L.SetFuncs(L.NewTable(), serverMethods)
 	smethods.RawSetString("reload", luautil.ExactResults(L, srvReload))
+	smethods.RawSetString("watch", L.NewFunction(srvWatch))
 	L.SetField(sm, "__index", L.NewFunction(serverIndex(smethods)))
 	L.SetField(sm, luautil.MethodsField, smethods)
 	L.SetField(sm, "__tostring", L.NewFunction(func(L *lua.LState) int {
