@@ -6,7 +6,7 @@ import (
 )
 
 // watchServers makes every server the script starts from a handler file
-// (net.listen with vm = "loop") reload it when it changes (srv:watch):
+// (net.listen{handler = "file.lua"}) reload it when it changes (srv:watch):
 // net.listen is wrapped, as the shell wraps it for :servers.
 func watchServers(rt *runtime.Runtime) error {
 	return rt.Do(func(L *lua.LState) {
@@ -23,7 +23,7 @@ func watchServers(rt *runtime.Runtime) error {
 			}
 			L.Call(top, lua.MultRet)
 			rets := L.GetTop() - top
-			if opts, ok := L.Get(2).(*lua.LTable); ok && opts.RawGetString("vm") == lua.LString("loop") {
+			if opts, ok := L.Get(2).(*lua.LTable); ok && opts.RawGetString("handler") != lua.LNil {
 				if srv, ok := L.Get(top + 1).(*lua.LUserData); ok {
 					watch := L.GetField(srv, "watch")
 					L.Push(watch)

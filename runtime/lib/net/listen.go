@@ -111,6 +111,9 @@ func netListen(v host.VM, L *lua.LState) int {
 		idle: luautil.Seconds(luautil.OptNum(L, o, "idle_timeout", 0))}
 	switch mode := luautil.OptString(L, o, "vm", "script"); mode {
 	case "script":
+		if file := luautil.OptString(L, o, "handler", ""); file != "" {
+			scriptHandler(v, L, h, file)
+		}
 	case "loop":
 		h.loopMode = true
 		h.handler = luautil.OptString(L, o, "handler", "")

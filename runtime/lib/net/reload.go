@@ -32,7 +32,7 @@ func liveOf(v host.VM) liveConns {
 // the callbacks in force on this VM now (a reload may have come between
 // the loop picking them and the VM binding the conn). VM goroutine.
 func (lc *luaConn) track(h *netHandler) {
-	if !h.loopMode {
+	if h.handler == "" {
 		return
 	}
 	if lh := loadedHandlers(lc.v)[h.handler]; lh != nil {
@@ -49,7 +49,7 @@ func (lc *luaConn) track(h *netHandler) {
 
 // untrack forgets lc once it closed. VM goroutine.
 func (lc *luaConn) untrack() {
-	if lc.st == nil || !lc.st.h.loopMode {
+	if lc.st == nil || lc.st.h.handler == "" {
 		return
 	}
 	live := liveOf(lc.v)
@@ -98,11 +98,14 @@ func onLoops(loops []*reactor.Loop, ch host.ConnHost, fn func(i int, v host.VM) 
 // and switches them all, or none. Any goroutine but a loop's.
 func (s *luaServer) reload(e *reactor.Engine, file string) error {
 	h := s.h
-	if !h.loopMode {
-		return errors.New("srv:reload: the server has no handler file (net.listen with vm = \"loop\" and handler = \"file.lua\")")
+	if h.handler == "" {
+		return errNoHandlerFile
 	}
 	if file == "" {
 		file = h.handler
+	}
+	if !h.loopMode {
+		return s.reloadScript(file)
 	}
 	loops := e.Loops()
 	if s.loops > 0 && s.loops < len(loops) {
@@ -146,6 +149,48 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+var errNoHandlerFile = errors.New("srv:reload: the server has no handler file (net.listen with handler = \"file.lua\")")
+
+// scriptHandler loads a script-VM server's handler file (net.listen with
+// handler and no vm = "loop"): its callbacks replace on_* options.
+func scriptHandler(v host.VM, L *lua.LState, h *netHandler, file string) {
+	if h.cb != (callbacks{}) {
+		L.RaiseError("net.listen: give handler or on_* functions, not both")
+	}
+	lh, err := compileHandler(v, file, false)
+	if err != nil {
+		L.RaiseError("net.listen: handler %s: %v", file, err)
+	}
+	h.handler, h.cb = file, lh.cb
+	if lh.framer != nil {
+		if lh.framer.Owner() != nil && lh.framer.Owner() != v {
+			L.RaiseError("net.listen: handler %s: codec.custom of another VM", file)
+		}
+		h.framer = lh.framer
+	}
+	loadedHandlers(v)[file] = lh
+}
+
+// reloadScript reloads a script-VM server's handler file on the script
+// VM: one VM, so one step. New conns keep the codec the server started
+// with. Off the VM goroutine: it posts and waits.
+func (s *luaServer) reloadScript(file string) error {
+	done := make(chan error, 1)
+	s.v.Post(func() {
+		lh, err := compileHandler(s.v, file, true)
+		if err != nil {
+			done <- err
+			return
+		}
+		loadedHandlers(s.v)[s.h.handler] = lh
+		for lc := range liveOf(s.v)[s.h] {
+			lc.cb = lh.cb
+		}
+		done <- nil
+	})
+	return <-done
 }
 
 // srvReload is srv:reload([file]) -> true | nil, err: it suspends the

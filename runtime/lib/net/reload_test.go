@@ -177,3 +177,33 @@ func TestReloadUnderLoad(t *testing.T) {
 	}
 	t.Logf("%d replies through 10 reloads", replies.Load())
 }
+
+// A script-VM server whose handlers come from a file reloads the same way.
+func TestReloadScriptVM(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "h.lua"), handlerV(1))
+	rt, _, _ := startScript(t, dir, `SRV = assert(net.listen("tcp://127.0.0.1:0", {handler = "h.lua"}))
+ADDR = SRV.addr
+function RELOAD(f) local ok, err = SRV:reload(f); RESULT = ok and "ok" or err end
+local ok, err = pcall(net.listen, "tcp://127.0.0.1:0", {handler = "h.lua", on_message = print})
+assert(not ok and err:find("not both"), err)`)
+	c := luatest.DialLine(t, global(rt, "ADDR"))
+	ask := func(m, want string) {
+		t.Helper()
+		c.Send(m)
+		if got, err := c.Recv(5 * time.Second); err != nil || got != want {
+			t.Fatalf("%s: %q, %v; want %q", m, got, err, want)
+		}
+	}
+	ask("a", "1 a 1")
+	write(t, filepath.Join(dir, "h.lua"), handlerV(2))
+	if r := reload(t, rt); r != "ok" {
+		t.Fatalf("reload: %s", r)
+	}
+	ask("b", "2 b 2")
+	write(t, filepath.Join(dir, "h.lua"), "error('no')\n")
+	if r := reload(t, rt); !strings.Contains(r, "h.lua:1: no") {
+		t.Fatalf("broken reload: %q", r)
+	}
+	ask("c", "2 c 3")
+}

@@ -25,7 +25,7 @@ func srvWatch(L *lua.LState) int {
 	if every <= 0 {
 		L.ArgError(2, "a period above 0 expected")
 	}
-	if !s.h.loopMode {
+	if s.h.handler == "" {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("srv:watch: the server has no handler file (net.listen with vm = \"loop\" and handler = \"file.lua\")"))
 		return 2
