@@ -41,3 +41,28 @@ func TestDescribeHTTPAndWS(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDescribe feeds arbitrary chunks to the HTTP and WebSocket sniffing
+// of a tap, as a conn after a 101 answer would: it must not panic, and a
+// line stays one line.
+func FuzzDescribe(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"), []byte("\x81\x85\x01\x02\x03\x04hello"))
+	f.Add([]byte("HTTP/1.1 200 OK\r\n"), []byte("\x82\x7e\x01\x00ab"))
+	f.Add([]byte("\x7f\xff"), []byte("\x88\x7f\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		var out bytes.Buffer
+		tp, _ := New(Options{Text: &out})
+		tp.Emit(ev(Out, 1, "HTTP/1.1 101 Switching Protocols\r\n\r\n"))
+		for _, chunk := range [][]byte{a, b, a} {
+			e := ev(In, 1, "")
+			e.Data = chunk
+			tp.Emit(e)
+		}
+		tp.Emit(ev(In, 2, string(a)))
+		for _, l := range strings.Split(out.String(), "\n") {
+			if l != "" && !strings.HasPrefix(l, "  ") && !strings.Contains(l, " conn ") {
+				t.Fatalf("a line broke: %q", l)
+			}
+		}
+	})
+}
