@@ -8,20 +8,20 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// maxBacklog is how many decoded messages may wait for a conn's handler (or
-// its c:receive) before the conn's reads are paused; they resume below half.
-const maxBacklog = 1024
-
 // backlog holds a conn's decoded messages until on_message (or c:receive)
 // takes them, one at a time: the next waits while a handler is suspended.
 // VM goroutine only.
 type backlog struct {
 	busy, pumping bool
 	msgs          []lua.LValue // messages waiting: msgs[head:]
+	sizes         []int        // the bytes of the frame behind each of msgs
 	head          int
 	msgDone       host.Done // lc.messageDone, bound once
 	receivers     []*receiver
-	paused        bool // reads paused by a full backlog
+
+	// bytes is the sum of sizes[head:]; repBytes and repMsgs are what
+	// settle last counted in the conn's inflow account.
+	bytes, repBytes, repMsgs int
 }
 
 // receiver is one c:receive waiting for a message.
@@ -49,18 +49,39 @@ func (r *receiver) resolve(vals ...lua.LValue) bool {
 
 // deliver turns frames into messages with the conn's framer and hands them
 // to on_message or c:receive; replies sent meanwhile go out together.
-func (lc *luaConn) deliver(frames [][]byte) {
+// posted and postedMsgs are what the loop counted for frames when it
+// queued them (0 for frames handled inline): from here the backlog counts
+// what still waits.
+func (lc *luaConn) deliver(frames [][]byte, posted, postedMsgs int64) {
 	L := lc.v.L()
 	for _, f := range frames {
+		n := len(lc.msgs)
 		if err := lc.cf.Decode(L, f, lc); err != nil {
 			lc.conn.CloseWithError(err)
-			return
+			break
+		}
+		if len(lc.msgs) > n { // the frame's bytes wait with its last message
+			lc.sizes[len(lc.sizes)-1] += len(f)
+			lc.bytes += len(f)
 		}
 	}
 	lc.w.batching = true
 	lc.pump()
 	lc.w.batching = false
 	lc.w.flush()
+	lc.settle(posted, postedMsgs)
+}
+
+// settle brings the conn's inflow account up to date with the backlog,
+// less what the loop had counted for frames now decoded (posted). VM
+// goroutine.
+func (lc *luaConn) settle(posted, postedMsgs int64) {
+	db := int64(lc.bytes-lc.repBytes) - posted
+	dm := int64(lc.queued()-lc.repMsgs) - postedMsgs
+	lc.repBytes, lc.repMsgs = lc.bytes, lc.queued()
+	if lc.st != nil {
+		lc.st.account(db, dm)
+	}
 }
 
 // Push takes one decoded message (codec.Sink).
@@ -76,10 +97,7 @@ func (lc *luaConn) Push(msg lua.LValue) {
 		}
 	}
 	lc.msgs = append(lc.msgs, msg)
-	if lc.queued() >= maxBacklog && !lc.paused && lc.conn != nil {
-		lc.paused = true
-		lc.conn.Pause()
-	}
+	lc.sizes = append(lc.sizes, 0)
 }
 
 // queued is how many messages wait in the backlog.
@@ -89,11 +107,18 @@ func (lc *luaConn) queued() int { return len(lc.msgs) - lc.head }
 func (lc *luaConn) pop() lua.LValue {
 	m := lc.msgs[lc.head]
 	lc.msgs[lc.head] = nil
+	lc.bytes -= lc.sizes[lc.head]
 	lc.head++
 	if lc.head == len(lc.msgs) {
-		lc.msgs, lc.head = lc.msgs[:0], 0
+		lc.msgs, lc.sizes, lc.head = lc.msgs[:0], lc.sizes[:0], 0
 	}
 	return m
+}
+
+// dropBacklog forgets every waiting message (a handler failed: its conn
+// closes).
+func (lc *luaConn) dropBacklog() {
+	lc.msgs, lc.sizes, lc.head, lc.bytes = nil, nil, 0, 0
 }
 
 // pump runs on_message for waiting messages, one at a time per conn: the
@@ -114,23 +139,15 @@ func (lc *luaConn) pump() {
 		}
 	}
 	lc.pumping = false
-	lc.maybeUnpause()
+	lc.settle(0, 0)
 	lc.maybeFinishClose()
-}
-
-// maybeUnpause resumes reading once the backlog has drained to half.
-func (lc *luaConn) maybeUnpause() {
-	if lc.paused && lc.queued() < maxBacklog/2 && !lc.w.closing {
-		lc.paused = false
-		lc.conn.Resume()
-	}
 }
 
 func (lc *luaConn) messageDone(rets []lua.LValue, e *host.ScriptError) {
 	lc.busy = false
 	if e != nil {
 		lc.handlerDone(rets, e)
-		lc.msgs, lc.head = nil, 0
+		lc.dropBacklog()
 	}
 	lc.pump()
 }
@@ -178,7 +195,6 @@ func nextMessage(v host.VM, L *lua.LState) int {
 	}
 	v.Conns().RestartBudget()
 	L.Push(lc.pop())
-	lc.maybeUnpause()
 	return 1
 }
 
@@ -190,7 +206,7 @@ func connReceive(L *lua.LState) int {
 	}
 	if lc.queued() > 0 {
 		m := lc.pop()
-		lc.maybeUnpause()
+		lc.settle(0, 0)
 		L.Push(m)
 		return 1
 	}
