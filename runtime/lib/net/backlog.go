@@ -16,7 +16,9 @@ type backlog struct {
 	msgs          []lua.LValue // messages waiting: msgs[head:]
 	sizes         []int        // the bytes of the frame behind each of msgs
 	head          int
-	msgDone       host.Done // lc.messageDone, bound once
+	msgDone       host.Done      // lc.messageDone, bound once
+	dispatchFn    *lua.LFunction // the VM's dispatch, looked up once
+	decoded       uint64         // messages pushed by the deliver running now
 	receivers     []*receiver
 
 	// bytes is the sum of sizes[head:]; repBytes and repMsgs are what
@@ -54,9 +56,11 @@ func (r *receiver) resolve(vals ...lua.LValue) bool {
 // what still waits.
 func (lc *luaConn) deliver(frames [][]byte, posted, postedMsgs int64) {
 	L := lc.v.L()
+	lc.decoded = 0
 	for _, f := range frames {
 		n := len(lc.msgs)
 		if err := lc.cf.Decode(L, f, lc); err != nil {
+			lc.counters.MsgsIn.Add(lc.decoded)
 			lc.conn.CloseWithError(err)
 			break
 		}
@@ -65,6 +69,7 @@ func (lc *luaConn) deliver(frames [][]byte, posted, postedMsgs int64) {
 			lc.bytes += len(f)
 		}
 	}
+	lc.counters.MsgsIn.Add(lc.decoded) // one atomic add per read, not per message
 	lc.w.batching = true
 	lc.pump()
 	lc.w.batching = false
@@ -86,7 +91,7 @@ func (lc *luaConn) settle(posted, postedMsgs int64) {
 
 // Push takes one decoded message (codec.Sink).
 func (lc *luaConn) Push(msg lua.LValue) {
-	lc.counters.MsgsIn.Add(1)
+	lc.decoded++
 	if lc.cb.onMessage == nil {
 		for len(lc.receivers) > 0 {
 			r := lc.receivers[0]
@@ -135,7 +140,10 @@ func (lc *luaConn) pump() {
 		if lc.queued() == 1 { // the common case of request and reply: no dispatch loop
 			lc.v.Call2(lc.cb.onMessage, lc.msgDone, lc.ud, lc.pop())
 		} else {
-			lc.v.Call2(dispatch(lc.v), lc.msgDone, lc.cb.onMessage, lc.ud)
+			if lc.dispatchFn == nil {
+				lc.dispatchFn = dispatch(lc.v)
+			}
+			lc.v.Call2(lc.dispatchFn, lc.msgDone, lc.cb.onMessage, lc.ud)
 		}
 	}
 	lc.pumping = false
