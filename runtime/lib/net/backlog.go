@@ -2,9 +2,11 @@ package net
 
 import (
 	"sync"
+	"unsafe"
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -51,15 +53,33 @@ func (r *receiver) resolve(vals ...lua.LValue) bool {
 
 // deliver turns frames into messages with the conn's framer and hands them
 // to on_message or c:receive; replies sent meanwhile go out together.
-// posted and postedMsgs are what the loop counted for frames when it
+// frames lie in src (the read buffer or a queued block) unless the
+// splitter copied them. posted and postedMsgs are what the loop counted for frames when it
 // queued them (0 for frames handled inline): from here the backlog counts
 // what still waits.
-func (lc *luaConn) deliver(frames [][]byte, posted, postedMsgs int64) {
+func (lc *luaConn) deliver(frames [][]byte, src []byte, posted, postedMsgs int64) {
 	L := lc.v.L()
 	lc.decoded = 0
+	sd, _ := lc.cf.(codec.StringDecoder)
+	var span string
+	var base uintptr
+	joined := false
+	if sd != nil && len(frames) > 1 {
+		span, base, joined = joinFrames(frames, src)
+	}
 	for _, f := range frames {
 		n := len(lc.msgs)
-		if err := lc.cf.Decode(L, f, lc); err != nil {
+		var err error
+		switch {
+		case joined && len(f) == 0:
+			err = sd.DecodeString(L, "", lc)
+		case joined:
+			off := uintptr(unsafe.Pointer(unsafe.SliceData(f))) - base
+			err = sd.DecodeString(L, span[off:off+uintptr(len(f))], lc)
+		default:
+			err = lc.cf.Decode(L, f, lc)
+		}
+		if err != nil {
 			lc.counters.MsgsIn.Add(lc.decoded)
 			lc.conn.CloseWithError(err)
 			break
@@ -75,6 +95,34 @@ func (lc *luaConn) deliver(frames [][]byte, posted, postedMsgs int64) {
 	lc.w.batching = false
 	lc.w.flush()
 	lc.settle(posted, postedMsgs)
+}
+
+// joinFrames copies the part of src (the read buffer, or a queued block)
+// that frames lie in, delimiters between them included, into one string,
+// and returns it with the address of its first byte; ok is false when a
+// frame is not inside src (a splitter that returned a copy), and the
+// frames are then decoded one by one.
+func joinFrames(frames [][]byte, src []byte) (span string, base uintptr, ok bool) {
+	if len(src) == 0 {
+		return "", 0, false
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(src)))
+	hi := lo + uintptr(len(src))
+	start, end := hi, lo
+	for _, f := range frames {
+		if len(f) == 0 {
+			continue
+		}
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(f)))
+		if p < lo || p+uintptr(len(f)) > hi {
+			return "", 0, false
+		}
+		start, end = min(start, p), max(end, p+uintptr(len(f)))
+	}
+	if end <= start {
+		return "", 0, false
+	}
+	return string(src[start-lo : end-lo]), start, true
 }
 
 // settle brings the conn's inflow account up to date with the backlog,
