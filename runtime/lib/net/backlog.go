@@ -54,18 +54,23 @@ func (r *receiver) resolve(vals ...lua.LValue) bool {
 // deliver turns frames into messages with the conn's framer and hands them
 // to on_message or c:receive; replies sent meanwhile go out together.
 // frames lie in src (the read buffer or a queued block) unless the
-// splitter copied them. posted and postedMsgs are what the loop counted for frames when it
+// splitter copied them; frozen says src is a block copied for the queue,
+// which nothing writes again, so Lua strings may alias it. posted and postedMsgs are what the loop counted for frames when it
 // queued them (0 for frames handled inline): from here the backlog counts
 // what still waits.
-func (lc *luaConn) deliver(frames [][]byte, src []byte, posted, postedMsgs int64) {
+func (lc *luaConn) deliver(frames [][]byte, src []byte, frozen bool, posted, postedMsgs int64) {
 	L := lc.v.L()
 	lc.decoded = 0
 	sd, _ := lc.cf.(codec.StringDecoder)
 	var span string
 	var base uintptr
 	joined := false
-	if sd != nil && len(frames) > 1 {
-		span, base, joined = joinFrames(frames, src)
+	if sd != nil && (len(frames) > 1 || frozen) {
+		if frozen { // a queued block nobody writes: alias it
+			span, base, joined = unsafe.String(unsafe.SliceData(src), len(src)), uintptr(unsafe.Pointer(unsafe.SliceData(src))), len(src) > 0
+		} else {
+			span, base, joined = joinFrames(frames, src)
+		}
 	}
 	for _, f := range frames {
 		n := len(lc.msgs)

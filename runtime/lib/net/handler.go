@@ -212,7 +212,7 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 				if lc = st.lc; lc != nil {
 					lc.w.holdReplies = st.own != c.Loop() // the script VM: write after leaving it
 					defer func() { lc.w.holdReplies = false }()
-					lc.deliver(frames, buf[:n], 0, 0)
+					lc.deliver(frames, buf[:n], false, 0, 0)
 				}
 			})
 			st.leave(c)
@@ -249,7 +249,7 @@ func (st *connState) copyFrames(frames [][]byte) func() {
 	st.account(b, m)
 	return func() {
 		if lc := st.lc; lc != nil {
-			lc.deliver(copied, block, b, m)
+			lc.deliver(copied, block, true, b, m)
 		} else {
 			st.account(-b, -m)
 		}
