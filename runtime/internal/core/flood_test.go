@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -130,4 +132,43 @@ const maxQueuedPerConn = 1 << 20
 func isTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
+}
+
+// Messages a handler keeps stay intact after the read buffer they came
+// from is reused: frames of one read share one string (inline), or alias
+// the queued block (script VM busy); neither is written again.
+func TestKeptMessagesSurviveLaterReads(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{})
+	addr := startServer(t, rt, `
+local kept = {}
+local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(),
+  on_message = function(c, m)
+    if m == "check" then
+      local bad = 0
+      for i, v in ipairs(kept) do if v ~= string.format("line-%05d-%s", i, string.rep("y", 40)) then bad = bad + 1 end end
+      c:send(#kept .. " " .. bad)
+    else
+      kept[#kept + 1] = m
+      if #kept % 500 == 0 then sleep(0.001) end -- a suspended handler: later frames queue
+    end
+  end}))
+ADDR = srv.addr`)
+	c := luatest.DialLine(t, addr)
+	var b bytes.Buffer
+	const n = 5000
+	for i := 1; i <= n; i++ {
+		b.WriteString("line-")
+		b.WriteString(strings.Repeat("0", 5-len(strconv.Itoa(i))) + strconv.Itoa(i))
+		b.WriteString("-" + strings.Repeat("y", 40) + "\n")
+		if i%97 == 0 { // many reads of many frames each
+			c.Conn.Write(b.Bytes())
+			b.Reset()
+		}
+	}
+	b.WriteString("check\n")
+	c.Conn.Write(b.Bytes())
+	got, err := c.Recv(10 * time.Second)
+	if want := strconv.Itoa(n) + " 0"; err != nil || got != want {
+		t.Fatalf("kept messages: %q, %v; want %q (stderr %s)", got, err, want, errOut)
+	}
 }
