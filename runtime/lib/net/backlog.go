@@ -55,9 +55,10 @@ func (r *receiver) resolve(vals ...lua.LValue) bool {
 // to on_message or c:receive; replies sent meanwhile go out together.
 // frames lie in src (the read buffer or a queued block) unless the
 // splitter copied them; frozen says src is a block copied for the queue,
-// which nothing writes again, so Lua strings may alias it. posted and postedMsgs are what the loop counted for frames when it
-// queued them (0 for frames handled inline): from here the backlog counts
-// what still waits.
+// which nothing writes again, so Lua strings may alias it. posted and
+// postedMsgs are what the loop counted for frames when it queued them (0
+// for frames handled inline): from here the backlog counts what still
+// waits.
 func (lc *luaConn) deliver(frames [][]byte, src []byte, frozen bool, posted, postedMsgs int64) {
 	L := lc.v.L()
 	lc.decoded = 0
@@ -84,8 +85,7 @@ func (lc *luaConn) deliver(frames [][]byte, src []byte, frozen bool, posted, pos
 		default:
 			err = lc.cf.Decode(L, f, lc)
 		}
-		if err != nil {
-			lc.counters.MsgsIn.Add(lc.decoded)
+		if err != nil { // the conn closes; what came before the bad frame is still handled
 			lc.conn.CloseWithError(err)
 			break
 		}
