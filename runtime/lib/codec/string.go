@@ -29,6 +29,12 @@ func (c *stringConn) Decode(_ *lua.LState, frame []byte, out Sink) error {
 	return nil
 }
 
+// DecodeString implements StringDecoder: frame is the message as it is.
+func (c *stringConn) DecodeString(_ *lua.LState, frame string, out Sink) error {
+	out.Push(lua.LString(frame))
+	return nil
+}
+
 func (c *stringConn) Encode(_ *lua.LState, dst []byte, msg lua.LValue) ([]byte, error) {
 	s, ok := msg.(lua.LString)
 	if !ok {

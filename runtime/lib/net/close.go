@@ -74,6 +74,9 @@ func (lc *luaConn) maybeFinishClose() {
 		return
 	}
 	lc.closeDone = true
+	if lc.st != nil {
+		lc.st.in.forget(lc.st)
+	}
 	if lc.cancel != nil {
 		lc.cancel()
 	}
