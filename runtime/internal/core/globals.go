@@ -17,7 +17,7 @@ var docMD string
 // Globals is the "_G" module: the global functions netplay adds (sleep, stats).
 var Globals = host.NewModule(docMD, host.All, func(hv host.VM) *lua.LTable {
 	v, L := hv.(*vm), hv.L()
-	L.SetGlobal("sleep", luautil.ExactResults(L, v.sleep))
+	L.SetGlobal("sleep", luautil.ExactResults(L, "sleep", v.sleep))
 	L.SetGlobal("stats", L.NewFunction(v.stats))
 	return nil
 })

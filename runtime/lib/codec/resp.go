@@ -11,10 +11,13 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+var respOpts = luautil.NewOptions("codec.resp", "commands_only:boolean", "max_bulk_length:integer",
+	"max_multibulk_length:integer", "max_inline_length:integer", "max_depth:integer")
+
 var respKind = Kind{
 	Doc: doc.Func("resp"),
 	New: func(L *lua.LState, _ host.VM) Framer {
-		o := luautil.OptTable(L, 1)
+		o := respOpts.Table(L, 1)
 		commands := luautil.OptBool(L, o, "commands_only", false)
 		spec := codecs.RESP(codecs.RESPOptions{
 			MaxBulkLength:      int64(luautil.OptInt(L, o, "max_bulk_length", 0)),

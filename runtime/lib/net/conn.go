@@ -227,7 +227,7 @@ func ownConnIndex(methods, own *lua.LTable) lua.LGFunction {
 func openConnType(L *lua.LState) {
 	cm := L.NewTypeMetatable(connType)
 	methods := L.SetFuncs(L.NewTable(), connMethods)
-	methods.RawSetString("receive", luautil.ExactResults(L, connReceive))
+	methods.RawSetString("receive", luautil.ExactResults(L, "receive", connReceive))
 	own := L.NewTable() // the metatable of a promoted conn's own metatable
 	own.RawSetString("__index", L.NewFunction(ownConnIndex(methods, own)))
 	own.RawSetString(luautil.MethodsField, methods)

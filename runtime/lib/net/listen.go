@@ -31,9 +31,23 @@ var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.L
 		"dial":   func(L *lua.LState) int { return netDial(v, L) },
 		"config": func(L *lua.LState) int { return netConfig(v, L) },
 	})
-	mod.RawSetString("connect", luautil.ExactResults(L, func(L *lua.LState) int { return netConnect(v, L) }))
+	mod.RawSetString("connect", luautil.ExactResults(L, "net.connect", func(L *lua.LState) int { return netConnect(v, L) }))
 	return mod
 })
+
+// connKeys are the options net.listen, net.dial and net.connect share.
+var connKeys = []string{"codec:codec", "on_open:function", "on_message:function", "on_close:function", "on_writable:function",
+	"tcp_no_delay:boolean", "tcp_keepalive:number", "high_water:integer", "low_water:integer", "max_outbound:integer",
+	"coalesce_writes:boolean", "trace:boolean"}
+
+// The options each table-taking function accepts (luautil.Options).
+var (
+	listenOpts = luautil.NewOptions("net.listen", append([]string{"loops:integer", "reuse_port:boolean", "max_conns:integer",
+		"lb:string", "idle_timeout:number", "vm:string", "handler:string"}, connKeys...)...)
+	dialOpts    = luautil.NewOptions("net.dial", append([]string{"timeout:number"}, connKeys...)...)
+	connectOpts = luautil.NewOptions("net.connect", append([]string{"timeout:number"}, connKeys...)...)
+	configOpts  = luautil.NewOptions("net.config", "max_conns:integer")
+)
 
 // connOptions reads the options shared by listen, dial and connect.
 func connOptions(v host.VM, L *lua.LState, o *lua.LTable) (codec.Framer, callbacks) {
@@ -85,7 +99,7 @@ func pushErr(L *lua.LState, err error) int {
 
 func netListen(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
-	o := luautil.OptTable(L, 2)
+	o := listenOpts.Table(L, 2)
 	if v.Kind() != host.Script {
 		L.RaiseError("net.listen: only the script VM can listen")
 	}
@@ -150,7 +164,7 @@ func listenHost(raw string) string {
 
 func netDial(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
-	o := luautil.OptTable(L, 2)
+	o := dialOpts.Table(L, 2)
 	f, cb := connOptions(v, L, o)
 	cfg := dialConfig(L, o)
 	e, err := v.Engine()
@@ -176,7 +190,7 @@ func netDial(v host.VM, L *lua.LState) int {
 
 func netConnect(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
-	o := luautil.OptTable(L, 2)
+	o := connectOpts.Table(L, 2)
 	f, cb := connOptions(v, L, o)
 	cfg := dialConfig(L, o)
 	if cfg.Timeout == 0 {
@@ -210,7 +224,7 @@ func netConnect(v host.VM, L *lua.LState) int {
 // netConfig is net.config{max_conns = n}: it sets the engine's conn limit
 // and returns the limit in force, or nil, err.
 func netConfig(v host.VM, L *lua.LState) int {
-	o := luautil.OptTable(L, 1)
+	o := configOpts.Table(L, 1)
 	e, err := v.Engine()
 	if err != nil {
 		return pushErr(L, err)
