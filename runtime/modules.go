@@ -5,6 +5,7 @@ import (
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/core"
+	"github.com/netplay-lab/netplay/runtime/lib/bench"
 	"github.com/netplay-lab/netplay/runtime/lib/bin"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	"github.com/netplay-lab/netplay/runtime/lib/context"
@@ -42,6 +43,7 @@ func moduleList() []*host.Module {
 		net.Module,
 		codec.Module(codec.Builtin()...),
 		ws.Module,
+		bench.Module,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/netplay-lab/netplay/runtime"
+	"github.com/netplay-lab/netplay/runtime/lib/bench"
 	"github.com/netplay-lab/netplay/runtime/lib/lab"
 )
 
@@ -43,9 +44,9 @@ func cliCommands() []*cliCommand {
 			run: (*cli).cmdShell},
 		{name: "version", summary: "print the version", run: (*cli).cmdVersion},
 		{name: "help", args: "[COMMAND]", summary: "this help, or one command's", run: (*cli).cmdHelp},
-		{name: "lab", args: "list | start NAME [DIR] | show NAME | check NAME [FILE]", summary: "teaching labs with checkers", main: lab.Main},
+		{name: "lab", args: "list|start|show|check …", summary: "teaching labs with checkers", main: lab.Main},
+		{name: "bench", args: "URL [-c N] [-d DUR] [--mode M] …", summary: "load-test a server", main: bench.Main},
 		// The lead adds these when their packages are on main:
-		// {name: "bench", summary: "load-test a server", main: bench.Main},  // runtime/lib/bench
 		// {name: "proxy", summary: "a scriptable TCP proxy", main: proxy.Main}, // runtime/lib/proxy
 	}
 }
