@@ -94,7 +94,6 @@ type shell struct {
 	version  string
 	cmds     map[string]*command
 	hist     *history // nil: no history file
-	handles  *handles // servers and timers started here (VM goroutine only)
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running chunk; nil when idle
@@ -107,8 +106,6 @@ type shell struct {
 func newShell(be backend, lio lineIO, color bool, version string) *shell {
 	s := &shell{be: be, io: lio, out: lio.Stdout(), err: lio.Stderr(), color: color, version: version}
 	s.cmds = commandRegistry()
-	s.handles = newHandles()
-	be.ev.Do(s.handles.install)
 	lio.SetCompleter(s.complete)
 	return s
 }

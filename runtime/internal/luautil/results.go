@@ -43,10 +43,15 @@ var exactResultsProto = sync.OnceValue(func() *lua.FunctionProto { return Compil
 // padding them: a caller that asked for more values than came back (local
 // msg, err = c:receive()) would see stale registers. Called through the
 // wrapper, fn always sits at a call site that takes all its results, and
-// the wrapper's own return pads and truncates as Lua does. name is what
-// errors call the function ("sleep", "net.connect"): an error fn raises
-// names the user's file:line and name, never the wrapper's chunk.
-func ExactResults(L *lua.LState, name string, fn lua.LGFunction) *lua.LFunction {
+// the wrapper's own return pads and truncates as Lua does. An error fn
+// raises names the user's file:line, never the wrapper's chunk.
+func ExactResults(L *lua.LState, fn lua.LGFunction) *lua.LFunction {
+	return NamedExactResults(L, "fn", fn)
+}
+
+// NamedExactResults is ExactResults where argument errors call the
+// function name ("bad argument #1 to sleep") instead of "fn".
+func NamedExactResults(L *lua.LState, name string, fn lua.LGFunction) *lua.LFunction {
 	L.Push(L.NewFunctionFromProto(exactResultsProto()))
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		defer blameCaller(L, name)

@@ -27,11 +27,12 @@ var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.L
 	openConnType(L)
 	openServerType(L)
 	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"listen": func(L *lua.LState) int { return netListen(v, L) },
-		"dial":   func(L *lua.LState) int { return netDial(v, L) },
-		"config": func(L *lua.LState) int { return netConfig(v, L) },
+		"listen":  func(L *lua.LState) int { return netListen(v, L) },
+		"dial":    func(L *lua.LState) int { return netDial(v, L) },
+		"config":  func(L *lua.LState) int { return netConfig(v, L) },
+		"servers": func(L *lua.LState) int { return netServers(v, L) },
 	})
-	mod.RawSetString("connect", luautil.ExactResults(L, "net.connect", func(L *lua.LState) int { return netConnect(v, L) }))
+	mod.RawSetString("connect", luautil.NamedExactResults(L, "net.connect", func(L *lua.LState) int { return netConnect(v, L) }))
 	return mod
 })
 
@@ -150,6 +151,7 @@ func netListen(v host.VM, L *lua.LState) int {
 	}
 	srv.ln = ln
 	srv.held = v.Hold()
+	servers(v).add(srv)
 	L.Push(srv.value(L))
 	return 1
 }
@@ -173,6 +175,7 @@ func netDial(v host.VM, L *lua.LState) int {
 	}
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater}
 	lc := newLuaConn(v, f, cb, h.highWater)
+	lc.target = rawURL
 	h.dial = lc
 	lc.hold()
 	e.DialAsync(rawURL, h, cfg, func(c *reactor.Conn, err error) {
@@ -202,6 +205,7 @@ func netConnect(v host.VM, L *lua.LState) int {
 	}
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater}
 	lc := newLuaConn(v, f, cb, h.highWater)
+	lc.target = rawURL
 	h.dial = lc
 	return v.Await(L, "net.connect", func(w host.Waker) {
 		e.DialAsync(rawURL, h, cfg, func(c *reactor.Conn, err error) {

@@ -38,3 +38,27 @@ t:ok(e:find("codec has no function 'lin' (did you mean 'line'?)", 1, true), e)
 -- valid options still work
 local srv = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line{max_length = 8}, on_message = function(c, m) c:send(m) end, loops = 1}))
 srv:close()
+-- live state in tostring
+local function wait(cond, what) -- polls cond with a 10 s deadline
+  local deadline = t:now() + 10
+  while not cond() do
+    if t:now() > deadline then t:fail("timed out waiting: " .. what) return end
+    sleep(0.01)
+  end
+  t:ok(true, what)
+end
+local c = net.dial("tcp://127.0.0.1:1", {})
+t:ok(tostring(c) == "conn tcp://127.0.0.1:1 (connecting)" or tostring(c):find("dial failed"), tostring(c))
+wait(function() return tostring(c):find("dial failed", 1, true) end, "a failed dial shows its error: " .. tostring(c))
+local srv2 = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m) c:send(m) end}))
+local c2 = assert(net.connect(srv2.url, {codec = codec.line()}))
+t:ok(tostring(c2):find("^conn %d+ tcp 127%.0%.0%.1:%d+ %-> " .. srv2.addr:gsub("%.", "%%.") .. " %(open%)$"), tostring(c2))
+c2:close()
+wait(function() return tostring(c2):find("(closed", 1, true) end, "closed conn says so: " .. tostring(c2))
+t:eq(srv2.id > 0, true, "srv.id")
+local listed = false
+for _, s in ipairs(net.servers()) do listed = listed or s == srv2 end
+t:ok(listed, "net.servers lists the server")
+srv2:close()
+wait(function() for _, s in ipairs(net.servers()) do if s == srv2 then return false end end return true end, "closed server leaves net.servers()")
+t:ok(tostring(srv2):find("(closed)", 1, true), tostring(srv2))
