@@ -234,3 +234,18 @@ w = ws.dial("ws://%s/", {heartbeat = {interval = 0.3, timeout = 0.3}, reconnect 
 		t.Fatal("the script did not end after w:close()")
 	}
 }
+
+// TestWSFaultsExample runs ws_faults.lua: through net.proxy the heartbeat
+// declares the swallowed conn dead, and the client reconnects after the cut.
+func TestWSFaultsExample(t *testing.T) {
+	out := run(t, 30*time.Second, "", netplayBin, "run", "../scripts/examples/ws_faults.lua")
+	for _, want := range []string{
+		"connected -> reconnecting: heartbeat: nothing received for 1s after a ping",
+		"reconnects 1",
+		"connected -> closed: close()",
+	} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -245,3 +245,78 @@ asyncio.run(main())
 		t.Fatalf("python saw %q", out)
 	}
 }
+
+// TestWSChatBroadcast: ws_chat.lua sends each message to every client,
+// whichever event loop holds its conn.
+func TestWSChatBroadcast(t *testing.T) {
+	addr := startScript(t, "../scripts/examples/ws_chat.lua", "0")
+	var cs []*websocket.Conn
+	for i := range 3 {
+		c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		// its welcome (an earlier client's "joined" may come first: the
+		// broadcast can run a moment after this conn opened)
+		for {
+			_, msg, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("client %d: %v", i, err)
+			}
+			if strings.HasPrefix(string(msg), "welcome guest") {
+				break
+			}
+		}
+		cs = append(cs, c)
+	}
+	cs[0].WriteMessage(websocket.TextMessage, []byte("/nick ana"))
+	cs[0].WriteMessage(websocket.TextMessage, []byte("hello all"))
+	for i, c := range cs {
+		for {
+			_, msg, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("client %d: %v", i, err)
+			}
+			if string(msg) == "ana: hello all" {
+				break
+			}
+		}
+	}
+}
+
+// TestWSLargeMessages: Autobahn's 9.x sizes, up to 16 MiB in one frame and
+// in 64 KiB fragments, through ws_echo.lua (max_message = 16 MiB).
+func TestWSLargeMessages(t *testing.T) {
+	addr := startScript(t, wsEcho, "0")
+	for _, frag := range []int{0, 64 << 10} {
+		d := websocket.Dialer{WriteBufferSize: max(frag, 4096), ReadBufferSize: 1 << 20}
+		if frag == 0 {
+			d.WriteBufferSize = 17 << 20 // one frame
+		}
+		c, _, err := d.Dial("ws://"+addr+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadLimit(32 << 20)
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		for _, n := range []int{1 << 20, 16 << 20} {
+			msg := bytes.Repeat([]byte("0123456789abcdef"), n/16)
+			if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
+				t.Fatal(err)
+			}
+			_, got, err := c.ReadMessage()
+			if err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("fragments of %d: %d bytes: got %d, %v", frag, n, len(got), err)
+			}
+		}
+		// One byte over max_message fails with 1009.
+		c.WriteMessage(websocket.BinaryMessage, make([]byte, 16<<20+1))
+		_, _, err = c.ReadMessage()
+		if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != 1009 {
+			t.Fatalf("16 MiB + 1: %v", err)
+		}
+		c.Close()
+	}
+}

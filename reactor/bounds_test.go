@@ -221,3 +221,27 @@ func TestMaxInboundClosesAFrameThatNeverEnds(t *testing.T) {
 		t.Fatalf("echo of %d bytes through MaxInbound %d stopped after %d: %v", total, maxIn, n, err)
 	}
 }
+
+// Loop-side writes count the AsyncWrite bytes still in flight: Write and
+// AsyncWrite together cannot queue more than MaxOutbound.
+func TestWriteCountsAsyncBytesInFlight(t *testing.T) {
+	e := newEngine(t, WithLoops(1))
+	h := newWriterHandler()
+	const maxOut = 1 << 20
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{ConnConfig: ConnConfig{MaxOutbound: maxOut, CoalesceWrites: true}})
+	dialTCP(t, ln) // never reads
+	sc := <-h.conns
+	release := blockLoop(t, sc.Loop())
+	res := make(chan error, 1)
+	// The func is queued before the AsyncWrite, so it runs while the
+	// AsyncWrite's bytes are still in flight (counted, not yet queued).
+	sc.Loop().Execute(func() { _, err := sc.Write(make([]byte, maxOut/2)); res <- err })
+	if err := sc.AsyncWrite(make([]byte, maxOut*3/4), nil); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	var full *OutboundFullError
+	if err := <-res; !errors.As(err, &full) || full.Size != maxOut*3/4+maxOut/2 {
+		t.Fatalf("Write with %d bytes in flight = %v, want *OutboundFullError of %d", maxOut*3/4, err, maxOut*3/4+maxOut/2)
+	}
+}

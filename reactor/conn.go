@@ -352,6 +352,20 @@ func (c *Conn) CloseWithError(err error) error {
 	return c.loop.post(task{kind: taskCloseErr, c: c, err: err}, false)
 }
 
+// Abort closes the conn at once with SO_LINGER set to 0, so a TCP peer
+// gets a reset (ECONNRESET) instead of an orderly FIN; queued output is
+// dropped and OnClose receives err. On other conns it acts as
+// CloseWithError. Safe for concurrent use.
+func (c *Conn) Abort(err error) error {
+	if c.udpDatagram {
+		return nil
+	}
+	if c.isClosed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{kind: taskAbort, c: c, err: err}, false)
+}
+
 // Pause stops reading from the conn until Resume; outbound data still
 // flows and a peer's close is still noticed. It only sets a flag: no task,
 // no wake-up, no system call, so it is cheap to call per message from any

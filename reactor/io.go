@@ -7,6 +7,7 @@ import (
 
 	"github.com/netplay-lab/netplay/reactor/internal/buffer"
 	"github.com/netplay-lab/netplay/reactor/internal/poll"
+	"github.com/netplay-lab/netplay/reactor/internal/sock"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,7 +53,7 @@ func (c *Conn) countIn(n int) {
 // writeDirect tries one write(2) and returns how much the kernel took.
 func (c *Conn) writeDirect(p []byte) int {
 	for {
-		n, err := sysWrite(c.fd, p)
+		n, err := sock.Write(c.fd, p)
 		if err == unix.EINTR {
 			continue
 		}
@@ -76,7 +77,7 @@ func (c *Conn) writeDirect(p []byte) int {
 func (c *Conn) writevDirect(bs [][]byte) int {
 	l := c.loop
 	for {
-		n, err := sysWritev(c.fd, l.iov, bs)
+		n, err := sock.Writev(c.fd, l.iov, bs)
 		if err == unix.EINTR {
 			continue
 		}
@@ -101,8 +102,9 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 		return nil
 	}
 	size := c.outLen + len(p)
-	if size > c.cfg.MaxOutbound {
-		err := &OutboundFullError{Size: size, Max: c.cfg.MaxOutbound}
+	inFlight := int(c.asyncPending.Load()) // AsyncWrite bytes not taken up yet count too
+	if size+inFlight > c.cfg.MaxOutbound {
+		err := &OutboundFullError{Size: size + inFlight, Max: c.cfg.MaxOutbound}
 		c.fail(err)
 		return err
 	}
@@ -116,7 +118,7 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 	}
 	c.outLen = size
 	c.outAtom.Store(int64(size))
-	if size+int(c.asyncPending.Load()) >= c.cfg.HighWater {
+	if size+inFlight >= c.cfg.HighWater {
 		c.highArmed = true
 	}
 	c.loop.markDirty(c)
@@ -208,7 +210,7 @@ func (l *Loop) flush(c *Conn) {
 			bufs = append(bufs, b)
 			total += len(b)
 		}
-		n, err := sysWritev(c.fd, l.iov, bufs)
+		n, err := sock.Writev(c.fd, l.iov, bufs)
 		clear(bufs)
 		l.wbufs = bufs[:0]
 		if err != nil {
@@ -330,7 +332,7 @@ func (c *Conn) applyPause(pause bool) {
 
 // read does one read(2) into the loop buffer and calls OnTraffic.
 func (l *Loop) read(c *Conn) {
-	n, err := sysRead(c.fd, l.buf)
+	n, err := sock.Read(c.fd, l.buf)
 	if err != nil {
 		if err == unix.EAGAIN || err == unix.EINTR {
 			return

@@ -65,6 +65,7 @@ const (
 	taskWake
 	taskClose
 	taskCloseErr
+	taskAbort
 	taskResume
 )
 
@@ -212,9 +213,9 @@ func (l *Loop) runTask(t *task) {
 		return
 	}
 	if t.size > 0 {
-		// Still counted while queueAsync runs, so the count never dips
-		// below what is buffered; counted twice for a moment is harmless.
-		defer c.asyncPending.Add(-int64(t.size))
+		// The bytes move from in flight to queued: enqueue counts them in
+		// outLen and checks outLen plus what is still in flight.
+		c.asyncPending.Add(-int64(t.size))
 	}
 	if c.closed {
 		if t.done != nil {
@@ -233,6 +234,12 @@ func (l *Loop) runTask(t *task) {
 	case taskClose:
 		l.closeGracefully(c, nil)
 	case taskCloseErr:
+		l.closeNow(c, t.err)
+	case taskAbort:
+		if !c.udp && c.network != "unix" {
+			// best effort: without it the peer sees a FIN instead of a reset
+			_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+		}
 		l.closeNow(c, t.err)
 	case taskResume:
 		c.applyPause(c.pauseReq.Load())

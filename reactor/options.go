@@ -115,6 +115,10 @@ type DialConfig struct {
 	// Timeout bounds the connect for DialAsync (Dial also honours its
 	// context); 0 -> no limit of its own.
 	Timeout time.Duration
+	// Loop is the loop the conn joins; nil -> round robin over all loops.
+	// A relay dials on the loop of the conn it serves, so both ends of the
+	// pair share one goroutine and need no locks.
+	Loop *Loop
 }
 
 // withDefaults returns cc with the water marks and the outbound cap filled in.

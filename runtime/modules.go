@@ -10,6 +10,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	"github.com/netplay-lab/netplay/runtime/lib/context"
 	"github.com/netplay-lab/netplay/runtime/lib/hex"
+	"github.com/netplay-lab/netplay/runtime/lib/http"
 	"github.com/netplay-lab/netplay/runtime/lib/json"
 	"github.com/netplay-lab/netplay/runtime/lib/net"
 	"github.com/netplay-lab/netplay/runtime/lib/pool"
@@ -42,6 +43,7 @@ func moduleList() []*host.Module {
 		json.Module,
 		net.Module,
 		codec.Module(codec.Builtin()...),
+		http.Module,
 		ws.Module,
 		bench.Module,
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime"
 	"github.com/netplay-lab/netplay/runtime/lib/bench"
 	"github.com/netplay-lab/netplay/runtime/lib/lab"
+	"github.com/netplay-lab/netplay/runtime/lib/proxy"
 )
 
 // cliCommand is one netplay subcommand. The table (cliCommands) feeds
@@ -46,8 +47,7 @@ func cliCommands() []*cliCommand {
 		{name: "help", args: "[COMMAND]", summary: "this help, or one command's", run: (*cli).cmdHelp},
 		{name: "lab", args: "list|start|show|check …", summary: "teaching labs with checkers", main: lab.Main},
 		{name: "bench", args: "URL [-c N] [-d DUR] [--mode M] …", summary: "load-test a server", main: bench.Main},
-		// The lead adds these when their packages are on main:
-		// {name: "proxy", summary: "a scriptable TCP proxy", main: proxy.Main}, // runtime/lib/proxy
+		{name: "proxy", args: "LISTEN UPSTREAM [--latency DUR] …", summary: "a fault-injecting proxy (latency, bandwidth, slicer, reset…)", main: proxy.Main},
 	}
 }
 

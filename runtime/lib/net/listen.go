@@ -13,6 +13,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
+	"github.com/netplay-lab/netplay/runtime/lib/proxy"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -22,7 +23,7 @@ import (
 var docMD string
 
 // Module is the net Lua module.
-var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.LTable {
+var Module = host.NewModule(docMD+proxy.DocMD, host.Script|host.Loop, func(v host.VM) *lua.LTable { // net.proxy's entries follow net's own
 	L := v.L()
 	openConnType(L)
 	openServerType(L)
@@ -33,6 +34,7 @@ var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.L
 		"servers": func(L *lua.LState) int { return netServers(v, L) },
 	})
 	mod.RawSetString("connect", luautil.NamedExactResults(L, "net.connect", func(L *lua.LState) int { return netConnect(v, L) }))
+	proxy.Install(v, mod)
 	return mod
 })
 

@@ -227,6 +227,15 @@ func (r *Robust) write(fn func(out []byte) ([]byte, error)) error {
 	return r.conn.AsyncWrite(out, nil)
 }
 
+// writeNow is write on the conn's loop goroutine, inside its callback:
+// the bytes go out before the callback's reactor.Close takes effect
+// (an AsyncWrite would be queued behind the close).
+func (r *Robust) writeNow(fn func(out []byte) ([]byte, error)) {
+	if out, err := fn(nil); err == nil && r.conn != nil && len(out) > 0 {
+		r.conn.Write(out)
+	}
+}
+
 // ErrInvalidText is returned by Send for a text that is not UTF-8.
 var ErrInvalidText = wsc.ErrInvalidText
 
@@ -397,7 +406,7 @@ func (r *Robust) frames(now time.Time, in []byte) (used int, act reactor.Action)
 		if err != nil {
 			var ce *wsc.CloseError
 			errors.As(err, &ce)
-			r.write(func(out []byte) ([]byte, error) { return r.ws.AppendClose(out, ce.Code, ce.Reason) })
+			r.writeNow(func(out []byte) ([]byte, error) { return r.ws.AppendClose(out, ce.Code, ce.Reason) })
 			r.emit(func() { r.h.OnClose(ce.Code, err.Error()) })
 			r.lostAfterClose(now, fmt.Sprintf("failed the conn: %v", err))
 			return len(in), reactor.Close
@@ -419,7 +428,7 @@ func (r *Robust) frames(now time.Time, in []byte) (used int, act reactor.Action)
 		case wsc.KindClose:
 			r.cl.Control(now)
 			code, reason := m.Code, m.Reason
-			r.write(func(out []byte) ([]byte, error) { return r.ws.AppendCloseReply(out, code), nil })
+			r.writeNow(func(out []byte) ([]byte, error) { return r.ws.AppendCloseReply(out, code), nil })
 			r.emit(func() { r.h.OnClose(code, reason) })
 			if !r.closing {
 				r.lostAfterClose(now, fmt.Sprintf("server closed %d %s", code, wsc.CloseText(code)))

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	stdctx "context"
 	"errors"
 	"fmt"
 	"os"
@@ -16,12 +17,12 @@ import (
 const clientType = "netplay.ws_client"
 
 type clientCallbacks struct {
-	onOpen, onMessage, onClose, onState *lua.LFunction
+	onOpen, onMessage, onClose, onState, onResult *lua.LFunction
 }
 
 func readClientCallbacks(L *lua.LState, o *lua.LTable) clientCallbacks {
 	return clientCallbacks{onOpen: optFunc(L, o, "on_open"), onMessage: optFunc(L, o, "on_message"),
-		onClose: optFunc(L, o, "on_close"), onState: optFunc(L, o, "on_state")}
+		onClose: optFunc(L, o, "on_close"), onState: optFunc(L, o, "on_state"), onResult: optFunc(L, o, "on_result")}
 }
 
 // luaClient is a ws.dial client as Lua sees it. Its Handlers methods run
@@ -32,6 +33,10 @@ type luaClient struct {
 	cb   clientCallbacks
 	ud   *lua.LUserData
 	held func() // keeps the script alive until closed
+	// pool = true: on_message(msg, kind) runs on a worker VM (any order,
+	// in parallel); its results go to on_result(w, ...) on this VM.
+	pool   bool
+	jobCtx stdctx.Context
 }
 
 func (lc *luaClient) call(fn *lua.LFunction, args ...lua.LValue) {
@@ -62,13 +67,39 @@ func (lc *luaClient) OnOpen(protocol string) {
 }
 
 func (lc *luaClient) OnMessage(data []byte, binary bool) {
-	lc.v.Post(func() {
-		kind := lua.LString("text")
-		if binary {
-			kind = "binary"
-		}
-		lc.call(lc.cb.onMessage, lua.LString(data), kind)
-	})
+	kind := lua.LString("text")
+	if binary {
+		kind = "binary"
+	}
+	if lc.pool {
+		lc.submit(lua.LString(data), kind)
+		return
+	}
+	lc.v.Post(func() { lc.call(lc.cb.onMessage, lua.LString(data), kind) })
+}
+
+// submit runs on_message on a worker VM; a full pool queue or an error is
+// logged, results go to on_result.
+func (lc *luaClient) submit(msg, kind lua.LValue) {
+	v := lc.v
+	workers, err := v.Workers()
+	if err != nil {
+		v.Logf("ws.dial: pool: %v", err)
+		return
+	}
+	job := &host.Job{Ctx: lc.jobCtx, Proto: lc.cb.onMessage.Proto, Args: []lua.LValue{msg, kind}}
+	job.Done = func(rets []lua.LValue, err error) {
+		v.Post(func() {
+			if err != nil {
+				v.LogError(&host.ScriptError{Msg: "ws.dial on_message (pool): " + err.Error()})
+				return
+			}
+			lc.call(lc.cb.onResult, rets...)
+		})
+	}
+	if err := workers.Submit(job); err != nil {
+		v.Logf("ws.dial: pool: %v (message dropped)", err)
+	}
 }
 
 func (lc *luaClient) OnClose(code int, reason string) {

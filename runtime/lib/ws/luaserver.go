@@ -190,8 +190,18 @@ func connSend(L *lua.LState, binary bool) int {
 	} else {
 		err = lc.c.Send(msg, binary)
 	}
+	if err == nil && lc.c.Conn().OutboundBuffered() >= highWater {
+		// Queued all the same, as net's c:send does: a hint to slow down.
+		L.Push(lua.LFalse)
+		L.Push(lua.LString("backpressure"))
+		return 2
+	}
 	return result(L, err)
 }
+
+// highWater is where c:send starts answering false, "backpressure" (the
+// reactor's default high water mark).
+const highWater = 64 << 10
 
 // result returns true, or nil and the error's text.
 func result(L *lua.LState, err error) int {

@@ -2,6 +2,8 @@ package ws
 
 import (
 	stdctx "context"
+	_ "embed"
+	"strings"
 	"time"
 
 	"github.com/netplay-lab/netplay/reactor"
@@ -11,52 +13,23 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// The module's examples run in tests (TestAPIReference); each waits on a
-// condition with a deadline rather than a fixed sleep.
-const exampleEcho = `local srv = assert(ws.listen('ws://127.0.0.1:0/echo', {on_message = function(c, msg, kind) c:send(msg) end}))
-local got
-local w = ws.dial('ws://' .. srv.addr .. '/echo', {on_open = function(w) w:send('hello') end,
-  on_message = function(w, msg, kind) got = msg .. ' ' .. kind end})
-for _ = 1, 200 do if got then break end sleep(0.01) end
-assert(got == 'hello text', got)
-w:close()
-srv:close()`
+// docMD documents the module (docs/lua-api.md, :help); a test runs its
+// examples, each of which waits on a condition with a deadline.
+//
+//go:embed doc.md
+var docMD string
 
 // Module is the ws Lua module.
-var Module = &host.Module{
-	ModuleDoc: host.ModuleDoc{Name: "ws", Doc: "WebSocket (RFC 6455) servers and a robust client on netplay's reactor: fragmentation, ping/pong, the close handshake, permessage-deflate, a client that reconnects with backoff, pings and queues sends while down. See docs/websocket.md.",
-		Funcs: []host.FuncDoc{
-			{Name: "listen", Signature: "ws.listen(url, {on_open, on_message, on_close, ping_interval, ping_timeout, max_message, subprotocols, deflate, vm, handler, loops, max_conns}) -> srv | nil, err",
-				Doc:     "Starts a WebSocket server: on_open(c, req), on_message(c, msg, kind) with kind \"text\" or \"binary\", on_close(c, code, reason). A bad frame fails the conn with 1002/1007/1009; ping_interval pings and closes peers silent for ping_timeout (default the interval) with 1001; vm = \"loop\" runs handler in one VM per loop.",
-				Example: exampleEcho},
-			{Name: "dial", Signature: "ws.dial(url, {on_open, on_message, on_close, on_state, reconnect, heartbeat, queue, max_age, ctx, subprotocols, deflate, max_message, connect_timeout}) -> w",
-				Doc:     "A robust client: returns at once; states disconnected → connecting → connected → reconnecting → … → closed, each change reported to on_state(from, to, why, info) with info.delay and info.attempt. reconnect = {min = 0.5, max = 30, factor = 2, jitter = 0.5, retries = nil, min_uptime = 5} or false; heartbeat = {interval, timeout}; queue = 1000 sends wait while down; max_age drops stale ones; ctx closes it with 1001.",
-				Example: exampleEcho},
-			{Name: "c:send", Signature: "c:send(text) / c:send_binary(bytes) -> true | nil, err", Doc: "Sends a text (must be UTF-8) or binary message on a server conn.",
-				Example: exampleEcho},
-			{Name: "c:close", Signature: "c:close([code, reason]) ; c:ping([payload])", Doc: "Starts the close handshake (the TCP conn ends when the peer answers, or after 2 s); sends a ping.",
-				Example: "local srv = assert(ws.listen('ws://127.0.0.1:0', {on_open = function(c) c:close(4000, 'bye') end}))\nlocal code\nlocal w = ws.dial('ws://' .. srv.addr, {reconnect = false, on_close = function(w, c, r) code = c .. ' ' .. r end})\nfor _ = 1, 200 do if code then break end sleep(0.01) end\nassert(code == '4000 bye', code)\nsrv:close()"},
-			{Name: "c.fields", Signature: "c.id c.remote c.path c.protocol c.data", Doc: "Conn id, peer address, request path, chosen subprotocol and a table for the script. on_open's req has req.path, req.headers (lower-case names) and req.protocol.",
-				Example: "local srv = assert(ws.listen('ws://127.0.0.1:0', {subprotocols = {'chat'},\n  on_open = function(c, req) c.data.n = 1; c:send(c.path .. ' ' .. c.protocol .. ' ' .. req.headers['sec-websocket-version']) end}))\nlocal got\nlocal w = ws.dial('ws://' .. srv.addr .. '/room?x=1', {subprotocols = {'chat'}, on_message = function(w, m) got = m end})\nfor _ = 1, 200 do if got then break end sleep(0.01) end\nassert(got == '/room?x=1 chat 13', got)\nw:close()\nsrv:close()"},
-			{Name: "srv:broadcast", Signature: "srv:broadcast(msg[, binary]) -> n ; srv.addr ; srv:conns() -> n ; srv:close()", Doc: "Sends msg to every open conn of the server, across loops; returns how many. srv:close() sends 1001 going away to each conn first.",
-				Example: "local srv = assert(ws.listen('ws://127.0.0.1:0', {}))\nlocal got = 0\nlocal ws1 = ws.dial('ws://' .. srv.addr, {on_message = function() got = got + 1 end})\nlocal ws2 = ws.dial('ws://' .. srv.addr, {on_message = function() got = got + 1 end})\nfor _ = 1, 200 do if srv:conns() == 2 then break end sleep(0.01) end\nassert(srv:broadcast('hi') == 2)\nfor _ = 1, 200 do if got == 2 then break end sleep(0.01) end\nassert(got == 2)\nws1:close() ws2:close() srv:close()"},
-			{Name: "w:send", Signature: "w:send(text) / w:send_binary(bytes) -> true | false, \"queue_full\" | nil, err", Doc: "Sends now when connected, else queues (in order, sent once after the next handshake); false, \"queue_full\" when the queue is full, never a silent drop.",
-				Example: "local w = ws.dial('ws://127.0.0.1:1', {queue = 1, reconnect = {min = 10}})\nassert(w:send('a') == true)\nlocal ok, err = w:send('b')\nassert(ok == false and err == 'queue_full')\nw:close()\nassert(w.state == 'closed')"},
-			{Name: "w:stats", Signature: "w:stats() -> {rtt_avg_ms, rtt_p95_ms, rtt_max_ms, pings, pongs, missed, loss, reconnects, queued, sent, received, expired, queue_full, last_delay} ; w.state ; w:close([code, reason])", Doc: "The client's counters; w.state is its state; w:close() ends in closed and never reconnects.",
-				Example: "local w = ws.dial('ws://127.0.0.1:1', {reconnect = {min = 10}})\nw:send('x')\nassert(w:stats().queued == 1)\nw:close()\nassert(w.state == 'closed' and w:stats().queued == 0)"},
-		}},
-	Kinds: host.Script | host.Loop,
-	Open: func(v host.VM) *lua.LTable {
-		L := v.L()
-		openConnType(L)
-		openServerType(L)
-		openClientType(L)
-		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"listen": func(L *lua.LState) int { return wsListen(v, L) },
-			"dial":   func(L *lua.LState) int { return wsDial(v, L) },
-		})
-	},
-}
+var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.LTable {
+	L := v.L()
+	openConnType(L)
+	openServerType(L)
+	openClientType(L)
+	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"listen": func(L *lua.LState) int { return wsListen(v, L) },
+		"dial":   func(L *lua.LState) int { return wsDial(v, L) },
+	})
+})
 
 func pushErr(L *lua.LState, err error) int {
 	L.Push(lua.LNil)
@@ -136,7 +109,21 @@ func wsListen(v host.VM, L *lua.LState) int {
 	if err != nil {
 		return pushErr(L, err)
 	}
-	cfg := reactor.ListenConfig{Loops: luautil.OptInt(L, o, "loops", 0), MaxConns: luautil.OptInt(L, o, "max_conns", 0)}
+	maxMsg := opts.MaxMessage
+	if maxMsg <= 0 {
+		maxMsg = 1 << 20
+	}
+	cfg := reactor.ListenConfig{
+		Loops:    luautil.OptInt(L, o, "loops", 0),
+		MaxConns: luautil.OptInt(L, o, "max_conns", 0),
+		ConnConfig: reactor.ConnConfig{
+			NoDelayOff: !luautil.OptBool(L, o, "tcp_no_delay", true),
+			KeepAlive:  luautil.Seconds(luautil.OptNum(L, o, "tcp_keepalive", 30)),
+			// Room for a reply as large as the largest message (an echo),
+			// twice over, so max_message and the outbound cap agree.
+			MaxOutbound: luautil.OptInt(L, o, "max_outbound", int(max(4<<20, 2*maxMsg+1<<20))),
+		},
+	}
 	srv, err := Listen(eng, raw, opts, cfg, h)
 	if err != nil {
 		return pushErr(L, err)
@@ -192,7 +179,14 @@ func wsDial(v host.VM, L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("ws.dial: %v", err)
 	}
-	lc := &luaClient{v: v, cb: readClientCallbacks(L, o)}
+	lc := &luaClient{v: v, cb: readClientCallbacks(L, o), jobCtx: stdctx.Background()}
+	if ctx != nil {
+		lc.jobCtx = ctx
+	}
+	if luautil.OptBool(L, o, "pool", false) {
+		checkPoolHandler(L, lc.cb.onMessage)
+		lc.pool = true
+	}
 	r, err := NewRobust(eng, raw, DialOptions{
 		Client:     cfg,
 		Protocols:  optStrings(L, o, "subprotocols"),
@@ -217,6 +211,20 @@ func wsDial(v host.VM, L *lua.LState) int {
 	}
 	L.Push(lc.ud)
 	return 1
+}
+
+// checkPoolHandler refuses an on_message that cannot run on a worker VM:
+// it travels as a compiled proto, without upvalues.
+func checkPoolHandler(L *lua.LState, fn *lua.LFunction) {
+	switch {
+	case fn == nil:
+		L.RaiseError("option pool: needs an on_message function")
+	case fn.IsG:
+		L.RaiseError("option pool: on_message must be a Lua function (Go builtins cannot be sent to a worker)")
+	case len(fn.Upvalues) > 0:
+		L.RaiseError("option pool: on_message uses upvalues (%s); with pool = true it runs on a worker VM: pass data through globals there, or return results to on_result",
+			strings.Join(fn.Proto.DbgUpvalues, ", "))
+	}
 }
 
 // secs converts a duration to Lua seconds.

@@ -156,6 +156,23 @@ func (s *ServerConn) feed(now time.Time, in, out []byte, outp *[]byte, emit func
 	}
 }
 
+// Accept takes over a conn whose upgrade request another parser already
+// read (an HTTP server handing a conn over): it checks head as Feed would,
+// appends the 101 or the refusal to *out and, on success, emits EvOpen;
+// Feed then reads the frames that follow. refused means: write *out and
+// close the conn. Loop goroutine only.
+func (s *ServerConn) Accept(now time.Time, head *wsc.Head, out *[]byte, emit func(Event)) (refused bool) {
+	if s.ws != nil || s.ended {
+		return true
+	}
+	if *out, refused = s.upgrade(now, head, *out); refused {
+		s.ended = true
+		return true
+	}
+	emit(Event{Kind: EvOpen})
+	return false
+}
+
 // upgrade validates the request and appends the 101 or the refusal.
 func (s *ServerConn) upgrade(now time.Time, head *wsc.Head, out []byte) (_ []byte, refused bool) {
 	up, err := wsc.CheckUpgrade(head.Method, head)

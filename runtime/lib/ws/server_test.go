@@ -174,3 +174,39 @@ func TestServerConnLost(t *testing.T) {
 		t.Fatalf("events %s", got)
 	}
 }
+
+// TestServerConnAccept takes over after another parser read the request,
+// as an HTTP server handing a conn over would.
+func TestServerConnAccept(t *testing.T) {
+	cl := wsc.NewConn(wsc.Client, wsc.Config{})
+	key := wsc.NewKey()
+	req := wsc.AppendRequest(nil, wsc.ClientRequest{Host: "127.0.0.1", Path: "/up", Key: key})
+	head, _, err := wsc.ParseRequestHead(req, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &peer{t: t, s: NewServerConn(&ServerOptions{}), cl: cl, key: key}
+	var out []byte
+	if refused := p.s.Accept(t0, head, &out, p.emit); refused {
+		t.Fatalf("refused: %q", out)
+	}
+	p.wire = out
+	h := p.acceptHead()
+	if _, _, err := wsc.CheckResponse(h, key, nil); err != nil || p.s.Path != "/up" {
+		t.Fatalf("101: %v, path %q", err, p.s.Path)
+	}
+	msg, _ := cl.AppendText(nil, []byte("after the hand-over"))
+	p.feed(t0, msg)
+	if got := strings.Join(p.events, " "); got != "open msg:false:after the hand-over" {
+		t.Fatalf("events %s", got)
+	}
+	// A bad version is refused with 426, as Feed would.
+	bad, _, err := wsc.ParseRequestHead([]byte("GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "+key+"\r\nSec-WebSocket-Version: 7\r\n\r\n"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = nil
+	if refused := NewServerConn(&ServerOptions{}).Accept(t0, bad, &out, func(Event) {}); !refused || !strings.HasPrefix(string(out), "HTTP/1.1 426") {
+		t.Fatalf("version 7: refused=%v %q", refused, out)
+	}
+}
