@@ -68,7 +68,7 @@ func (lc *luaConn) opened(c *reactor.Conn, st *connState) {
 	lc.bind(c, st)
 	lc.hold()
 	if lc.cb.onOpen != nil {
-		lc.v.Call(lc.cb.onOpen, lc.handlerDone, lc.ud)
+		lc.v.Call(lc.cb.onOpen, lc.openDone, lc.ud)
 	}
 }
 

@@ -6,6 +6,7 @@ package net
 import (
 	stdctx "context"
 	_ "embed"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -143,6 +144,11 @@ func netListen(v host.VM, L *lua.LState) int {
 	if err != nil {
 		return pushErr(L, err)
 	}
+	if h.loopMode {
+		if err := preloadHandlers(v, e, h.handler, cfg.Loops); err != nil {
+			return pushErr(L, err)
+		}
+	}
 	srv := &luaServer{v: v}
 	srv.ctx, srv.cancel = stdctx.WithCancel(stdctx.Background())
 	h.srv = srv
@@ -242,4 +248,41 @@ func netConfig(v host.VM, L *lua.LState) int {
 	}
 	L.Push(lua.LNumber(e.MaxConns()))
 	return 1
+}
+
+// preloadHandlers loads the handler file into the VM of every loop a
+// listener with n loops (0: all) runs on, before it listens: a missing
+// file or a syntax error is net.listen's nil, err, not a log line at the
+// first client. Each loop loads it on its own goroutine; a loop that runs
+// the script VM inline right now (the caller) loads it in place.
+func preloadHandlers(v host.VM, e *reactor.Engine, handler string, n int) error {
+	loops := e.Loops()
+	if n > 0 && n < len(loops) {
+		loops = loops[:n]
+	}
+	errs := make(chan error, len(loops))
+	for _, l := range loops {
+		load := func() {
+			_, err := loopHandler(v.Conns().LoopVM(l), handler)
+			errs <- err
+		}
+		if v.Conns().RunsOn(l) {
+			load()
+		} else if err := l.Execute(load); err != nil {
+			errs <- fmt.Errorf("net.listen: loading handler %s: %v", handler, err)
+		}
+	}
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for range loops {
+		select {
+		case err := <-errs:
+			if err != nil {
+				return fmt.Errorf("net.listen: %v", err)
+			}
+		case <-deadline.C:
+			return fmt.Errorf("net.listen: loading handler %s: no answer from the event loops in 30s", handler)
+		}
+	}
+	return nil
 }
