@@ -135,9 +135,13 @@ func Check(L *lua.LState, n int) context.Context {
 	return nil
 }
 
-// optParentCtx reads the parent context argument. nil is refused: a
-// forgotten parent (a nil variable) would silently make a root context.
+// optParentCtx reads the parent context argument: absent means
+// background, but an explicit nil is refused: a forgotten parent (a nil
+// variable) would silently make a root context.
 func optParentCtx(L *lua.LState, n int) context.Context {
+	if L.GetTop() < n {
+		return context.Background()
+	}
 	if L.Get(n) == lua.LNil {
 		L.ArgError(n, "parent context expected, got nil (use context.background() for a root)")
 	}

@@ -70,10 +70,11 @@ func optFunc(L *lua.LState, o *lua.LTable, k string) *lua.LFunction {
 var (
 	wsListenOpts = luautil.NewOptions("ws.listen", "on_open:function", "on_message:function", "on_close:function",
 		"ping_interval:number", "ping_timeout:number", "max_message:integer", "subprotocols:table", "deflate:boolean",
-		"vm:string", "handler:string", "loops:integer", "max_conns:integer")
+		"vm:string", "handler:string", "loops:integer", "max_conns:integer",
+		"tcp_no_delay:boolean", "tcp_keepalive:number", "max_outbound:integer")
 	wsDialOpts = luautil.NewOptions("ws.dial", "on_open:function", "on_message:function", "on_close:function", "on_state:function",
 		"queue:integer", "max_age:number", "connect_timeout:number", "reconnect:any", "heartbeat:table", "ctx:context",
-		"subprotocols:table", "deflate:boolean", "max_message:integer")
+		"subprotocols:table", "deflate:boolean", "max_message:integer", "pool:boolean", "on_result:function")
 	wsReconnectOpts = luautil.NewOptions("ws.dial reconnect", "min:number", "max:number", "factor:number", "jitter:number",
 		"retries:integer", "min_uptime:number")
 	wsHeartbeatOpts = luautil.NewOptions("ws.dial heartbeat", "interval:number", "timeout:number")
