@@ -1,9 +1,15 @@
 package runtime_test
 
 import (
+	"context"
+	"io"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/runtime"
+	lua "github.com/yuin/gopher-lua"
 
 	"github.com/netplay-lab/netplay/runtime/internal/luatest"
 	"github.com/netplay-lab/netplay/runtime/internal/rttest"
@@ -27,4 +33,21 @@ srv:close()`
 	}
 	re := regexp.MustCompile(`server tcp://127\.0\.0\.1:\d+ conn \d+ on_message: handler\.lua:2: bad x`)
 	luatest.WaitFor(t, "the handler error in the log", 10*time.Second, func() bool { return re.MatchString(errOut.String()) })
+}
+
+// TestEvalLimited: a shell line run with EvalLimited stops at the
+// per-callback budget; the same line through Eval (:budget off) finishes.
+func TestEvalLimited(t *testing.T) {
+	r, _, _ := luatest.Start(t, func(stdout, stderr io.Writer) (*runtime.Runtime, error) {
+		return runtime.New(runtime.Options{Stdout: stdout, Stderr: stderr, Budget: 100 * time.Millisecond})
+	})
+	busy := `local t = os.clock() while os.clock() - t < 0.4 do end return "done"`
+	err := r.EvalLimited(context.Background(), "stdin", busy, nil)
+	if err == nil || !strings.Contains(err.Error(), "budget") {
+		t.Fatalf("EvalLimited of a 0.4 s loop under a 100 ms budget: %v, want the budget error", err)
+	}
+	var got string
+	if err := r.Eval(context.Background(), "stdin", busy, func(L *lua.LState, vals []lua.LValue) { got = vals[0].String() }); err != nil || got != "done" {
+		t.Fatalf("Eval of the same loop: %q, %v", got, err)
+	}
 }
