@@ -30,6 +30,6 @@ var delimiterKind = Kind{
 		if err != nil {
 			L.ArgError(1, err.Error())
 		}
-		return &stringFramer{name: "delimiter", spec: spec}
+		return &stringFramer{name: "delimiter", spec: spec, max: maxLength(luautil.OptInt(L, o, "max_length", 0))}
 	},
 }

@@ -16,6 +16,6 @@ var lineKind = Kind{
 		spec := codecs.Line(codecs.LineOptions{
 			MaxLength: luautil.OptInt(L, o, "max_length", 0), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
 			NoFailFast: !luautil.OptBool(L, o, "fail_fast", true)})
-		return &stringFramer{name: "line", spec: spec}
+		return &stringFramer{name: "line", spec: spec, max: maxLength(luautil.OptInt(L, o, "max_length", 0))}
 	},
 }

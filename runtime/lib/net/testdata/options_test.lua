@@ -69,3 +69,12 @@ t:ok(e3 and e3:find("no_such_handler.lua", 1, true) and e3:find("no such file", 
 local s4, e4 = net.listen("tcp://127.0.0.1:0", {vm = "loop", handler = "broken_handler.lua"})
 t:eq(s4, nil, "broken handler: no server")
 t:ok(e4 and e4:find("broken_handler.lua:%d+:"), "syntax error named with its line: " .. tostring(e4))
+-- a line longer than max_length is refused on the sending side, naming the limit
+local srv5 = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m) c:send(m) end}))
+local c5 = assert(net.connect(srv5.url, {codec = codec.line()}))
+local ok5, e5 = pcall(c5.send, c5, string.rep("x", 100 * 1024))
+t:ok(not ok5 and e5:find("line of 102400 bytes exceeds max_length 65536", 1, true), "long line named: " .. tostring(e5))
+c5:send("still open")
+t:eq(c5:receive(5), "still open", "the conn stays usable")
+c5:close()
+srv5:close()
