@@ -17,9 +17,9 @@ type stringFramer struct {
 	max  int // line and delimiter: max_length, checked on send too
 }
 
-func (f *stringFramer) Name() string            { return f.name }
-func (f *stringFramer) Splitter() codecs.Codec  { return f.spec.New() }
-func (f *stringFramer) Owner() host.VM          { return nil }
+func (f *stringFramer) Name() string           { return f.name }
+func (f *stringFramer) Splitter() codecs.Codec { return f.spec.New() }
+func (f *stringFramer) Owner() host.VM         { return nil }
 func (f *stringFramer) Conn(host.VM) ConnFramer {
 	return &stringConn{enc: f.spec.New(), max: f.max, name: f.name}
 }
