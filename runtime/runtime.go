@@ -94,6 +94,14 @@ func (rt *Runtime) Eval(ctx context.Context, name, src string, onResult func(L *
 	return rt.c.Eval(ctx, name, src, onResult)
 }
 
+// EvalLimited is Eval with the chunk under the per-callback budget
+// (Options.Budget), as a handler runs: the shell's lines use it so a long
+// computation at the prompt fails with the budget error instead of
+// stalling the servers. ctx still interrupts it.
+func (rt *Runtime) EvalLimited(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
+	return rt.c.EvalLimited(ctx, name, src, onResult)
+}
+
 // Wait blocks until nothing keeps the script VM alive (no server, conn,
 // timer or waiting coroutine), the runtime is stopped, or ctx is done.
 func (rt *Runtime) Wait(ctx context.Context) error { return rt.c.Wait(ctx) }

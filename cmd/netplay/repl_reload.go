@@ -11,7 +11,7 @@ import (
 // reloadCommand is :reload: srv:reload() on the shell's handler-file
 // servers (docs/reload.md).
 var reloadCommand = &command{name: "reload", args: "[sN]",
-	summary: "load the handler file of server sN (default: every vm = \"loop\" server started here) again, without dropping conns",
+	summary: "load the handler file of server sN (default: every server with a handler file) again, without dropping conns",
 	run:     (*shell).cmdReload, complete: (*shell).handleIDs}
 
 // reloadChunk reloads the servers the shell put in a hidden global (ids
@@ -30,12 +30,12 @@ return table.concat(out, "\n"), #out`
 func (s *shell) cmdReload(arg string) error {
 	found := false
 	if err := s.be.ev.Do(func(L *lua.LState) {
-		live, _ := s.handles.liveServers(L)
+		live, _ := liveServers(L)
 		list := L.NewTable()
 		for _, h := range live {
 			if arg == "" || h.id == arg {
 				list.Append(lua.LString(h.id))
-				list.Append(h.ud)
+				list.Append(h.val)
 				found = true
 			}
 		}
@@ -48,7 +48,7 @@ func (s *shell) cmdReload(arg string) error {
 	}
 	if !found {
 		if arg == "" {
-			return fmt.Errorf("no open server started in this shell")
+			return fmt.Errorf("no open server")
 		}
 		return fmt.Errorf("no open server %s (see :servers)", arg)
 	}
@@ -65,7 +65,7 @@ func (s *shell) cmdReload(arg string) error {
 		return err
 	}
 	if n == 0 {
-		msg = "no server started here has a handler file (net.listen{vm = \"loop\", handler = \"file.lua\"})"
+		msg = "no open server has a handler file (net.listen{handler = \"file.lua\"})"
 	}
 	fmt.Fprintln(s.out, msg)
 	return nil

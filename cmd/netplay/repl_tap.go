@@ -11,7 +11,7 @@ import (
 // tapCommand is :tap: watch the traffic of the shell's servers with
 // net.tap, printed above the prompt like print() (docs/tap.md).
 var tapCommand = &command{name: "tap", args: "[sN|CONN|off]",
-	summary: "show every chunk in and out of the servers started here (sN: one server, CONN: one conn id); :tap off stops",
+	summary: "show every chunk in and out of the open servers (sN: one server, CONN: one conn id); :tap off stops",
 	run:     (*shell).cmdTap,
 	complete: func(s *shell, arg string) []string {
 		return append([]string{"off"}, s.handleIDs(arg)...)
@@ -61,26 +61,26 @@ func (s *shell) tap(L *lua.LState, arg string) (string, error) {
 		return "", fmt.Errorf("the net module is not loaded")
 	}
 	tapFn := netMod.RawGetString("tap")
-	live, desc := s.handles.liveServers(L)
+	live, err := liveServers(L)
+	if err != nil {
+		return "", err
+	}
 	var opts lua.LValue = lua.LNil
 	var what string
 	switch {
 	case arg == "":
-		what = "every server started here"
+		what = "every server"
 	case strings.HasPrefix(arg, "s"):
-		var keep []*lua.LUserData
-		for i, h := range live {
+		var keep []liveHandle
+		for _, h := range live {
 			if h.id == arg {
-				keep, what = []*lua.LUserData{h.ud}, desc[i]
+				keep, what = []liveHandle{h}, h.desc
 			}
 		}
 		if keep == nil {
 			return "", fmt.Errorf("no open server %s (see :servers)", arg)
 		}
-		live = live[:0]
-		for _, ud := range keep {
-			live = append(live, &handle{ud: ud})
-		}
+		live = keep
 	default:
 		id, err := strconv.ParseUint(arg, 10, 64)
 		if err != nil {
@@ -92,10 +92,10 @@ func (s *shell) tap(L *lua.LState, arg string) (string, error) {
 		opts, what = o, "conn "+arg
 	}
 	if len(live) == 0 {
-		return "", fmt.Errorf("no open server started in this shell to tap")
+		return "", fmt.Errorf("no open server to tap")
 	}
 	for _, h := range live {
-		if err := L.CallByParam(lua.P{Fn: tapFn, NRet: 2, Protect: true}, h.ud, opts); err != nil {
+		if err := L.CallByParam(lua.P{Fn: tapFn, NRet: 2, Protect: true}, h.val, opts); err != nil {
 			return "", err
 		}
 		t, e := L.Get(-2), L.Get(-1)

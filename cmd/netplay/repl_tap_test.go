@@ -19,7 +19,7 @@ func TestPTYTap(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no address in %q", out)
 	}
-	if out := p.line(":tap"); !strings.Contains(out, "tapping every server started here") {
+	if out := p.line(":tap"); !strings.Contains(out, "tapping every server") {
 		t.Fatalf(":tap printed %q", out)
 	}
 	c := dialTCP(t, m[1])

@@ -77,7 +77,7 @@ c1:close()`)
 		{name: "run error", args: []string{"run", bad}, code: 1, stderr: bad + ":2: boom\nstack traceback:\n\t[G]: in function 'error'\n\t" + bad + ":2: in main chunk"},
 		{name: "run missing file", args: []string{"run", filepath.Join(dir, "nope.lua")}, code: 1, stderr: "nope.lua"},
 		{name: "run lives while timers run", args: []string{"run", lives}, code: 0, stdout: "ticks\ttrue\n", minElapsed: 90 * time.Millisecond},
-		{name: "sandbox", args: []string{"-e", "os.execute('true')"}, code: 1, stderr: "attempt to call a non-function object"},
+		{name: "sandbox", args: []string{"-e", "os.execute('true')"}, code: 1, stderr: "os.execute is disabled in scripts; run with --unsafe to allow it"},
 		{name: "unsafe", args: []string{"--unsafe", "-e", "assert(io and os.execute)"}, code: 0},
 		{name: "budget flag", args: []string{"--budget", "50ms", "-e", "timer.after(0, function() while true do end end)"}, code: 0, stderr: "budget"},
 		{name: "flags after run", args: []string{"run", "--budget", "50ms", lives}, code: 0, stdout: "ticks\ttrue\n"},

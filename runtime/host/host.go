@@ -134,10 +134,15 @@ type Waker interface {
 type Done func(rets []lua.LValue, err *ScriptError)
 
 // Counters are a VM's figures for stats(): messages handed to handlers
-// and sent, and pending Lua timers.
+// and sent, pending Lua timers, and what peers sent that waits for this
+// VM's handlers (Queued bytes and QueuedMsgs frames, counted from the read
+// until on_message or c:receive takes them; QueuedPeak is the most Queued
+// has been). The zero value is ready.
 type Counters struct {
 	MsgsIn, MsgsOut atomic.Uint64
 	Timers          atomic.Int64
+
+	Queued, QueuedMsgs, QueuedPeak atomic.Int64
 }
 
 // ScriptError is a Lua error: Msg is "file:line: message", Traceback the Lua

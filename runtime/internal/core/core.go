@@ -236,6 +236,17 @@ func (rt *Runtime) RunString(name, src string) error {
 // chunk (a running loop is stopped, a waiting call abandoned); servers and
 // timers keep running. Errors are *host.ScriptError.
 func (rt *Runtime) Eval(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
+	return rt.eval(ctx, name, src, onResult, false)
+}
+
+// EvalLimited is Eval with the chunk under the per-callback budget, as a
+// handler runs: a line that computes too long fails with the budget error
+// instead of stalling every server of the script VM.
+func (rt *Runtime) EvalLimited(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
+	return rt.eval(ctx, name, src, onResult, true)
+}
+
+func (rt *Runtime) eval(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue), limited bool) error {
 	res := make(chan error, 1)
 	type started struct {
 		co  *coro
@@ -252,7 +263,7 @@ func (rt *Runtime) Eval(ctx context.Context, name, src string, onResult func(L *
 		}
 		co := s.get()
 		cos <- started{co, co.run.Load() + 1}
-		s.start(co, fn, nil, false, func(rets []lua.LValue, e *host.ScriptError) {
+		s.start(co, fn, nil, limited, func(rets []lua.LValue, e *host.ScriptError) {
 			if e != nil {
 				res <- e
 				return

@@ -78,3 +78,11 @@ func (rt *Runtime) stopLazy(ctx context.Context) error {
 	}
 	return err
 }
+
+// StartedEngine returns the network engine if it has started, else nil;
+// unlike Engine it never starts one (the shell's :conns only looks).
+func (rt *Runtime) StartedEngine() *reactor.Engine {
+	rt.lazy.mu.Lock()
+	defer rt.lazy.mu.Unlock()
+	return rt.lazy.engine
+}

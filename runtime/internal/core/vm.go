@@ -43,6 +43,8 @@ var luaOptions = lua.Options{
 var (
 	baseRemoved = []string{"dofile", "loadfile", "collectgarbage", "_printregs"}
 	osRemoved   = []string{"execute", "exit", "remove", "rename", "getenv", "tmpname", "setenv", "setlocale"}
+	ioFuncs     = []string{"close", "flush", "input", "lines", "open", "output", "popen", "read", "tmpfile", "type", "write"}
+	debugFuncs  = []string{"debug", "getfenv", "gethook", "getinfo", "getlocal", "getmetatable", "getregistry", "getupvalue", "setfenv", "sethook", "setlocal", "setmetatable", "setupvalue", "traceback"}
 )
 
 // newVM builds a sandboxed LState with the standard libraries netplay allows
@@ -77,14 +79,17 @@ func newVM(rt *Runtime, kind host.Kind) *vm {
 			L.Call(1, 0)
 		}
 	} else {
+		// Stubs, not nil: a refused call says how to allow it.
 		for _, name := range baseRemoved {
-			L.SetGlobal(name, lua.LNil)
+			L.SetGlobal(name, luautil.Disabled(L, name))
 		}
 		if os, ok := L.GetGlobal("os").(*lua.LTable); ok {
 			for _, name := range osRemoved {
-				os.RawSetString(name, lua.LNil)
+				os.RawSetString(name, luautil.Disabled(L, "os."+name))
 			}
 		}
+		L.SetGlobal("io", luautil.DisabledLib(L, "io", ioFuncs))
+		L.SetGlobal("debug", luautil.DisabledLib(L, "debug", debugFuncs))
 	}
 	L.SetGlobal("print", L.NewFunction(v.print))
 	L.SetGlobal("type", L.NewFunction(luaType))
@@ -118,6 +123,9 @@ func (v *vm) moduleTable(m *host.Module) lua.LValue {
 			return mt
 		}
 		mt := m.Open(v)
+		if mt != nil {
+			luautil.StrictModule(L, mt, m.Name) // net.lisen names itself
+		}
 		t.RawSetString(m.Name, mt)
 		return mt
 	}

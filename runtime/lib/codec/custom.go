@@ -10,10 +10,13 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+var customOpts = luautil.NewOptions("codec.custom", "decode:function", "encode:function")
+
 var customKind = Kind{
 	Doc: doc.Func("custom"),
 	New: func(L *lua.LState, v host.VM) Framer {
 		o := L.CheckTable(1)
+		customOpts.Check(L, o)
 		dec, _ := o.RawGetString("decode").(*lua.LFunction)
 		enc, _ := o.RawGetString("encode").(*lua.LFunction)
 		if dec == nil {

@@ -11,18 +11,25 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+var respOpts = luautil.NewOptions("codec.resp", "commands_only:boolean", "client:boolean", "max_bulk_length:integer",
+	"max_multibulk_length:integer", "max_inline_length:integer", "max_depth:integer")
+
 var respKind = Kind{
 	Doc: doc.Func("resp"),
 	New: func(L *lua.LState, _ host.VM) Framer {
-		o := luautil.OptTable(L, 1)
+		o := respOpts.Table(L, 1)
 		commands := luautil.OptBool(L, o, "commands_only", false)
+		client := luautil.OptBool(L, o, "client", false)
+		if client && commands {
+			L.ArgError(1, "codec.resp: client and commands_only exclude each other (a client reads replies)")
+		}
 		spec := codecs.RESP(codecs.RESPOptions{
 			MaxBulkLength:      int64(luautil.OptInt(L, o, "max_bulk_length", 0)),
 			MaxMultibulkLength: int64(luautil.OptInt(L, o, "max_multibulk_length", 0)),
 			MaxInlineLength:    luautil.OptInt(L, o, "max_inline_length", 0),
 			MaxDepth:           luautil.OptInt(L, o, "max_depth", 0),
 			CommandsOnly:       commands})
-		return &respFramer{spec: spec, commands: commands}
+		return &respFramer{spec: spec, commands: commands, client: client}
 	},
 }
 
@@ -32,6 +39,7 @@ var respKind = Kind{
 type respFramer struct {
 	spec     codecs.Spec
 	commands bool
+	client   bool // codec.resp{client = true}: respclient.go
 }
 
 func (f *respFramer) Name() string           { return "resp" }
@@ -42,6 +50,9 @@ func (f *respFramer) Owner() host.VM         { return nil }
 type namesKey struct{}
 
 func (f *respFramer) Conn(v host.VM) ConnFramer {
+	if f.client {
+		return respClient{null: Null(v)}
+	}
 	if !f.commands {
 		return respValues{}
 	}

@@ -32,6 +32,13 @@ type connState struct {
 	// queued counts this conn's events waiting in the script VM's queue;
 	// while any waits, its later events queue behind them.
 	queued atomic.Int32
+
+	// What the peer sent that waits for the VM: frames in the VM's queue
+	// plus messages in the conn's backlog (inflow.go). Any goroutine.
+	conn            *reactor.Conn
+	in              *inflow
+	inBytes, inMsgs atomic.Int64
+	pausedIn        bool // reads paused by account; under in.mu
 }
 
 // errIdle closes a conn that read nothing for idle_timeout.
@@ -134,6 +141,7 @@ func (h *netHandler) newState(c *reactor.Conn) (*connState, codec.Framer, callba
 	}
 	st.ch = st.v.Conns()
 	st.own = st.ch.OwnLoop()
+	st.conn, st.in = c, inflowOf(st.v)
 	st.split = f.Splitter()
 	st.tap.framer = f
 	c.SetContext(st)
@@ -204,7 +212,7 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 				if lc = st.lc; lc != nil {
 					lc.w.holdReplies = st.own != c.Loop() // the script VM: write after leaving it
 					defer func() { lc.w.holdReplies = false }()
-					lc.deliver(frames)
+					lc.deliver(frames, buf[:n], false, 0, 0)
 				}
 			})
 			st.leave(c)
@@ -212,15 +220,7 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 				lc.w.writeHeld(c)
 			}
 		} else {
-			copied := make([][]byte, len(frames))
-			for i, f := range frames {
-				copied[i] = append([]byte(nil), f...)
-			}
-			st.post(func() {
-				if st.lc != nil {
-					st.lc.deliver(copied)
-				}
-			})
+			st.post(st.copyFrames(frames))
 		}
 		clear(frames)
 		st.frames = frames[:0]
@@ -229,6 +229,31 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 		c.CloseWithError(ferr)
 	}
 	return reactor.None
+}
+
+// copyFrames copies frames into one block, counts them against the conn's
+// and the VM's queue limits (which may pause the conn's reads) and returns
+// the queued event that delivers them.
+func (st *connState) copyFrames(frames [][]byte) func() {
+	n := 0
+	for _, f := range frames {
+		n += len(f)
+	}
+	block := make([]byte, 0, n)
+	copied := make([][]byte, len(frames))
+	for i, f := range frames {
+		block = append(block, f...)
+		copied[i] = block[len(block)-len(f) : len(block) : len(block)]
+	}
+	b, m := int64(n), int64(len(frames))
+	st.account(b, m)
+	return func() {
+		if lc := st.lc; lc != nil {
+			lc.deliver(copied, block, true, b, m)
+		} else {
+			st.account(-b, -m)
+		}
+	}
 }
 
 // splitFrames cuts the whole frames out of buf with the conn's splitter

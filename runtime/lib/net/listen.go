@@ -6,6 +6,7 @@ package net
 import (
 	stdctx "context"
 	_ "embed"
+	"fmt"
 	"net/url"
 	"time"
 
@@ -29,15 +30,30 @@ var Module = host.NewModule(docMD+proxy.DocMD, host.Script|host.Loop, func(v hos
 	openServerType(L)
 	openTapType(L)
 	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"listen": func(L *lua.LState) int { return netListen(v, L) },
-		"dial":   func(L *lua.LState) int { return netDial(v, L) },
-		"config": func(L *lua.LState) int { return netConfig(v, L) },
-		"tap":    func(L *lua.LState) int { return netTap(v, L) },
+		"listen":  func(L *lua.LState) int { return netListen(v, L) },
+		"dial":    func(L *lua.LState) int { return netDial(v, L) },
+		"config":  func(L *lua.LState) int { return netConfig(v, L) },
+		"servers": func(L *lua.LState) int { return netServers(v, L) },
+		"tap":     func(L *lua.LState) int { return netTap(v, L) },
 	})
-	mod.RawSetString("connect", luautil.ExactResults(L, func(L *lua.LState) int { return netConnect(v, L) }))
+	mod.RawSetString("connect", luautil.NamedExactResults(L, "net.connect", func(L *lua.LState) int { return netConnect(v, L) }))
 	proxy.Install(v, mod)
 	return mod
 })
+
+// connKeys are the options net.listen, net.dial and net.connect share.
+var connKeys = []string{"codec:codec", "on_open:function", "on_message:function", "on_close:function", "on_writable:function",
+	"tcp_no_delay:boolean", "tcp_keepalive:number", "high_water:integer", "low_water:integer", "max_outbound:integer",
+	"coalesce_writes:boolean", "trace:boolean"}
+
+// The options each table-taking function accepts (luautil.Options).
+var (
+	listenOpts = luautil.NewOptions("net.listen", append([]string{"loops:integer", "reuse_port:boolean", "max_conns:integer",
+		"lb:string", "idle_timeout:number", "vm:string", "handler:string"}, connKeys...)...)
+	dialOpts    = luautil.NewOptions("net.dial", append([]string{"timeout:number"}, connKeys...)...)
+	connectOpts = luautil.NewOptions("net.connect", append([]string{"timeout:number"}, connKeys...)...)
+	configOpts  = luautil.NewOptions("net.config", "max_conns:integer")
+)
 
 // connOptions reads the options shared by listen, dial and connect.
 func connOptions(v host.VM, L *lua.LState, o *lua.LTable) (codec.Framer, callbacks) {
@@ -89,7 +105,7 @@ func pushErr(L *lua.LState, err error) int {
 
 func netListen(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
-	o := luautil.OptTable(L, 2)
+	o := listenOpts.Table(L, 2)
 	if v.Kind() != host.Script {
 		L.RaiseError("net.listen: only the script VM can listen")
 	}
@@ -133,6 +149,11 @@ func netListen(v host.VM, L *lua.LState) int {
 	if err != nil {
 		return pushErr(L, err)
 	}
+	if h.loopMode {
+		if err := preloadHandlers(v, e, h.handler, cfg.Loops); err != nil {
+			return pushErr(L, err)
+		}
+	}
 	srv := &luaServer{v: v}
 	srv.ctx, srv.cancel = stdctx.WithCancel(stdctx.Background())
 	h.srv = srv
@@ -145,6 +166,7 @@ func netListen(v host.VM, L *lua.LState) int {
 	}
 	srv.ln = ln
 	srv.held = v.Hold()
+	servers(v).add(srv)
 	L.Push(srv.value(L))
 	return 1
 }
@@ -159,7 +181,7 @@ func listenHost(raw string) string {
 
 func netDial(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
-	o := luautil.OptTable(L, 2)
+	o := dialOpts.Table(L, 2)
 	f, cb := connOptions(v, L, o)
 	cfg := dialConfig(L, o)
 	e, err := v.Engine()
@@ -169,6 +191,7 @@ func netDial(v host.VM, L *lua.LState) int {
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater}
 	h.initTrace()
 	lc := newLuaConn(v, f, cb, h.highWater)
+	lc.target = rawURL
 	h.dial = lc
 	lc.hold()
 	e.DialAsync(rawURL, h, cfg, func(c *reactor.Conn, err error) {
@@ -186,7 +209,7 @@ func netDial(v host.VM, L *lua.LState) int {
 
 func netConnect(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
-	o := luautil.OptTable(L, 2)
+	o := connectOpts.Table(L, 2)
 	f, cb := connOptions(v, L, o)
 	cfg := dialConfig(L, o)
 	if cfg.Timeout == 0 {
@@ -199,6 +222,7 @@ func netConnect(v host.VM, L *lua.LState) int {
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater}
 	h.initTrace()
 	lc := newLuaConn(v, f, cb, h.highWater)
+	lc.target = rawURL
 	h.dial = lc
 	return v.Await(L, "net.connect", func(w host.Waker) {
 		e.DialAsync(rawURL, h, cfg, func(c *reactor.Conn, err error) {
@@ -221,7 +245,7 @@ func netConnect(v host.VM, L *lua.LState) int {
 // netConfig is net.config{max_conns = n}: it sets the engine's conn limit
 // and returns the limit in force, or nil, err.
 func netConfig(v host.VM, L *lua.LState) int {
-	o := luautil.OptTable(L, 1)
+	o := configOpts.Table(L, 1)
 	e, err := v.Engine()
 	if err != nil {
 		return pushErr(L, err)
@@ -233,4 +257,41 @@ func netConfig(v host.VM, L *lua.LState) int {
 	}
 	L.Push(lua.LNumber(e.MaxConns()))
 	return 1
+}
+
+// preloadHandlers loads the handler file into the VM of every loop a
+// listener with n loops (0: all) runs on, before it listens: a missing
+// file or a syntax error is net.listen's nil, err, not a log line at the
+// first client. Each loop loads it on its own goroutine; a loop that runs
+// the script VM inline right now (the caller) loads it in place.
+func preloadHandlers(v host.VM, e *reactor.Engine, handler string, n int) error {
+	loops := e.Loops()
+	if n > 0 && n < len(loops) {
+		loops = loops[:n]
+	}
+	errs := make(chan error, len(loops))
+	for _, l := range loops {
+		load := func() {
+			_, err := loopHandler(v.Conns().LoopVM(l), handler)
+			errs <- err
+		}
+		if v.Conns().RunsOn(l) {
+			load()
+		} else if err := l.Execute(load); err != nil {
+			errs <- fmt.Errorf("net.listen: loading handler %s: %v", handler, err)
+		}
+	}
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for range loops {
+		select {
+		case err := <-errs:
+			if err != nil {
+				return fmt.Errorf("net.listen: %v", err)
+			}
+		case <-deadline.C:
+			return fmt.Errorf("net.listen: loading handler %s: no answer from the event loops in 30s", handler)
+		}
+	}
+	return nil
 }

@@ -202,6 +202,6 @@ func (lc *luaConn) writable() {
 		return
 	}
 	if lc.cb.onWritable != nil {
-		lc.v.Call(lc.cb.onWritable, lc.handlerDone, lc.ud)
+		lc.v.Call(lc.cb.onWritable, lc.writableDone, lc.ud)
 	}
 }
