@@ -174,6 +174,9 @@ func (h *netHandler) initTrace() {
 
 const tapType = "netplay.tap"
 
+// tapOpts are net.tap's options (luautil.Options: unknown keys are errors).
+var tapOpts = luautil.NewOptions("net.tap", "to:string", "conns:table", "hex:boolean")
+
 // luaTap is a tap as Lua sees it (net.tap); VM goroutine only.
 type luaTap struct {
 	t    *tap.Tap
@@ -197,14 +200,7 @@ func netTap(v host.VM, L *lua.LState) int {
 	default:
 		L.ArgError(1, "server or conn expected")
 	}
-	o := luautil.OptTable(L, 2)
-	o.ForEach(func(k, _ lua.LValue) {
-		switch k.String() {
-		case "to", "conns", "hex":
-		default:
-			L.ArgError(2, "unknown option "+k.String()+" (to, conns, hex)")
-		}
-	})
+	o := tapOpts.Table(L, 2)
 	if ct, ok := o.RawGetString("conns").(*lua.LTable); ok && conns == nil {
 		conns = []uint64{}
 		ct.ForEach(func(_, id lua.LValue) {

@@ -203,3 +203,12 @@ ADDR = SRV.addr`)
 		return strings.Contains(s, `6 B  "hello\n"`) && strings.Contains(s, " < conn ") && strings.Contains(s, " > conn ")
 	})
 }
+
+// net.tap's options are checked like every netplay function's.
+func TestTapOptions(t *testing.T) {
+	rt, _, _ := startScript(t, t.TempDir(), echoServer)
+	eval(t, rt, `local ok, err = pcall(net.tap, SRV, {hexx = true})
+assert(not ok and err:find("hexx") and err:find("hex"), err)
+ok, err = pcall(net.tap, 5)
+assert(not ok, "a number is not a server")`)
+}
