@@ -39,7 +39,7 @@ type cliCommand struct {
 // line here.
 func cliCommands() []*cliCommand {
 	return []*cliCommand{
-		{name: "run", args: "FILE [ARGS…]", summary: "run a script (ARGS in the global arg, arg[0] = FILE)",
+		{name: "run", args: "FILE [ARGS…]", summary: "run a script (ARGS in the global arg, arg[0] = FILE; --watch: reload handler files when they change)",
 			run: (*cli).cmdRun},
 		{name: "shell", summary: "the interactive shell (the default with no command)",
 			run: (*cli).cmdShell},
@@ -57,6 +57,7 @@ type cli struct {
 	opts           runtime.Options
 	memory         memoryLimit
 	eval           *string // -e CODE; nil when not given
+	watch          bool    // run --watch (watch.go)
 	cmds           []*cliCommand
 }
 
@@ -117,6 +118,9 @@ func (c *cli) flagSet(cmd string) *flag.FlagSet {
 	fs.Var((*budgetFlag)(&c.opts.Budget), "budget", "per-callback budget, a `DUR` such as 500ms or 2s (default 1s; 0 or negative: none)")
 	fs.IntVar(&c.opts.MaxConns, "max-conns", c.opts.MaxConns, "at most `N` open conns in the process (default: the engine's, sized from the fd limit)")
 	fs.Var(&c.memory, "max-memory", "Go's soft memory limit, a `SIZE` such as 512MiB or 2GiB, or off (default: 1GiB or half the RAM, whichever is smaller)")
+	if cmd == "run" {
+		fs.BoolVar(&c.watch, "watch", false, "reload handler files (net.listen{vm = \"loop\", handler = …}) when they change")
+	}
 	if cmd == "" {
 		fs.Func("e", "run the chunk `CODE` and exit", func(s string) error { c.eval = &s; return nil })
 	}

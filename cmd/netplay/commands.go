@@ -41,6 +41,8 @@ func commandRegistry() map[string]*command {
 			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
 		{name: "budget", args: "[on|off]", summary: "show or set whether a line runs under the handlers' budget (on by default)",
 			run: (*shell).cmdBudget, complete: func(*shell, string) []string { return []string{"on", "off"} }},
+		tapCommand,
+		reloadCommand,
 		{name: "stats", summary: "engine statistics (the same as stats() in Lua)",
 			run: (*shell).cmdStats},
 		{name: "quit", summary: "stop every server gracefully and leave (also Ctrl-D)",

@@ -111,6 +111,7 @@ func (lc *luaConn) maybeFinishClose() {
 	if lc.st != nil {
 		lc.st.in.forget(lc.st)
 	}
+	lc.untrack()
 	if lc.cancel != nil {
 		lc.cancel()
 	}

@@ -66,6 +66,7 @@ func newLuaConn(v host.VM, f codec.Framer, cb callbacks, highWater int) *luaConn
 // opened binds the reactor conn and runs on_open.
 func (lc *luaConn) opened(c *reactor.Conn, st *connState) {
 	lc.bind(c, st)
+	lc.track(st.h)
 	lc.hold()
 	if lc.cb.onOpen != nil {
 		lc.v.Call(lc.cb.onOpen, lc.openDone, lc.ud)
@@ -77,9 +78,7 @@ func (lc *luaConn) bind(c *reactor.Conn, st *connState) {
 	lc.conn, lc.st = c, st
 	lc.w.conn = c
 	lc.w.direct = st.own == c.Loop()
-	if st.h.trace {
-		lc.w.trace = func(dir string, b []byte) { trace(lc.v, c, dir, b) }
-	}
+	lc.w.taps, lc.w.framer = &st.h.taps, lc.framer
 	st.lc = lc
 }
 
@@ -88,12 +87,14 @@ func (lc *luaConn) bind(c *reactor.Conn, st *connState) {
 // with the new one.
 func (lc *luaConn) setFramer(f codec.Framer) {
 	lc.framer, lc.cf = f, f.Conn(lc.v)
+	lc.w.framer = f
 	c, st := lc.conn, lc.st
 	if c == nil || st == nil {
 		return
 	}
 	swap := func() {
 		st.split = f.Splitter()
+		st.tap.framer = f
 		c.Wake(nil)
 	}
 	if lc.w.onConnLoop() {

@@ -1,7 +1,6 @@
 package net
 
 import (
-	"encoding/hex"
 	"errors"
 	"strings"
 	"sync/atomic"
@@ -28,6 +27,7 @@ type connState struct {
 	idleTimer *reactor.Timer
 
 	frames [][]byte // reused by OnTraffic when the VM runs inline
+	tap    tapConn  // the traffic tap's view of the conn (tap.go)
 
 	// queued counts this conn's events waiting in the script VM's queue;
 	// while any waits, its later events queue behind them.
@@ -69,7 +69,8 @@ type netHandler struct {
 	cb        callbacks    // script mode
 	dial      *luaConn     // a dialed conn, created before it opens
 	srv       *luaServer
-	trace     bool
+	trace     bool   // trace = true: a tap printing all traffic (initTrace)
+	taps      tapSet // net.tap, :tap, trace (tap.go)
 	highWater int
 	idle      time.Duration // idle_timeout; 0: none
 }
@@ -142,6 +143,7 @@ func (h *netHandler) newState(c *reactor.Conn) (*connState, codec.Framer, callba
 	st.own = st.ch.OwnLoop()
 	st.conn, st.in = c, inflowOf(st.v)
 	st.split = f.Splitter()
+	st.tap.framer = f
 	c.SetContext(st)
 	return st, f, cb, nil
 }
@@ -200,10 +202,8 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 	if h.idle > 0 {
 		st.lastRead = time.Now()
 	}
-	if h.trace {
-		trace(h.v, c, "<", buf)
-	}
 	frames, n, ferr := st.splitFrames(buf)
+	st.tap.seen(h, c, buf, n, frames)
 	c.Discard(n) // buf stays valid until OnTraffic returns
 	if len(frames) > 0 {
 		if st.enter(c) {
@@ -305,6 +305,7 @@ func (h *netHandler) OnClose(c *reactor.Conn, err error) {
 	if st.idleTimer != nil {
 		st.idleTimer.Stop()
 	}
+	h.tapClosed(c)
 	st.run(c, func() {
 		if st.lc != nil {
 			st.lc.closed(err)
@@ -335,9 +336,4 @@ func (h *netHandler) OnShutdown(ln *reactor.Listener) {
 	if srv := h.srv; srv != nil {
 		srv.v.Post(srv.release)
 	}
-}
-
-// trace prints one frame in or out as a hexdump (net.listen{trace = true}).
-func trace(v host.VM, c *reactor.Conn, dir string, b []byte) {
-	v.Logf("conn %d %s %d bytes\n%s", c.ID(), dir, len(b), strings.TrimSuffix(hex.Dump(b), "\n"))
 }

@@ -28,11 +28,13 @@ var Module = host.NewModule(docMD+proxy.DocMD, host.Script|host.Loop, func(v hos
 	L := v.L()
 	openConnType(L)
 	openServerType(L)
+	openTapType(L)
 	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"listen":  func(L *lua.LState) int { return netListen(v, L) },
 		"dial":    func(L *lua.LState) int { return netDial(v, L) },
 		"config":  func(L *lua.LState) int { return netConfig(v, L) },
 		"servers": func(L *lua.LState) int { return netServers(v, L) },
+		"tap":     func(L *lua.LState) int { return netTap(v, L) },
 	})
 	mod.RawSetString("connect", luautil.NamedExactResults(L, "net.connect", func(L *lua.LState) int { return netConnect(v, L) }))
 	proxy.Install(v, mod)
@@ -125,6 +127,9 @@ func netListen(v host.VM, L *lua.LState) int {
 		idle: luautil.Seconds(luautil.OptNum(L, o, "idle_timeout", 0))}
 	switch mode := luautil.OptString(L, o, "vm", "script"); mode {
 	case "script":
+		if file := luautil.OptString(L, o, "handler", ""); file != "" {
+			scriptHandler(v, L, h, file)
+		}
 	case "loop":
 		h.loopMode = true
 		h.handler = luautil.OptString(L, o, "handler", "")
@@ -152,6 +157,8 @@ func netListen(v host.VM, L *lua.LState) int {
 	srv := &luaServer{v: v}
 	srv.ctx, srv.cancel = stdctx.WithCancel(stdctx.Background())
 	h.srv = srv
+	srv.h, srv.loops = h, cfg.Loops
+	h.initTrace()
 	ln, err := e.Listen(rawURL, h, cfg)
 	if err != nil {
 		srv.cancel()
@@ -182,6 +189,7 @@ func netDial(v host.VM, L *lua.LState) int {
 		L.RaiseError("net.dial: %v", err)
 	}
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater}
+	h.initTrace()
 	lc := newLuaConn(v, f, cb, h.highWater)
 	lc.target = rawURL
 	h.dial = lc
@@ -212,6 +220,7 @@ func netConnect(v host.VM, L *lua.LState) int {
 		return pushErr(L, err)
 	}
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater}
+	h.initTrace()
 	lc := newLuaConn(v, f, cb, h.highWater)
 	lc.target = rawURL
 	h.dial = lc

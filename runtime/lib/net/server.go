@@ -3,6 +3,7 @@ package net
 import (
 	stdctx "context"
 	"strings"
+	"sync"
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -15,14 +16,19 @@ const serverType = "netplay.server"
 
 // luaServer is a listener as Lua sees it; VM goroutine only.
 type luaServer struct {
-	v      host.VM
-	id     int // 1, 2, … per VM, for net.servers() and the shell's :close
-	ud     *lua.LUserData
-	ln     *reactor.Listener
-	held   func() // lets the script end once the server is gone
-	closed bool
-	ctx    stdctx.Context // cancelled when the server has shut down
-	cancel stdctx.CancelFunc
+	v     host.VM
+	id    int // 1, 2, … per VM, for net.servers() and the shell's :close
+	ud    *lua.LUserData
+	ln    *reactor.Listener
+	h     *netHandler
+	loops int // the listener's loops option (0: all), for reload
+	// reloadMu lets one srv:reload run at a time (reload.go).
+	reloadMu sync.Mutex
+	watching bool   // srv:watch started (watch.go)
+	held     func() // lets the script end once the server is gone
+	closed   bool
+	ctx      stdctx.Context // cancelled when the server has shut down
+	cancel   stdctx.CancelFunc
 }
 
 // serverList is a VM's open servers, in the order they started
@@ -90,6 +96,8 @@ func (s *luaServer) value(L *lua.LState) *lua.LUserData {
 func openServerType(L *lua.LState) {
 	sm := L.NewTypeMetatable(serverType)
 	smethods := L.SetFuncs(L.NewTable(), serverMethods)
+	smethods.RawSetString("reload", luautil.ExactResults(L, srvReload))
+	smethods.RawSetString("watch", L.NewFunction(srvWatch))
 	L.SetField(sm, "__index", L.NewFunction(serverIndex(smethods)))
 	L.SetField(sm, luautil.MethodsField, smethods)
 	fields := L.NewTable()
