@@ -119,9 +119,9 @@ check.stage{name = "the waits before each retry follow the backoff",
     end
     refuse = false
     local _, i = connected(0, 6)
-    local waits = {}
+    local waits, ls = {}, lines()
     for k = 1, i do
-      local l = lines()[k]
+      local l = ls[k]
       if l.to == "reconnecting" then
         if not l.delay then
           check.fail{message = "your reconnecting line does not say how long it waits", expected = "... (waiting D s)",
