@@ -25,6 +25,7 @@ import (
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/sandbox"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -218,6 +219,7 @@ func (rt *Runtime) RunFile(path string, args []string) error {
 	if err := rt.Do(func(L *lua.LState) {
 		rt.script.dir = dir
 		rt.dir.Store(&dir)
+		sandbox.Install(L, rt.script.root()) // require now looks in the script's folder
 		t := L.NewTable()
 		t.RawSetInt(0, lua.LString(path))
 		for i, a := range args {
@@ -320,12 +322,13 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 	var err error
 	rt.stopOnce.Do(func() {
 		close(rt.stopped)
+		// A handler stuck in Lua (or in a builtin that checks its context)
+		// would hold its loop or the VM goroutine, and the engine's
+		// graceful stop would wait for it until ctx ends: interrupt what
+		// runs now, then again whatever started meanwhile.
+		rt.interruptRunning()
 		err = rt.stopLazy(ctx)
-		if s := rt.script.s; true {
-			if co := s.running.Load(); co != nil {
-				s.interrupt(co, co.run.Load())
-			}
-		}
+		rt.interruptRunning()
 		rt.q.close()
 		select {
 		case <-rt.exited:
@@ -337,6 +340,27 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 		rt.wd.stop()
 	})
 	return err
+}
+
+// interruptRunning interrupts the callback or chunk running on the script
+// VM and on every loop VM right now. Safe for concurrent use.
+func (rt *Runtime) interruptRunning() {
+	for _, s := range rt.scheds() {
+		if co := s.running.Load(); co != nil {
+			s.interrupt(co, co.run.Load())
+		}
+	}
+}
+
+// scheds returns the script VM's scheduler and those of the loop VMs.
+func (rt *Runtime) scheds() []*sched {
+	ss := []*sched{rt.script.s}
+	rt.lazy.mu.Lock()
+	for _, v := range rt.lazy.loopVMs {
+		ss = append(ss, v.s)
+	}
+	rt.lazy.mu.Unlock()
+	return ss
 }
 
 // scriptDir is the folder of the main script ("." before RunFile).

@@ -119,6 +119,13 @@ func netListen(v host.VM, L *lua.LState) int {
 		if h.handler == "" {
 			L.RaiseError("net.listen: vm = \"loop\" needs a handler (a .lua file or a module name)")
 		}
+		if isHandlerFile(h.handler) { // refused now, not on the first conn
+			path, err := v.Resolve(h.handler)
+			if err != nil {
+				L.RaiseError("net.listen: option handler: %v", err)
+			}
+			h.handler = path
+		}
 		if f.Owner() != nil {
 			L.RaiseError("net.listen: codec.custom cannot cross into loop VMs; return codec = codec.custom{…} from the handler module")
 		}
