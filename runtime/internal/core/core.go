@@ -25,6 +25,7 @@ import (
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/ratelog"
 	"github.com/netplay-lab/netplay/runtime/internal/sandbox"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -78,6 +79,9 @@ type Runtime struct {
 	shared   map[any]any
 	dir      atomic.Pointer[string] // folder of the main script
 
+	errLog  *ratelog.Limiter // script errors, each at most once per errLogWindow
+	errTick atomic.Bool      // a summary of suppressed errors is due
+
 }
 
 // New starts a runtime: the script VM and its goroutine. The network engine,
@@ -92,6 +96,7 @@ func New(opts Config) (*Runtime, error) {
 	if rt.stderr == nil {
 		rt.stderr = os.Stderr
 	}
+	rt.errLog = &ratelog.Limiter{W: lockedWriter{rt}, Window: errLogWindow}
 	rt.wd = newWatchdog(rt.budgetLimit())
 	rt.q = newQueue()
 	rt.script = newVM(rt, host.Script)
@@ -122,16 +127,25 @@ func (rt *Runtime) writeOut(s string) {
 	rt.outMu.Unlock()
 }
 
-// logError prints a script error and its traceback on Stderr.
+// logError prints a script error and its traceback on Stderr, the same
+// error at most once a second: a timer that re-arms itself and fails
+// would otherwise write hundreds of tracebacks a second. Repeats are
+// summed up in one line when the second is over.
 func (rt *Runtime) logError(e *host.ScriptError) {
 	s := e.Msg + "\n"
 	if e.Traceback != "" {
 		s += e.Traceback + "\n"
 	}
-	rt.outMu.Lock()
-	io.WriteString(rt.stderr, s)
-	rt.outMu.Unlock()
+	if !rt.errLog.Print(s) && rt.errTick.CompareAndSwap(false, true) {
+		time.AfterFunc(errLogWindow, func() {
+			rt.errTick.Store(false)
+			rt.errLog.Tick()
+		})
+	}
 }
+
+// errLogWindow is how often one script error is printed at most.
+const errLogWindow = time.Second
 
 // logf prints a netplay message on Stderr.
 func (rt *Runtime) logf(format string, args ...any) {
@@ -338,6 +352,7 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 			}
 		}
 		rt.wd.stop()
+		rt.errLog.Flush()
 	})
 	return err
 }

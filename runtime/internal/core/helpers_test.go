@@ -2,6 +2,7 @@ package core
 
 import (
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -49,3 +50,6 @@ func newTestRuntime(t testing.TB, opts Options) (*Runtime, *luatest.Buf, *luates
 	})
 	return r.(*Runtime), out, errOut
 }
+
+// strconvNum parses a number printed by Lua.
+func strconvNum(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
