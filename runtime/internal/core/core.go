@@ -25,6 +25,7 @@ import (
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
 	"github.com/netplay-lab/netplay/runtime/internal/ratelog"
 	"github.com/netplay-lab/netplay/runtime/internal/sandbox"
 	lua "github.com/yuin/gopher-lua"
@@ -39,6 +40,12 @@ type Config struct {
 	Budget  time.Duration    // per-callback budget; 0 -> DefaultBudget; < 0 -> none
 	Modules []*host.Module   // the modules every VM opens, in order
 	Engine  []reactor.Option // the engine's options (besides its logger), applied on first use
+	// MaxMemory caps the process's live Go heap for Lua: past it the
+	// running chunk, handler or pool job fails with "memory limit
+	// exceeded". 0: no cap.
+	MaxMemory int64
+	// PoolBudget bounds one pool job's run; 0 -> DefaultPoolBudget; < 0 -> none.
+	PoolBudget time.Duration
 }
 
 // DefaultBudget is the per-callback budget when Options.Budget is 0.
@@ -81,6 +88,7 @@ type Runtime struct {
 
 	errLog  *ratelog.Limiter // script errors, each at most once per errLogWindow
 	errTick atomic.Bool      // a summary of suppressed errors is due
+	mem     *memwatch.Watchdog
 
 }
 
@@ -105,6 +113,10 @@ func New(opts Config) (*Runtime, error) {
 		tm := &vmTimer{when: time.Now().Add(d), fn: fn}
 		rt.q.timers.add(tm)
 		return func() bool { return rt.q.timers.remove(tm) }
+	}
+	if opts.MaxMemory > 0 {
+		rt.mem = &memwatch.Watchdog{Limit: uint64(opts.MaxMemory), Over: rt.overMemory}
+		rt.mem.Start()
 	}
 	go rt.vmLoop()
 	return rt, nil
@@ -352,6 +364,9 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 			}
 		}
 		rt.wd.stop()
+		if rt.mem != nil {
+			rt.mem.Stop()
+		}
 		rt.errLog.Flush()
 	})
 	return err
@@ -364,6 +379,25 @@ func (rt *Runtime) interruptRunning() {
 		if co := s.running.Load(); co != nil {
 			s.interrupt(co, co.run.Load())
 		}
+	}
+}
+
+// overMemory stops whatever Lua runs when the heap passes MaxMemory: the
+// chunk or callback running on the script VM and on each loop VM, and
+// every running pool job, each failing with "memory limit exceeded".
+// Called by the memory watchdog.
+func (rt *Runtime) overMemory(heap uint64) {
+	rt.logf("memory limit exceeded (live heap %d MiB > %d MiB): stopping the running Lua", heap>>20, rt.opts.MaxMemory>>20)
+	for _, s := range rt.scheds() {
+		if s.running.Load() != nil {
+			s.budget.trip(memwatch.ErrMemoryLimit)
+		}
+	}
+	rt.lazy.mu.Lock()
+	p := rt.lazy.pool
+	rt.lazy.mu.Unlock()
+	if p != nil {
+		p.cancelRunning(memwatch.ErrMemoryLimit)
 	}
 }
 

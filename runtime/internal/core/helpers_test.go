@@ -26,12 +26,15 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	Budget         time.Duration
 	Loops          int
+	MaxMemory      int64
+	PoolBudget     time.Duration
 }
 
 // newWith starts a core runtime with the modules the runtime package
 // lists (runtime/modules.go, which the core cannot import).
 func newWith(opts Options) (*Runtime, error) {
 	cfg := Config{Unsafe: opts.Unsafe, Stdout: opts.Stdout, Stderr: opts.Stderr, Budget: opts.Budget,
+		MaxMemory: opts.MaxMemory, PoolBudget: opts.PoolBudget,
 		Modules: []*host.Module{Globals, timer.Module, luactx.Module, pool.Module, shared.Module,
 			bin.Module, hex.Module, json.Module, luanet.Module, codec.Module(codec.Builtin()...)}}
 	if opts.Loops > 0 {

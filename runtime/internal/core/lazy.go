@@ -4,6 +4,7 @@ import (
 	"context"
 	"log"
 	"sync"
+	"time"
 
 	"github.com/netplay-lab/netplay/reactor"
 )
@@ -61,7 +62,7 @@ func (rt *Runtime) pool() (*workerPool, error) {
 			return nil, ErrStopped
 		default:
 		}
-		p, err := newWorkerPool(rt, defaultPoolWorkers)
+		p, err := newWorkerPool(rt, defaultPoolWorkers, rt.poolBudget())
 		if err != nil {
 			return nil, err
 		}
@@ -84,4 +85,16 @@ func (rt *Runtime) stopLazy(ctx context.Context) error {
 		p.release()
 	}
 	return err
+}
+
+// poolBudget is the per-job budget of the worker pool; 0: none.
+func (rt *Runtime) poolBudget() time.Duration {
+	switch b := rt.opts.PoolBudget; {
+	case b == 0:
+		return DefaultPoolBudget
+	case b < 0:
+		return 0
+	default:
+		return b
+	}
 }
