@@ -89,7 +89,6 @@ type Runtime struct {
 	errLog  *ratelog.Limiter // script errors, each at most once per errLogWindow
 	errTick atomic.Bool      // a summary of suppressed errors is due
 	mem     *memwatch.Watchdog
-
 }
 
 // New starts a runtime: the script VM and its goroutine. The network engine,
