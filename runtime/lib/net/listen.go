@@ -6,7 +6,7 @@ package net
 import (
 	stdctx "context"
 	_ "embed"
-	"net/url"
+	"fmt"
 	"time"
 
 	"github.com/netplay-lab/netplay/reactor"
@@ -132,8 +132,8 @@ func netListen(v host.VM, L *lua.LState) int {
 	default:
 		L.RaiseError("option vm: \"script\" or \"loop\", got %q", mode)
 	}
-	if host := listenHost(rawURL); host == "0.0.0.0" || host == "::" || host == "[::]" {
-		v.Logf("warning: %s listens on every interface", rawURL)
+	if w := unspecifiedWarning(rawURL); w != "" {
+		v.Logf("%s", w)
 	}
 	e, err := v.Engine()
 	if err != nil {
@@ -153,12 +153,14 @@ func netListen(v host.VM, L *lua.LState) int {
 	return 1
 }
 
-func listenHost(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
+// unspecifiedWarning is the warning for a listen URL that binds every
+// interface, in any spelling (0.0.0.0, [::], [::0], [0:0:0:0:0:0:0:0],
+// [::ffff:0.0.0.0]); "" for any other URL.
+func unspecifiedWarning(rawURL string) string {
+	if !reactor.IsUnspecified(rawURL) {
 		return ""
 	}
-	return u.Hostname()
+	return fmt.Sprintf("warning: %s listens on every interface: other machines can reach it (use 127.0.0.1 or [::1] for this machine only)", rawURL)
 }
 
 func netDial(v host.VM, L *lua.LState) int {
