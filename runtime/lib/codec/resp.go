@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -35,8 +36,29 @@ type respFramer struct {
 }
 
 func (f *respFramer) Name() string           { return "resp" }
-func (f *respFramer) Splitter() codecs.Codec { return f.spec.New() }
-func (f *respFramer) Owner() host.VM         { return nil }
+func (f *respFramer) Splitter() codecs.Codec { return respSplitter{f.spec.New()} }
+
+// respSplitter is the RESP splitter of one conn; it answers a protocol
+// error as Redis does before the conn closes.
+type respSplitter struct{ codecs.Codec }
+
+// ErrorReply is "-ERR Protocol error: …\r\n" (Redis's reply to bad input,
+// which redis-cli prints) for err, a RESP frame error such as
+// "corrupted_frame: Protocol error: invalid multibulk length".
+func (respSplitter) ErrorReply(err error) []byte {
+	msg := err.Error()
+	if i := strings.Index(msg, "Protocol error: "); i >= 0 {
+		msg = msg[i+len("Protocol error: "):]
+	}
+	msg = strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return ' '
+		}
+		return r
+	}, msg)
+	return []byte("-ERR Protocol error: " + msg + "\r\n")
+}
+func (f *respFramer) Owner() host.VM { return nil }
 
 // namesKey keys a VM's nameCache (host.VM.Local).
 type namesKey struct{}

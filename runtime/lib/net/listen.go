@@ -101,6 +101,8 @@ func netListen(v host.VM, L *lua.LState) int {
 		Loops:      luautil.OptInt(L, o, "loops", 0),
 		ReusePort:  luautil.OptBool(L, o, "reuse_port", false),
 		MaxConns:   luautil.OptInt(L, o, "max_conns", 0),
+		// opt-in: past it a peer IP's new conns are accepted and closed
+		MaxConnsPerIP: luautil.OptInt(L, o, "max_conns_per_ip", 0),
 	}
 	if lb := luautil.OptString(L, o, "lb", ""); lb != "" {
 		b, err := reactor.ParseLoadBalancing(lb)
@@ -110,7 +112,8 @@ func netListen(v host.VM, L *lua.LState) int {
 		cfg.LB = b
 	}
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater,
-		idle: luautil.Seconds(luautil.OptNum(L, o, "idle_timeout", 0))}
+		idle:         luautil.Seconds(luautil.OptNum(L, o, "idle_timeout", 0)),
+		frameTimeout: luautil.Seconds(luautil.OptNum(L, o, "frame_timeout", defaultFrameTimeout))}
 	switch mode := luautil.OptString(L, o, "vm", "script"); mode {
 	case "script":
 	case "loop":
