@@ -12,16 +12,21 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// DefaultRESPMaxBulk is codec.resp's max_bulk_length when not given: 64 MiB,
+// not Redis's 512 MiB, so that a few peers cannot make a playground
+// server buffer gigabytes.
+const DefaultRESPMaxBulk = 64 << 20
+
 var respKind = Kind{
 	Doc: doc.Func("resp"),
 	New: func(L *lua.LState, _ host.VM) Framer {
 		o := luautil.OptTable(L, 1)
 		commands := luautil.OptBool(L, o, "commands_only", false)
 		spec := codecs.RESP(codecs.RESPOptions{
-			MaxBulkLength:      int64(luautil.OptInt(L, o, "max_bulk_length", 0)),
-			MaxMultibulkLength: int64(luautil.OptInt(L, o, "max_multibulk_length", 0)),
-			MaxInlineLength:    luautil.OptInt(L, o, "max_inline_length", 0),
-			MaxDepth:           luautil.OptInt(L, o, "max_depth", 0),
+			MaxBulkLength:      int64(luautil.OptIntIn(L, "codec.resp", o, "max_bulk_length", DefaultRESPMaxBulk, 1, luautil.MaxSize)),
+			MaxMultibulkLength: int64(luautil.OptIntIn(L, "codec.resp", o, "max_multibulk_length", 0, 0, 1<<24)),
+			MaxInlineLength:    luautil.OptIntIn(L, "codec.resp", o, "max_inline_length", 0, 0, luautil.MaxSize),
+			MaxDepth:           luautil.OptIntIn(L, "codec.resp", o, "max_depth", 0, 0, 1024),
 			CommandsOnly:       commands})
 		return &respFramer{spec: spec, commands: commands}
 	},

@@ -60,25 +60,31 @@ func connOptions(v host.VM, L *lua.LState, o *lua.LTable) (codec.Framer, callbac
 // net.dial alike, in seconds (Go's net uses 15 s for both).
 const defaultTCPKeepAlive = 30
 
-// connConfig reads the conn options net.listen and net.dial share, with
-// the same defaults on both sides.
-func connConfig(L *lua.LState, o *lua.LTable) reactor.ConnConfig {
+// Ranges of net.listen's own options.
+const (
+	maxLoops = 1024    // loops = n: far above any core count
+	maxConns = 1 << 20 // max_conns, max_conns_per_ip
+)
+
+// connConfig reads the conn options net.listen and net.dial share (fn
+// names the caller in range errors), with the same defaults on both sides.
+func connConfig(L *lua.LState, fn string, o *lua.LTable) reactor.ConnConfig {
 	return reactor.ConnConfig{
 		NoDelayOff:     !luautil.OptBool(L, o, "tcp_no_delay", true),
-		KeepAlive:      luautil.Seconds(luautil.OptNum(L, o, "tcp_keepalive", defaultTCPKeepAlive)),
-		HighWater:      luautil.OptInt(L, o, "high_water", 0),
-		LowWater:       luautil.OptInt(L, o, "low_water", 0),
-		MaxOutbound:    luautil.OptInt(L, o, "max_outbound", 0),
+		KeepAlive:      luautil.OptSecondsIn(L, fn, o, "tcp_keepalive", defaultTCPKeepAlive, 0, luautil.MaxSeconds),
+		HighWater:      luautil.OptIntIn(L, fn, o, "high_water", 0, 0, luautil.MaxSize),
+		LowWater:       luautil.OptIntIn(L, fn, o, "low_water", 0, 0, luautil.MaxSize),
+		MaxOutbound:    luautil.OptIntIn(L, fn, o, "max_outbound", 0, 0, luautil.MaxSize),
 		HalfClose:      true, // see netHandler.OnReadEOF
 		CoalesceWrites: luautil.OptBool(L, o, "coalesce_writes", false),
 	}
 }
 
 // dialConfig reads the dial options.
-func dialConfig(L *lua.LState, o *lua.LTable) reactor.DialConfig {
+func dialConfig(L *lua.LState, fn string, o *lua.LTable) reactor.DialConfig {
 	return reactor.DialConfig{
-		ConnConfig: connConfig(L, o),
-		Timeout:    luautil.Seconds(luautil.OptNum(L, o, "timeout", 0)),
+		ConnConfig: connConfig(L, fn, o),
+		Timeout:    luautil.OptSecondsIn(L, fn, o, "timeout", 0, 0, luautil.MaxSeconds),
 	}
 }
 
@@ -97,12 +103,12 @@ func netListen(v host.VM, L *lua.LState) int {
 	}
 	f, cb := connOptions(v, L, o)
 	cfg := reactor.ListenConfig{
-		ConnConfig: connConfig(L, o),
-		Loops:      luautil.OptInt(L, o, "loops", 0),
+		ConnConfig: connConfig(L, "net.listen", o),
+		Loops:      luautil.OptIntIn(L, "net.listen", o, "loops", 0, 0, maxLoops),
 		ReusePort:  luautil.OptBool(L, o, "reuse_port", false),
-		MaxConns:   luautil.OptInt(L, o, "max_conns", 0),
+		MaxConns:   luautil.OptIntIn(L, "net.listen", o, "max_conns", 0, 0, maxConns),
 		// opt-in: past it a peer IP's new conns are accepted and closed
-		MaxConnsPerIP: luautil.OptInt(L, o, "max_conns_per_ip", 0),
+		MaxConnsPerIP: luautil.OptIntIn(L, "net.listen", o, "max_conns_per_ip", 0, 0, maxConns),
 	}
 	if lb := luautil.OptString(L, o, "lb", ""); lb != "" {
 		b, err := reactor.ParseLoadBalancing(lb)
@@ -112,8 +118,8 @@ func netListen(v host.VM, L *lua.LState) int {
 		cfg.LB = b
 	}
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater,
-		idle:         luautil.Seconds(luautil.OptNum(L, o, "idle_timeout", 0)),
-		frameTimeout: luautil.Seconds(luautil.OptNum(L, o, "frame_timeout", defaultFrameTimeout))}
+		idle:         luautil.OptSecondsIn(L, "net.listen", o, "idle_timeout", 0, 0, luautil.MaxSeconds),
+		frameTimeout: luautil.OptSecondsIn(L, "net.listen", o, "frame_timeout", defaultFrameTimeout, 0, luautil.MaxSeconds)}
 	switch mode := luautil.OptString(L, o, "vm", "script"); mode {
 	case "script":
 	case "loop":
@@ -170,7 +176,7 @@ func netDial(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
 	o := luautil.OptTable(L, 2)
 	f, cb := connOptions(v, L, o)
-	cfg := dialConfig(L, o)
+	cfg := dialConfig(L, "net.dial", o)
 	e, err := v.Engine()
 	if err != nil {
 		L.RaiseError("net.dial: %v", err)
@@ -196,7 +202,7 @@ func netConnect(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
 	o := luautil.OptTable(L, 2)
 	f, cb := connOptions(v, L, o)
-	cfg := dialConfig(L, o)
+	cfg := dialConfig(L, "net.connect", o)
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 3 * time.Second
 	}
@@ -234,7 +240,7 @@ func netConfig(v host.VM, L *lua.LState) int {
 		return pushErr(L, err)
 	}
 	if n := o.RawGetString("max_conns"); n != lua.LNil {
-		if err := e.SetMaxConns(luautil.OptInt(L, o, "max_conns", 0)); err != nil {
+		if err := e.SetMaxConns(luautil.OptIntIn(L, "net.config", o, "max_conns", 0, 0, maxConns)); err != nil {
 			return pushErr(L, err)
 		}
 	}

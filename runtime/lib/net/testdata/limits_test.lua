@@ -67,3 +67,48 @@ do
   t:eq(opened, 2, "on_open ran for two conns")
   srv:close()
 end
+
+-- option values are range-checked, the error names function, option and range
+t:error(function() net.listen("tcp://127.0.0.1:0", {loops = -5}) end, "net.listen: option loops = -5 is out of range (0 to 1024)")
+t:error(function() net.listen("tcp://127.0.0.1:0", {loops = 1e9}) end, "net.listen: option loops = 1000000000 is out of range (0 to 1024)")
+t:error(function() net.listen("tcp://127.0.0.1:0", {idle_timeout = -1}) end, "net.listen: option idle_timeout = -1 is out of range (0 to 31536000)")
+t:error(function() net.listen("tcp://127.0.0.1:0", {frame_timeout = 1e300}) end, "option frame_timeout = 1e+300 is out of range")
+t:error(function() net.listen("tcp://127.0.0.1:0", {max_outbound = 1e12}) end, "net.listen: option max_outbound = 1000000000000 is out of range (0 to 1073741824)")
+t:error(function() net.connect("tcp://127.0.0.1:1", {timeout = -2}) end, "net.connect: option timeout = -2 is out of range")
+t:error(function() timer.every(0, function() end) end, "timer.every: period = 0 is out of range (0.001 to 31536000)")
+t:error(function() timer.after(-1, function() end) end, "timer.after: delay = -1 is out of range")
+t:error(function() codec.fixed(1e12) end, "codec.fixed: size = 1000000000000 is out of range (1 to 1073741824)")
+t:error(function() codec.fixed(0) end, "codec.fixed: size = 0 is out of range")
+t:error(function() codec.line{max_length = 1e15} end, "codec.line: option max_length = 1e+15 is out of range (0 to 1073741824)")
+t:error(function() codec.resp{max_bulk_length = 0} end, "codec.resp: option max_bulk_length = 0 is out of range (1 to 1073741824)")
+t:error(function() codec.custom{decode = function() end, max_buffer = -1} end, "codec.custom: option max_buffer = -1 is out of range")
+
+-- codec.resp's bulk limit defaults to 64 MiB (Redis: 512 MiB)
+do
+  local closed
+  local srv = assert(net.listen("tcp://127.0.0.1:0", {
+    codec = codec.resp(), on_message = function(c, m) c:send(m) end,
+    on_close = function(c, err) closed = err end,
+  }))
+  local c = assert(net.connect("tcp://" .. srv.addr, {codec = codec.line()}))
+  c:write("*1\r\n$67108865\r\n")
+  t:eq(c:receive(2), "-ERR Protocol error: invalid bulk length: 67108865 > max_bulk_length 67108864", "64 MiB + 1 refused")
+  srv:close()
+end
+
+-- codec.custom's max_buffer closes a conn whose bytes decode never cuts
+do
+  local closed
+  local srv = assert(net.listen("tcp://127.0.0.1:0", {
+    codec = codec.custom{max_buffer = 1000, decode = function(buf) return nil end},
+    on_message = function(c, m) end,
+    on_close = function(c, err) closed = err end,
+  }))
+  local c = assert(net.connect("tcp://" .. srv.addr))
+  c:write(string.rep("x", 600))
+  c:write(string.rep("x", 600))
+  local deadline = t:now() + 3
+  while not closed and t:now() < deadline do sleep(0.01) end
+  t:ok(closed and closed:find("max_buffer = 1000", 1, true), "on_close names max_buffer: " .. tostring(closed))
+  srv:close()
+end
