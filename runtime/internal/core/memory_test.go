@@ -67,3 +67,20 @@ assert(pool.run(function() return "free" end) == "free")`)
 		t.Errorf("budget error not logged: %q", errOut)
 	}
 }
+
+// A pool job stuck in a pattern builtin stops when its ctx ends: the
+// worker VM has netplay's matcher too.
+func TestPoolJobPatternStopsAtCtx(t *testing.T) {
+	rt, _, errOut := newTestRuntime(t, Options{})
+	start := time.Now()
+	err := rt.RunString("job.lua", `
+local ctx = context.with_timeout(context.background(), 0.2)
+local ok, err = pcall(pool.run, ctx, function() return ("a"):rep(3000):find(".-.-.-b") end)
+assert(not ok and err:find("deadline"), tostring(err))`)
+	if err != nil {
+		t.Fatalf("%v (stderr %s)", err, errOut)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("the job stopped after %v (ctx 0.2s)", el)
+	}
+}
