@@ -3,6 +3,7 @@ module github.com/netplay-lab/netplay
 go 1.26.8
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.1.2
 	github.com/chzyer/readline v1.5.1
 	github.com/creack/pty v1.1.24
 	github.com/gorilla/websocket v1.5.3

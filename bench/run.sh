@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # netplay's side-by-side benchmark runner.
 #
-#   bench/run.sh [echo] [idle] [lua] [redis]     (default: echo idle)
+#   bench/run.sh [echo] [idle] [lua] [redis] [ws] [http]   (default: echo idle)
 #
 #   echo   netplay's reactor vs Go's net vs cloudwego/netpoll (and panjf2000/gnet
 #          v2 as a reference point) echo servers under
@@ -13,6 +13,15 @@
 #   redis  scripts/examples/redis.lua vs redis-server under redis-benchmark
 #          -c 50, with -P 1 and -P 16, interleaved; one redis-benchmark run per
 #          test in $REDIS_TESTS, with CPU per command (srv_us, cli_us).
+#   ws     WebSocket echo under wsload (bench/cmd/wsload), c=$CONNS size=$SIZE
+#          text messages for each depth in $DEPTHS, interleaved: netplay's Lua
+#          ws_echo.lua (script VM "wslua", loop VMs "wslualoop"), the Go-native
+#          reactor + codecs/ws server "wsreactor", and gorilla/websocket
+#          (goroutine per conn) "wsgorilla".
+#   http   wrk -t2 -c64 on a "hello" handler: netplay's Lua handler (script
+#          VM, loop VMs) vs Go's net/http vs nginx+content_by_lua_block,
+#          interleaved; then netplay's http.client vs Go's http.Client
+#          (see http_scenarios for its variables).
 #
 # Environment (all optional):
 #   R=3 D=5s WARMUP=1s CONNS=50 SIZE=64 DEPTHS="1 16"   echo scenarios
@@ -26,6 +35,7 @@
 #   NETPLAY=path   use this netplay binary instead of building ./cmd/netplay
 #   LUA_ECHO_SCRIPT=scripts/examples/echo.lua LUA_ECHO_LOOP_SCRIPT=scripts/examples/echo_loops.lua
 #   REDIS_LUA_SCRIPT=scripts/examples/redis.lua
+#   WS_SERVERS="wslua wslualoop wsreactor wsgorilla" WS_LUA_SCRIPT=scripts/examples/ws_echo.lua
 #
 # Netplay scripts are started as `netplay run SCRIPT PORT` (the examples'
 # convention: arg[1] is the port to listen on at 127.0.0.1) with a port that
@@ -51,7 +61,7 @@ SIZE=${SIZE:-64}
 DEPTHS=${DEPTHS:-"1 16"}
 SERVERS=${SERVERS:-"reactor net netpoll gnet"}
 LUA_SERVERS=${LUA_SERVERS:-"lua lualoop reactor net"}
-RATIOS=${RATIOS:-"reactor/net reactor/netpoll reactor/gnet gnet/net lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server"}
+RATIOS=${RATIOS:-"reactor/net reactor/netpoll reactor/gnet gnet/net lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server wslualoop/wsgorilla wslua/wsgorilla wsreactor/wsgorilla wslualoop/wsreactor"}
 IDLE_N=${IDLE_N:-10000}
 IDLE_SERVERS=${IDLE_SERVERS:-"net netpoll reactor"}
 REDIS_N=${REDIS_N:-200000}
@@ -62,6 +72,8 @@ LUA_ECHO_SCRIPT=${LUA_ECHO_SCRIPT:-scripts/examples/echo.lua}
 LUA_ECHO_LOOP_SCRIPT=${LUA_ECHO_LOOP_SCRIPT:-scripts/examples/echo_loops.lua}
 REDIS_LUA_SCRIPT=${REDIS_LUA_SCRIPT:-scripts/examples/redis.lua}
 REDIS_SERVERS=${REDIS_SERVERS:-"redis-server redis-lua redis-lua1"} # redis-lua1: redis.lua with one event loop
+WS_SERVERS=${WS_SERVERS:-"wslua wslualoop wsreactor wsgorilla"}
+WS_LUA_SCRIPT=${WS_LUA_SCRIPT:-scripts/examples/ws_echo.lua}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120} # seconds; bound for any one loadgen/redis-benchmark/idleconns run
 
 mkdir -p "$BIN"
@@ -326,6 +338,209 @@ redis_scenarios() {
   return 0
 }
 
+# ---------------------------------------------------------------- websocket
+
+# ws_start NAME: starts WebSocket server NAME and sets ADDR and SERVER_PID,
+# or returns 1 (with a note) when NAME cannot run here.
+ws_start() {
+  local name=$1 port=0 argv out i first
+  case $name in
+    wsreactor | wsgorilla)
+      (cd "$BENCH_DIR" && go build -o "$BIN/" "./cmd/$name") 2>"$LOGDIR/$name-build.txt" ||
+        { note "skip $name: it does not build"; return 1; }
+      printf -v argv '%q -addr 127.0.0.1:0' "$BIN/$name" ;;
+    wslua | wslualoop)
+      have_netplay || { note "skip $name: netplay's runtime is not ready"; return 1; }
+      [ -f "$ROOT/$WS_LUA_SCRIPT" ] || { note "skip $name: $WS_LUA_SCRIPT does not exist yet"; return 1; }
+      port=$("$BIN/freeport")
+      printf -v argv '%q run %q %s' "$NETPLAY" "$ROOT/$WS_LUA_SCRIPT" "$port"
+      [ "$name" = wslualoop ] && argv+=" loop" ;;
+    *) echo "run.sh: unknown ws server $name" >&2; exit 2 ;;
+  esac
+  out=$LOGDIR/$name.out
+  (ulimit -n "$(ulimit -Hn)"; eval "exec $argv") >"$out" 2>"$LOGDIR/$name.err" &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  ADDR=""
+  for ((i = 0; i < 150; i++)); do
+    first=$(head -n 1 "$out" 2>/dev/null || true)
+    case $first in listening\ *) ADDR=${first#listening } ;; esac
+    if [ -z "$ADDR" ] && [ "$port" != 0 ] && port_open "$port"; then ADDR=127.0.0.1:$port; fi
+    [ -n "$ADDR" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  note "server $name did not come up ($argv):"
+  tail -5 "$LOGDIR/$name.err" >&2
+  stop_server "$SERVER_PID"
+  return 1
+}
+
+# ws_scenarios: every depth, R rounds, the servers of $WS_SERVERS
+# interleaved under wsload, with CPU per message like echo_scenarios.
+ws_scenarios() {
+  (cd "$BENCH_DIR" && go build -o "$BIN/" ./cmd/wsload) || { note "skip ws: wsload does not build"; return 0; }
+  local names=() s depth round
+  declare -A addr pid
+  for s in $WS_SERVERS; do
+    ws_start "$s" || continue
+    names+=("$s")
+    addr[$s]=$ADDR
+    pid[$s]=$SERVER_PID
+    note "$s listening on $ADDR (pid $SERVER_PID)"
+  done
+  [ "${#names[@]}" -gt 0 ] || { note "no ws server can run"; return 0; }
+  for depth in $DEPTHS; do
+    for ((round = 1; round <= R; round++)); do
+      for s in "${names[@]}"; do
+        local line tpid lpid s0 s1 l0 l1 w0 w1
+        timeout "$RUN_TIMEOUT" "$BIN/wsload" -addr "${addr[$s]}" -c "$CONNS" -size "$SIZE" -depth "$depth" \
+          -warmup "$WARMUP" -d "$D" >"$LOGDIR/wsload.out" 2>&1 &
+        tpid=$!
+        sleep "$WARMUP"
+        sleep "$CPU_SKIP"
+        lpid=$(pgrep -P "$tpid" | head -n 1)
+        s0=$(cpu_ticks "${pid[$s]}") l0=$(cpu_ticks "$lpid") w0=$(date +%s%N)
+        sleep "$CPU_WINDOW"
+        s1=$(cpu_ticks "${pid[$s]}") l1=$(cpu_ticks "$lpid") w1=$(date +%s%N)
+        wait "$tpid" || true
+        line=$(tail -n 1 "$LOGDIR/wsload.out")
+        log "scenario=ws-c$CONNS-s$SIZE-d$depth server=$s round=$round $line $(cpu_per_req "$line" "$s0" "$s1" "$l0" "$l1" $((w1 - w0)))"
+      done
+    done
+  done
+  for s in "${names[@]}"; do stop_server "${pid[$s]}"; done
+  return 0
+}
+
+# ---------------------------------------------------------------- http
+
+# http_scenarios: wrk -t2 -c$HTTP_CONNS -d$D on a "hello" handler, servers
+# interleaved for R rounds: netplay's Lua handler on the script VM
+# (http-lua) and on loop VMs (http-lualoop), Go's net/http (http-go) and
+# nginx with content_by_lua_block (http-nginx: 2 workers, access log off;
+# skipped without libnginx-mod-http-lua). srv_us is the server's CPU (all
+# its processes) per request over the whole run, cli_us wrk's. Then the
+# client side: http_client_load.lua (one http.client, $HTTP_CLIENT_G
+# coroutines) vs nethttpclient (Go's http.Client, as many goroutines),
+# both against the Go server.
+HTTP_SERVERS=${HTTP_SERVERS:-"http-nginx http-lualoop http-lua http-go"}
+HTTP_CONNS=${HTTP_CONNS:-64}
+HTTP_CLIENT_G=${HTTP_CLIENT_G:-50}
+HTTP_SCRIPT=${HTTP_SCRIPT:-scripts/examples/http_hello.lua}
+HTTP_CLIENT_SCRIPT=${HTTP_CLIENT_SCRIPT:-scripts/examples/http_client_load.lua}
+
+# tree_ticks PID: CPU ticks of PID and its children (nginx's workers).
+tree_ticks() {
+  local p t=0
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null); do t=$((t + $(cpu_ticks "$p"))); done
+  echo "$t"
+}
+
+# http_start NAME: starts an HTTP server, sets ADDR and SERVER_PID.
+http_start() {
+  local name=$1 port i
+  port=$("$BIN/freeport")
+  port=${port##*:}
+  case $name in
+    http-lua | http-lualoop)
+      local mode=script
+      [ "$name" = http-lualoop ] && mode=loop
+      (ulimit -n "$(ulimit -Hn)"; exec "$NETPLAY" run "$ROOT/$HTTP_SCRIPT" "$port" "$mode") >"$LOGDIR/$name.out" 2>"$LOGDIR/$name.err" & ;;
+    http-go) (ulimit -n "$(ulimit -Hn)"; exec "$BIN/nethttp" -addr "127.0.0.1:$port") >"$LOGDIR/$name.out" 2>"$LOGDIR/$name.err" & ;;
+    http-nginx)
+      mkdir -p "$LOGDIR/nginx"
+      cat >"$LOGDIR/nginx/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
+worker_processes 2;
+daemon off;
+pid $LOGDIR/nginx/nginx.pid;
+error_log $LOGDIR/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $LOGDIR/nginx; proxy_temp_path $LOGDIR/nginx; fastcgi_temp_path $LOGDIR/nginx;
+  uwsgi_temp_path $LOGDIR/nginx; scgi_temp_path $LOGDIR/nginx;
+  keepalive_requests 100000;
+  server {
+    listen 127.0.0.1:$port;
+    location / { default_type text/plain; content_by_lua_block { ngx.print("hello\\n") } }
+  }
+}
+CONF
+      nginx -p "$LOGDIR/nginx" -c "$LOGDIR/nginx/nginx.conf" >"$LOGDIR/$name.out" 2>"$LOGDIR/$name.err" & ;;
+  esac
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  for ((i = 0; i < 150; i++)); do
+    if port_open "$port"; then ADDR=127.0.0.1:$port; return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  note "server $name did not come up:"
+  tail -5 "$LOGDIR/$name.err" >&2
+  stop_server "$SERVER_PID"
+  return 1
+}
+
+http_scenarios() {
+  RATIOS="$RATIOS http-lualoop/http-nginx http-lua/http-nginx http-go/http-nginx http-lualoop/http-go http-lua/http-go netplay-client/go-client"
+  command -v wrk >/dev/null || { note "skip http: wrk not installed (apt-get install wrk)"; return 0; }
+  (cd "$BENCH_DIR" && go build -o "$BIN/" ./cmd/nethttp ./cmd/nethttpclient)
+  local names=() s round
+  for s in $HTTP_SERVERS; do
+    case $s in
+      http-lua | http-lualoop) have_netplay || { note "skip $s: netplay's runtime is not ready"; continue; } ;;
+      http-nginx)
+        { command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_http_lua_module.so ]; } ||
+          { note "skip http-nginx: needs nginx and libnginx-mod-http-lua"; continue; } ;;
+    esac
+    names+=("$s")
+  done
+  declare -A addr pid
+  for s in "${names[@]}"; do
+    http_start "$s" || continue
+    addr[$s]=$ADDR
+    pid[$s]=$SERVER_PID
+    note "$s listening on $ADDR (pid $SERVER_PID)"
+  done
+  local TIMEFORMAT='%U %S'
+  for ((round = 1; round <= R; round++)); do
+    for s in "${names[@]}"; do
+      [ -n "${addr[$s]:-}" ] || continue
+      local s0 s1
+      s0=$(tree_ticks "${pid[$s]}")
+      { time timeout "$RUN_TIMEOUT" wrk -t2 -c"$HTTP_CONNS" -d"$D" --latency "http://${addr[$s]}/" >"$LOGDIR/wrk.out" 2>&1; } 2>"$LOGDIR/wrk.time" || true
+      s1=$(tree_ticks "${pid[$s]}")
+      awk -v sc="http-c$HTTP_CONNS" -v srv="$s" -v r="$round" -v st="$((s1 - s0))" -v hz="$CLK_TCK" \
+        -v ct="$(awk '{ print $1 + $2 }' "$LOGDIR/wrk.time" 2>/dev/null)" '
+        function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1e6; return v }
+        /requests in/ { n = $1 }
+        /^ +50%/ { p50 = us($2) } /^ +99%/ { p99 = us($2) }
+        /^Requests\/sec:/ { rps = $2 }
+        /Non-2xx|Socket errors/ { bad = bad " " $0 }
+        END { if (rps == "") exit
+              printf "scenario=%s server=%s round=%d rps=%.0f p50_us=%.0f p99_us=%.0f", sc, srv, r, rps, p50, p99
+              if (n > 0 && st > 0) printf " srv_us=%.3f cli_us=%.3f", st * 1e6 / hz / n, ct * 1e6 / n
+              if (bad != "") printf " errors=\"%s\"", bad
+              printf "\n" }' "$LOGDIR/wrk.out" | tee -a "$OUT"
+    done
+  done
+  # the client side: one netplay http.client vs Go's http.Client, against http-go
+  if [ -n "${addr[http-go]:-}" ] && have_netplay; then
+    for ((round = 1; round <= R; round++)); do
+      local line
+      line=$(timeout "$RUN_TIMEOUT" "$NETPLAY" run "$ROOT/$HTTP_CLIENT_SCRIPT" "http://${addr[http-go]}/" "$HTTP_CLIENT_G" "${D_SEC%.*}" 2>&1 | tail -n 1)
+      log "scenario=httpclient-g$HTTP_CLIENT_G server=netplay-client round=$round $line"
+      line=$(timeout "$RUN_TIMEOUT" "$BIN/nethttpclient" -url "http://${addr[http-go]}/" -g "$HTTP_CLIENT_G" -d "$D" 2>&1 | tail -n 1)
+      log "scenario=httpclient-g$HTTP_CLIENT_G server=go-client round=$round $line"
+    done
+  fi
+  for s in "${names[@]}"; do [ -n "${pid[$s]:-}" ] && stop_server "${pid[$s]}"; done
+  return 0
+}
+
 # ---------------------------------------------------------------- summary
 
 # summary: medians per scenario and server (rps, p50, p99, and for loadgen
@@ -397,7 +612,9 @@ for mode in "${MODES[@]}"; do
       fi ;;
     idle) idle_conns ;;
     redis) redis_scenarios ;;
-    *) echo "usage: run.sh [echo] [idle] [lua] [redis]" >&2; exit 2 ;;
+    ws) ws_scenarios ;;
+    http) http_scenarios ;;
+    *) echo "usage: run.sh [echo] [idle] [lua] [redis] [ws] [http]" >&2; exit 2 ;;
   esac
 done
 summary

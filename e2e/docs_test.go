@@ -41,6 +41,7 @@ import (
 var docPages = []string{
 	"../README.md",
 	"../docs/codecs.md",
+	"../docs/http.md",
 	"../docs/shell.md",
 	"../docs/tutorial.md",
 }

@@ -4,10 +4,13 @@ package reactor
 
 import (
 	"errors"
+	"io"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 )
 
 // blockLoop runs a func on l that blocks until the returned release is
@@ -187,8 +190,58 @@ func TestPauseResumeCheapAndConcurrent(t *testing.T) {
 		return <-got == want
 	})
 	reading := make(chan bool, 1)
-	l.Execute(func() { reading <- !sc.paused && sc.interest&interestRead != 0 })
+	l.Execute(func() { reading <- !sc.paused && sc.interest&poll.InRead != 0 })
 	if !<-reading {
 		t.Fatal("conn left paused after the last Resume")
+	}
+}
+
+// A handler that never completes a frame cannot make the reactor hold more
+// than MaxInbound bytes for it: the conn closes with *InboundFullError. A
+// handler that consumes what it reads is not limited by it.
+func TestMaxInboundClosesAFrameThatNeverEnds(t *testing.T) {
+	e := newEngine(t, WithLoops(1))
+	const maxIn = 256 << 10
+	h := newWriterHandler() // OnTraffic consumes nothing
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{ConnConfig: ConnConfig{MaxInbound: maxIn}})
+	c := dialTCP(t, ln)
+	<-h.conns
+	go c.Write(make([]byte, 1<<20))
+	waitFor(t, "OnClose", 5*time.Second, func() bool { return len(h.errs()) == 1 })
+	var full *InboundFullError
+	if err := h.errs()[0]; !errors.As(err, &full) || full.Max != maxIn || full.Size <= maxIn || full.Size > maxIn+DefaultReadBufferSize {
+		t.Fatalf("OnClose err = %v, want *InboundFullError just past %d", err, maxIn)
+	}
+
+	echo := listen(t, e, "tcp://127.0.0.1:0", &echoHandler{}, ListenConfig{ConnConfig: ConnConfig{MaxInbound: maxIn}})
+	ec := dialTCP(t, echo)
+	const total = 4 << 20
+	go ec.Write(make([]byte, total))
+	if n, err := io.ReadFull(ec, make([]byte, total)); err != nil {
+		t.Fatalf("echo of %d bytes through MaxInbound %d stopped after %d: %v", total, maxIn, n, err)
+	}
+}
+
+// Loop-side writes count the AsyncWrite bytes still in flight: Write and
+// AsyncWrite together cannot queue more than MaxOutbound.
+func TestWriteCountsAsyncBytesInFlight(t *testing.T) {
+	e := newEngine(t, WithLoops(1))
+	h := newWriterHandler()
+	const maxOut = 1 << 20
+	ln := listen(t, e, "tcp://127.0.0.1:0", h, ListenConfig{ConnConfig: ConnConfig{MaxOutbound: maxOut, CoalesceWrites: true}})
+	dialTCP(t, ln) // never reads
+	sc := <-h.conns
+	release := blockLoop(t, sc.Loop())
+	res := make(chan error, 1)
+	// The func is queued before the AsyncWrite, so it runs while the
+	// AsyncWrite's bytes are still in flight (counted, not yet queued).
+	sc.Loop().Execute(func() { _, err := sc.Write(make([]byte, maxOut/2)); res <- err })
+	if err := sc.AsyncWrite(make([]byte, maxOut*3/4), nil); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	var full *OutboundFullError
+	if err := <-res; !errors.As(err, &full) || full.Size != maxOut*3/4+maxOut/2 {
+		t.Fatalf("Write with %d bytes in flight = %v, want *OutboundFullError of %d", maxOut*3/4, err, maxOut*3/4+maxOut/2)
 	}
 }

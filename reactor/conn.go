@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,7 +46,7 @@ type Conn struct {
 	outHead  int
 	outLen   int
 	outAtom  atomic.Int64
-	interest interest
+	interest poll.Interest
 
 	// asyncPending counts bytes given to AsyncWrite(v) whose task has not
 	// run yet; OutboundBuffered and the MaxOutbound check add it to outLen
@@ -349,6 +350,20 @@ func (c *Conn) CloseWithError(err error) error {
 		return ErrClosed
 	}
 	return c.loop.post(task{kind: taskCloseErr, c: c, err: err}, false)
+}
+
+// Abort closes the conn at once with SO_LINGER set to 0, so a TCP peer
+// gets a reset (ECONNRESET) instead of an orderly FIN; queued output is
+// dropped and OnClose receives err. On other conns it acts as
+// CloseWithError. Safe for concurrent use.
+func (c *Conn) Abort(err error) error {
+	if c.udpDatagram {
+		return nil
+	}
+	if c.isClosed.Load() {
+		return ErrClosed
+	}
+	return c.loop.post(task{kind: taskAbort, c: c, err: err}, false)
 }
 
 // Pause stops reading from the conn until Resume; outbound data still

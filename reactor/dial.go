@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
+	"github.com/netplay-lab/netplay/reactor/internal/sock"
 	"golang.org/x/sys/unix"
 )
 
@@ -122,13 +124,16 @@ func (e *Engine) dial(network, address string, h Handler, cfg DialConfig, done f
 		e.connClosed()
 		return fail(ErrTooManyConns)
 	}
-	fd, remote, connected, err := dialSocket(network, address)
+	fd, remote, connected, err := sock.Dial(network, address)
 	if err != nil {
 		e.connClosed()
 		return fail(err)
 	}
 	ccfg := cfg.ConnConfig.withDefaults()
-	l := e.dialLB.pick(nil)
+	l := cfg.Loop
+	if l == nil || l.eng != e || l.idx < 0 {
+		l = e.dialLB.pick(nil)
+	}
 	l.nconns.Add(1)
 	c := &Conn{
 		id: e.nextID.Add(1), fd: fd, loop: l, h: h, network: network, remote: remote,
@@ -155,11 +160,11 @@ func (l *Loop) startConn(c *Conn, connected bool, timeout time.Duration) {
 		l.establish(c)
 		return
 	}
-	if err := l.p.add(c.fd, interestWrite); err != nil {
+	if err := l.p.Add(c.fd, poll.InWrite); err != nil {
 		l.closeNow(c, err)
 		return
 	}
-	c.interest = interestWrite
+	c.interest = poll.InWrite
 	if timeout > 0 {
 		c.dial.timer = l.AfterFunc(timeout, func() {
 			if c.connecting && !c.closed {
@@ -171,7 +176,7 @@ func (l *Loop) startConn(c *Conn, connected bool, timeout time.Duration) {
 
 // finishDial runs when a connecting socket becomes writable (or fails).
 func (l *Loop) finishDial(c *Conn) {
-	if err := socketError(c.fd); err != nil {
+	if err := sock.ConnectError(c.fd); err != nil {
 		l.closeNow(c, &OpError{Op: "dial", Addr: c.dial.addr, Err: err})
 		return
 	}
@@ -187,23 +192,23 @@ func (l *Loop) establish(c *Conn) {
 		d.timer.Stop()
 	}
 	if !c.udp && c.network != "unix" {
-		if err := setConnOptions(c.fd, c.cfg); err != nil {
+		if err := sock.SetOptions(c.fd, !c.cfg.NoDelayOff, c.cfg.KeepAlive); err != nil {
 			l.closeNow(c, &OpError{Op: "dial", Addr: d.addr, Err: err})
 			return
 		}
 	}
-	c.local = localAddr(c.network, c.fd)
+	c.local = sock.LocalAddr(c.network, c.fd)
 	var err error
 	if c.interest == 0 {
-		err = l.p.add(c.fd, interestRead)
+		err = l.p.Add(c.fd, poll.InRead)
 	} else {
-		err = l.p.mod(c.fd, c.interest, interestRead)
+		err = l.p.Mod(c.fd, c.interest, poll.InRead)
 	}
 	if err != nil {
 		l.closeNow(c, &OpError{Op: "dial", Addr: d.addr, Err: err})
 		return
 	}
-	c.interest = interestRead
+	c.interest = poll.InRead
 	c.openedAt = time.Now()
 	l.publish(c)
 	c.opened = true

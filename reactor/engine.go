@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 )
 
 // Engine owns N event loops, an acceptor, the listeners and the conns. Its
@@ -53,12 +55,12 @@ func New(opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("reactor: max_conns %d exceeds the file-descriptor limit (%d)", e.opts.MaxConns, MaxConnsLimit())
 	}
 	e.maxConns.Store(int64(e.opts.MaxConns))
-	var pollers []*poller
+	var pollers []*poll.Poller
 	for i := 0; i <= e.opts.Loops; i++ {
-		p, err := openPoller()
+		p, err := poll.Open()
 		if err != nil {
 			for _, p := range pollers {
-				p.close()
+				p.Close()
 			}
 			return nil, err
 		}

@@ -65,6 +65,18 @@ func (e *OutboundFullError) Error() string {
 	return fmt.Sprintf("outbound_full: %d > max_outbound %d", e.Size, e.Max)
 }
 
+// InboundFullError is the error a conn is closed with when its handler
+// left more than MaxInbound bytes unconsumed (a frame that never ends).
+type InboundFullError struct {
+	Size int // bytes buffered after OnTraffic
+	Max  int // the MaxInbound limit in force
+}
+
+// Error returns "inbound_full: SIZE > max_inbound MAX".
+func (e *InboundFullError) Error() string {
+	return fmt.Sprintf("inbound_full: %d > max_inbound %d", e.Size, e.Max)
+}
+
 // PanicError is the error a conn is closed with when a handler callback
 // panicked; the engine recovers the panic and keeps running.
 type PanicError struct {

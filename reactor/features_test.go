@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 )
 
 // frameHandler answers each 2-byte-length-prefixed frame with the frame
@@ -122,7 +124,7 @@ func TestPauseResumeAndWake(t *testing.T) {
 	}
 	st := make(chan state, 1)
 	waitFor(t, "the loop to stop reading the paused conn", 5*time.Second, func() bool {
-		sc.Loop().Execute(func() { st <- state{sc.interest&interestRead != 0, sc.InboundBuffered()} })
+		sc.Loop().Execute(func() { st <- state{sc.interest&poll.InRead != 0, sc.InboundBuffered()} })
 		s := <-st
 		if s.buffered != 0 {
 			t.Fatalf("%d bytes read after Pause", s.buffered)

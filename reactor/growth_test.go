@@ -23,7 +23,7 @@ func readInto(c *Conn, p []byte) {
 func TestInboundGrowthCopiesLinearly(t *testing.T) {
 	const frame = 24 << 20
 	read := make([]byte, 64<<10)
-	c := &Conn{}
+	c := &Conn{cfg: &ConnConfig{}}
 	copied, reallocs := 0, 0
 	for got := 0; got < frame; got += len(read) {
 		before, held := cap(c.inBuf), len(c.in)
@@ -51,7 +51,7 @@ func TestInboundGrowthCopiesLinearly(t *testing.T) {
 // large one.
 func TestInboundBufferReleasedWhenDrained(t *testing.T) {
 	read := make([]byte, 64<<10)
-	c := &Conn{}
+	c := &Conn{cfg: &ConnConfig{}}
 	for got := 0; got < 16<<20; got += len(read) {
 		readInto(c, read)
 	}

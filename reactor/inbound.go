@@ -53,6 +53,12 @@ func (c *Conn) keepLeftover() {
 		c.setInBuf(nil)
 		return
 	}
+	if m := c.cfg.MaxInbound; m > 0 && len(c.in) > m {
+		c.fail(&InboundFullError{Size: len(c.in), Max: m})
+		c.in = nil
+		c.setInBuf(nil)
+		return
+	}
 	if c.inBuf == nil || (cap(c.inBuf) > shrinkBelow && len(c.in) <= cap(c.inBuf)/4) {
 		nb := buffer.Get(len(c.in))
 		nb = append(nb, c.in...)

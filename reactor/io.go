@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/netplay-lab/netplay/reactor/internal/buffer"
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
+	"github.com/netplay-lab/netplay/reactor/internal/sock"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,7 +53,7 @@ func (c *Conn) countIn(n int) {
 // writeDirect tries one write(2) and returns how much the kernel took.
 func (c *Conn) writeDirect(p []byte) int {
 	for {
-		n, err := sysWrite(c.fd, p)
+		n, err := sock.Write(c.fd, p)
 		if err == unix.EINTR {
 			continue
 		}
@@ -75,7 +77,7 @@ func (c *Conn) writeDirect(p []byte) int {
 func (c *Conn) writevDirect(bs [][]byte) int {
 	l := c.loop
 	for {
-		n, err := sysWritev(c.fd, l.iov, bs)
+		n, err := sock.Writev(c.fd, l.iov, bs)
 		if err == unix.EINTR {
 			continue
 		}
@@ -100,8 +102,9 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 		return nil
 	}
 	size := c.outLen + len(p)
-	if size > c.cfg.MaxOutbound {
-		err := &OutboundFullError{Size: size, Max: c.cfg.MaxOutbound}
+	inFlight := int(c.asyncPending.Load()) // AsyncWrite bytes not taken up yet count too
+	if size+inFlight > c.cfg.MaxOutbound {
+		err := &OutboundFullError{Size: size + inFlight, Max: c.cfg.MaxOutbound}
 		c.fail(err)
 		return err
 	}
@@ -115,7 +118,7 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 	}
 	c.outLen = size
 	c.outAtom.Store(int64(size))
-	if size+int(c.asyncPending.Load()) >= c.cfg.HighWater {
+	if size+inFlight >= c.cfg.HighWater {
 		c.highArmed = true
 	}
 	c.loop.markDirty(c)
@@ -207,7 +210,7 @@ func (l *Loop) flush(c *Conn) {
 			bufs = append(bufs, b)
 			total += len(b)
 		}
-		n, err := sysWritev(c.fd, l.iov, bufs)
+		n, err := sock.Writev(c.fd, l.iov, bufs)
 		clear(bufs)
 		l.wbufs = bufs[:0]
 		if err != nil {
@@ -269,17 +272,17 @@ func (l *Loop) settle(c *Conn) {
 }
 
 func (l *Loop) updateInterest(c *Conn) {
-	var in interest
+	var in poll.Interest
 	if !c.paused && !c.readEOF && !c.closing {
-		in |= interestRead
+		in |= poll.InRead
 	}
 	if len(c.out) > 0 {
-		in |= interestWrite
+		in |= poll.InWrite
 	}
 	if in == c.interest {
 		return
 	}
-	if err := l.p.mod(c.fd, c.interest, in); err != nil {
+	if err := l.p.Mod(c.fd, c.interest, in); err != nil {
 		l.closeNow(c, &OpError{Op: "poll", Addr: c.addrString(), Err: err})
 		return
 	}
@@ -287,19 +290,19 @@ func (l *Loop) updateInterest(c *Conn) {
 }
 
 // connEvent handles readiness of a conn's fd.
-func (l *Loop) connEvent(c *Conn, ev pollEvent) {
+func (l *Loop) connEvent(c *Conn, ev poll.Event) {
 	if c.connecting {
 		l.finishDial(c)
 		return
 	}
-	if ev&evWrite != 0 || (ev&evErr != 0 && len(c.out) > 0) {
+	if ev&poll.EvWrite != 0 || (ev&poll.EvErr != 0 && len(c.out) > 0) {
 		c.wblocked = false
 		l.settle(c)
 		if c.closed {
 			return
 		}
 	}
-	if ev&(evRead|evErr) == 0 || c.closing {
+	if ev&(poll.EvRead|poll.EvErr) == 0 || c.closing {
 		return
 	}
 	if c.pauseReq.Load() != c.paused {
@@ -308,7 +311,7 @@ func (l *Loop) connEvent(c *Conn, ev pollEvent) {
 			return
 		}
 	}
-	if (c.paused || c.readEOF) && ev&evErr == 0 {
+	if (c.paused || c.readEOF) && ev&poll.EvErr == 0 {
 		return
 	}
 	l.read(c)
@@ -329,7 +332,7 @@ func (c *Conn) applyPause(pause bool) {
 
 // read does one read(2) into the loop buffer and calls OnTraffic.
 func (l *Loop) read(c *Conn) {
-	n, err := sysRead(c.fd, l.buf)
+	n, err := sock.Read(c.fd, l.buf)
 	if err != nil {
 		if err == unix.EAGAIN || err == unix.EINTR {
 			return
@@ -433,7 +436,7 @@ func (l *Loop) closeNow(c *Conn, err error) {
 	c.closed = true
 	c.isClosed.Store(true)
 	c.closeErr = err
-	l.p.del(c.fd, c.interest)
+	l.p.Del(c.fd, c.interest)
 	unix.Close(c.fd)
 	l.removeConn(c)
 	c.in = nil

@@ -96,3 +96,14 @@ func sourceHash(ip net.IP) uint32 {
 	}
 	return h
 }
+
+// addrIP returns the IP of a TCP or UDP address, nil otherwise.
+func addrIP(a net.Addr) net.IP {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP
+	case *net.UDPAddr:
+		return a.IP
+	}
+	return nil
+}

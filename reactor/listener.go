@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
+	"github.com/netplay-lab/netplay/reactor/internal/sock"
 	"golang.org/x/sys/unix"
 )
 
@@ -99,7 +101,7 @@ func (e *Engine) Listen(url string, h Handler, cfg ListenConfig) (*Listener, err
 	if cfg.ReusePort && network != "unix" {
 		addr := address
 		for i, l := range ln.loops {
-			fd, a, err := listenSocket(network, addr, true)
+			fd, a, err := sock.Listen(network, addr, true)
 			if err != nil {
 				ln.closeSockets()
 				return nil, &OpError{Op: "listen", Addr: addr, Err: err}
@@ -110,7 +112,7 @@ func (e *Engine) Listen(url string, h Handler, cfg ListenConfig) (*Listener, err
 			ln.socks = append(ln.socks, &lnSocket{fd: fd, ln: ln, loop: l, udp: ln.udp})
 		}
 	} else {
-		fd, a, err := listenSocket(network, address, false)
+		fd, a, err := sock.Listen(network, address, false)
 		if err != nil {
 			return nil, &OpError{Op: "listen", Addr: address, Err: err}
 		}
@@ -291,7 +293,7 @@ func (l *Loop) addSocket(s *lnSocket) {
 	if s.closed {
 		return
 	}
-	if err := l.p.add(s.fd, interestRead); err != nil {
+	if err := l.p.Add(s.fd, poll.InRead); err != nil {
 		l.eng.logf("reactor: listener %s: %v", s.ln.url, err)
 		return
 	}
@@ -308,11 +310,11 @@ func (l *Loop) closeSocket(s *lnSocket) {
 	}
 	s.closed = true
 	if l.socks[s.fd] == s {
-		in := interestRead
+		in := poll.InRead
 		if s.paused {
 			in = 0
 		}
-		l.p.del(s.fd, in)
+		l.p.Del(s.fd, in)
 		delete(l.socks, s.fd)
 	}
 	unix.Close(s.fd)
@@ -328,7 +330,7 @@ func (l *Loop) openSpare() {
 // accept accepts a batch of conns from a listening socket.
 func (l *Loop) accept(s *lnSocket) {
 	for i := 0; i < acceptBatch && !s.closed && !s.paused; i++ {
-		fd, sa, err := sysAccept(s.fd)
+		fd, sa, err := sock.Accept(s.fd)
 		if err != nil {
 			switch err {
 			case unix.EAGAIN:
@@ -354,7 +356,7 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 	if l.spareFD >= 0 && (err == unix.EMFILE || err == unix.ENFILE) {
 		unix.Close(l.spareFD)
 		l.spareFD = -1
-		if fd, _, aerr := sysAccept(s.fd); aerr == nil {
+		if fd, _, aerr := sock.Accept(s.fd); aerr == nil {
 			ln.rejected.Add(1)
 			l.eng.rejected.Add(1)
 			unix.Close(fd)
@@ -367,7 +369,7 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 	} else if s.backoff *= 2; s.backoff > acceptBackoffMax {
 		s.backoff = acceptBackoffMax
 	}
-	if err := l.p.mod(s.fd, interestRead, 0); err != nil {
+	if err := l.p.Mod(s.fd, poll.InRead, 0); err != nil {
 		l.eng.logf("reactor: listener %s: %v", ln.url, err)
 	}
 	s.paused = true
@@ -376,7 +378,7 @@ func (l *Loop) acceptBackoff(s *lnSocket, err error) {
 			return
 		}
 		s.paused = false
-		if err := l.p.mod(s.fd, 0, interestRead); err != nil {
+		if err := l.p.Mod(s.fd, 0, poll.InRead); err != nil {
 			l.eng.logf("reactor: listener %s: %v", ln.url, err)
 		}
 	})
@@ -404,7 +406,7 @@ func (ln *Listener) hand(from *Loop, fd int, sa unix.Sockaddr) {
 	ln.active.Add(1)
 	ln.accepted.Add(1)
 	e.accepted.Add(1)
-	remote := sockaddrToAddr(ln.network, sa)
+	remote := sock.SockaddrToAddr(ln.network, sa)
 	target := from
 	if from.idx < 0 {
 		target = ln.lb.pick(addrIP(remote))
@@ -442,17 +444,17 @@ func (l *Loop) register(fd int, remote net.Addr, ip netip.Addr, ln *Listener) {
 		return
 	}
 	if ln.network != "unix" {
-		if err := setConnOptions(fd, &ln.ccfg); err != nil {
+		if err := sock.SetOptions(fd, !ln.ccfg.NoDelayOff, ln.ccfg.KeepAlive); err != nil {
 			fail(err)
 			return
 		}
 	}
-	c.local = localAddr(ln.network, fd)
-	if err := l.p.add(fd, interestRead); err != nil {
+	c.local = sock.LocalAddr(ln.network, fd)
+	if err := l.p.Add(fd, poll.InRead); err != nil {
 		fail(err)
 		return
 	}
-	c.interest = interestRead
+	c.interest = poll.InRead
 	l.accepted.Add(1)
 	l.addConn(c)
 	l.publish(c)
@@ -474,7 +476,7 @@ func (l *Loop) readUDP(s *lnSocket) {
 		}
 		c := &Conn{
 			id: l.eng.nextID.Add(1), fd: s.fd, loop: l, ln: ln, h: ln.h, network: ln.network,
-			local: ln.addr, remote: sockaddrToAddr(ln.network, sa), cfg: &ln.ccfg, openedAt: time.Now(),
+			local: ln.addr, remote: sock.SockaddrToAddr(ln.network, sa), cfg: &ln.ccfg, openedAt: time.Now(),
 			udp: true, udpDatagram: true, udpSA: sa, udpSock: s,
 		}
 		c.countIn(n)

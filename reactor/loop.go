@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/netplay-lab/netplay/reactor/internal/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,12 +21,12 @@ import (
 type Loop struct {
 	idx      int // -1 for the acceptor
 	eng      *Engine
-	p        *poller
+	p        *poll.Poller
 	buf      []byte            // shared read buffer
 	conns    []*Conn           // by fd, loop goroutine only
 	socks    map[int]*lnSocket // listening and UDP sockets on this loop
 	spareFD  int               // /dev/null, given up to accept-and-close on EMFILE
-	onEvent  func(fd int, ev pollEvent)
+	onEvent  func(fd int, ev poll.Event)
 	nconns   atomic.Int64
 	bytesIn  atomic.Uint64
 	bytesOut atomic.Uint64
@@ -64,6 +65,7 @@ const (
 	taskWake
 	taskClose
 	taskCloseErr
+	taskAbort
 	taskResume
 )
 
@@ -86,7 +88,7 @@ type doneCall struct {
 	err  error // set when the task itself failed
 }
 
-func newLoop(e *Engine, idx int, p *poller, bufSize int) *Loop {
+func newLoop(e *Engine, idx int, p *poll.Poller, bufSize int) *Loop {
 	l := &Loop{
 		idx:      idx,
 		eng:      e,
@@ -152,7 +154,7 @@ func (l *Loop) post(t task, bounded bool) error {
 // wake is already pending, so floods of async work cost one syscall.
 func (l *Loop) wakeIfPolling() {
 	if l.polling.Load() && l.wakePending.CompareAndSwap(false, true) {
-		if err := l.p.wake(); err != nil {
+		if err := l.p.Wake(); err != nil {
 			l.eng.logf("reactor: loop %d: %v", l.idx, err)
 		}
 	}
@@ -160,7 +162,7 @@ func (l *Loop) wakeIfPolling() {
 
 // run is the loop goroutine.
 func (l *Loop) run() {
-	if lockLoopThread {
+	if poll.LockThread {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
@@ -171,7 +173,7 @@ func (l *Loop) run() {
 		if l.hasTasks.Load() {
 			timeout = 0
 		}
-		woke, err := l.p.wait(timeout, l.onEvent)
+		woke, err := l.p.Wait(timeout, l.onEvent)
 		l.polling.Store(false)
 		if woke {
 			l.wakePending.Store(false)
@@ -211,9 +213,9 @@ func (l *Loop) runTask(t *task) {
 		return
 	}
 	if t.size > 0 {
-		// Still counted while queueAsync runs, so the count never dips
-		// below what is buffered; counted twice for a moment is harmless.
-		defer c.asyncPending.Add(-int64(t.size))
+		// The bytes move from in flight to queued: enqueue counts them in
+		// outLen and checks outLen plus what is still in flight.
+		c.asyncPending.Add(-int64(t.size))
 	}
 	if c.closed {
 		if t.done != nil {
@@ -232,6 +234,12 @@ func (l *Loop) runTask(t *task) {
 	case taskClose:
 		l.closeGracefully(c, nil)
 	case taskCloseErr:
+		l.closeNow(c, t.err)
+	case taskAbort:
+		if !c.udp && c.network != "unix" {
+			// best effort: without it the peer sees a FIN instead of a reset
+			_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+		}
 		l.closeNow(c, t.err)
 	case taskResume:
 		c.applyPause(c.pauseReq.Load())
@@ -271,7 +279,7 @@ func (l *Loop) markDirty(c *Conn) {
 }
 
 // event dispatches one poller event.
-func (l *Loop) event(fd int, ev pollEvent) {
+func (l *Loop) event(fd int, ev poll.Event) {
 	if fd < len(l.conns) {
 		if c := l.conns[fd]; c != nil {
 			l.connEvent(c, ev)
@@ -361,7 +369,7 @@ func (l *Loop) shutdown() {
 	l.runTasks() // tasks queued before exited was set: completions see ErrClosed
 	l.finishRound()
 	for fd, s := range l.socks {
-		l.p.del(fd, interestRead)
+		l.p.Del(fd, poll.InRead)
 		unix.Close(fd)
 		delete(l.socks, fd)
 		s.closed = true
@@ -370,5 +378,5 @@ func (l *Loop) shutdown() {
 		unix.Close(l.spareFD)
 		l.spareFD = -1
 	}
-	l.p.close()
+	l.p.Close()
 }

@@ -74,7 +74,12 @@ type ConnConfig struct {
 	HighWater   int           // 0 -> 64 KiB
 	LowWater    int           // 0 -> 32 KiB
 	MaxOutbound int           // 0 -> 4 MiB; past it the conn closes with *OutboundFullError
-	HalfClose   bool          // peer EOF -> OnReadEOF (if implemented) instead of closing
+	// MaxInbound caps the inbound bytes a handler may leave unconsumed
+	// after OnTraffic (a frame still incomplete): past it the conn closes
+	// with *InboundFullError. A backstop under a codec's own limits. 0 ->
+	// no cap.
+	MaxInbound int
+	HalfClose  bool // peer EOF -> OnReadEOF (if implemented) instead of closing
 	// CoalesceWrites queues what Write and Writev are given during a loop
 	// round and sends it when the round ends, after every ready conn has
 	// been read and handled: one write(2) per conn per round, as
@@ -110,6 +115,10 @@ type DialConfig struct {
 	// Timeout bounds the connect for DialAsync (Dial also honours its
 	// context); 0 -> no limit of its own.
 	Timeout time.Duration
+	// Loop is the loop the conn joins; nil -> round robin over all loops.
+	// A relay dials on the loop of the conn it serves, so both ends of the
+	// pair share one goroutine and need no locks.
+	Loop *Loop
 }
 
 // withDefaults returns cc with the water marks and the outbound cap filled in.

@@ -135,6 +135,9 @@ func (c *Conn) Close() error { return ErrUnsupported }
 // CloseWithError returns ErrUnsupported.
 func (c *Conn) CloseWithError(err error) error { return ErrUnsupported }
 
+// Abort returns ErrUnsupported.
+func (c *Conn) Abort(err error) error { return ErrUnsupported }
+
 // Pause returns ErrUnsupported.
 func (c *Conn) Pause() error { return ErrUnsupported }
 

@@ -12,8 +12,8 @@ import (
 func APIReference() string {
 	var b strings.Builder
 	b.WriteString("# netplay Lua API reference\n\n")
-	b.WriteString("Generated from the runtime's module registry (`runtime.Modules()`); do not edit by hand:\n")
-	b.WriteString("run `go test ./runtime -run TestAPIReference -args -update` after changing a module.\n")
+	b.WriteString("Generated from the modules' docs (each module's `doc.md`, listed by `runtime.Modules()`); do not edit by hand:\n")
+	b.WriteString("run `go test ./runtime -run TestAPIReference -args -update` after changing one.\n")
 	b.WriteString("Every example below is run by that test.\n\n")
 	b.WriteString("Modules are globals and can also be loaded with `require`. Lua-visible names are snake_case.\n")
 	b.WriteString("Calls marked *suspends* yield the calling coroutine (every handler, timer callback and\n")

@@ -11,11 +11,10 @@ import (
 // at the end of the test.
 func newTestRuntime(t testing.TB, opts Options) (*Runtime, *luatest.Buf, *luatest.Buf) {
 	t.Helper()
-	r, out, errOut := luatest.Start(t, func(stdout, stderr io.Writer) (luatest.Runner, error) {
+	return luatest.Start(t, func(stdout, stderr io.Writer) (*Runtime, error) {
 		opts.Stdout, opts.Stderr = stdout, stderr
 		return New(opts)
 	})
-	return r.(*Runtime), out, errOut
 }
 
 // TestLuaFiles runs the Lua tests of the runtime as a whole (limits,

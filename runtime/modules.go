@@ -5,15 +5,18 @@ import (
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/core"
+	"github.com/netplay-lab/netplay/runtime/lib/bench"
 	"github.com/netplay-lab/netplay/runtime/lib/bin"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	"github.com/netplay-lab/netplay/runtime/lib/context"
 	"github.com/netplay-lab/netplay/runtime/lib/hex"
+	"github.com/netplay-lab/netplay/runtime/lib/http"
 	"github.com/netplay-lab/netplay/runtime/lib/json"
 	"github.com/netplay-lab/netplay/runtime/lib/net"
 	"github.com/netplay-lab/netplay/runtime/lib/pool"
 	"github.com/netplay-lab/netplay/runtime/lib/shared"
 	"github.com/netplay-lab/netplay/runtime/lib/timer"
+	"github.com/netplay-lab/netplay/runtime/lib/ws"
 )
 
 // FuncDoc documents one Lua-visible function or method.
@@ -40,6 +43,9 @@ func moduleList() []*host.Module {
 		json.Module,
 		net.Module,
 		codec.Module(codec.Builtin()...),
+		http.Module,
+		ws.Module,
+		bench.Module,
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/netplay-lab/netplay/runtime"
+	"github.com/netplay-lab/netplay/runtime/lib/bench"
 	"github.com/netplay-lab/netplay/runtime/lib/lab"
+	"github.com/netplay-lab/netplay/runtime/lib/proxy"
 )
 
 // cliCommand is one netplay subcommand. The table (cliCommands) feeds
@@ -44,10 +46,9 @@ func cliCommands() []*cliCommand {
 			run: (*cli).cmdShell},
 		{name: "version", summary: "print the version", run: (*cli).cmdVersion},
 		{name: "help", args: "[COMMAND]", summary: "this help, or one command's", run: (*cli).cmdHelp},
-		{name: "lab", args: "list | start NAME [DIR] | show NAME | check NAME [FILE]", summary: "teaching labs with checkers", main: lab.Main},
-		// The lead adds these when their packages are on main:
-		// {name: "bench", summary: "load-test a server", main: bench.Main},  // runtime/lib/bench
-		// {name: "proxy", summary: "a scriptable TCP proxy", main: proxy.Main}, // runtime/lib/proxy
+		{name: "lab", args: "list|start|show|check …", summary: "teaching labs with checkers", main: lab.Main},
+		{name: "bench", args: "URL [-c N] [-d DUR] [--mode M] …", summary: "load-test a server", main: bench.Main},
+		{name: "proxy", args: "LISTEN UPSTREAM [--latency DUR] …", summary: "a fault-injecting proxy (latency, bandwidth, slicer, reset…)", main: proxy.Main},
 	}
 }
 

@@ -31,6 +31,16 @@ func commandRegistry() map[string]*command {
 			run: (*shell).cmdLoad, complete: func(_ *shell, arg string) []string { return completeFile(arg) }},
 		{name: "conns", summary: "list open connections: id, local, remote, loop, bytes in/out, age",
 			run: (*shell).cmdConns},
+		{name: "servers", summary: "servers started in this shell (lines, :load-ed files, their handlers) that are still open",
+			run: (*shell).cmdServers},
+		{name: "timers", summary: "timers started in this shell that have not fired or been stopped",
+			run: (*shell).cmdTimers},
+		{name: "close", args: "ID", summary: "close server ID (sN, from :servers), or stop timer ID (tN)",
+			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
+		{name: "stop", args: "ID", summary: "stop timer ID (tN, from :timers), or close server ID (sN)",
+			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
+		{name: "budget", args: "[on|off]", summary: "show or set whether a line runs under the handlers' budget (on by default)",
+			run: (*shell).cmdBudget, complete: func(*shell, string) []string { return []string{"on", "off"} }},
 		{name: "stats", summary: "engine statistics (the same as stats() in Lua)",
 			run: (*shell).cmdStats},
 		{name: "quit", summary: "stop every server gracefully and leave (also Ctrl-D)",
@@ -256,6 +266,95 @@ func byteSize(n uint64) string {
 		return fmt.Sprintf("%.1fK", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%dB", n)
+}
+
+func (s *shell) cmdServers(string) error {
+	var live []*handle
+	var desc []string
+	if err := s.be.ev.Do(func(L *lua.LState) { live, desc = s.handles.liveServers(L) }); err != nil {
+		return err
+	}
+	if len(live) == 0 {
+		fmt.Fprintln(s.out, "no open servers started in this shell")
+		return nil
+	}
+	writeHandles(s.out, "ID\tSERVER\tAGE", live, desc, func(*handle) string { return "" }, s.handles.now())
+	return nil
+}
+
+func (s *shell) cmdTimers(string) error {
+	var live []*handle
+	if err := s.be.ev.Do(func(*lua.LState) { live = s.handles.liveTimers() }); err != nil {
+		return err
+	}
+	if len(live) == 0 {
+		fmt.Fprintln(s.out, "no pending timers started in this shell")
+		return nil
+	}
+	now := s.handles.now()
+	desc := make([]string, len(live))
+	for i, t := range live {
+		desc[i] = t.what
+	}
+	writeHandles(s.out, "ID\tTIMER\tAGE\tFIRES", live, desc, func(t *handle) string {
+		if t.due.IsZero() {
+			return "\t-"
+		}
+		return "\tin " + t.due.Sub(now).Truncate(100*time.Millisecond).String()
+	}, now)
+	return nil
+}
+
+// handleIDs completes :close and :stop with the ids :servers and :timers show.
+func (s *shell) handleIDs(string) []string {
+	var ids []string
+	s.be.ev.Do(func(L *lua.LState) {
+		live, _ := s.handles.liveServers(L)
+		for _, h := range append(live, s.handles.liveTimers()...) {
+			ids = append(ids, h.id)
+		}
+	})
+	return ids
+}
+
+// cmdEnd is :close ID and :stop ID.
+func (s *shell) cmdEnd(arg string) error {
+	if arg == "" {
+		return fmt.Errorf("which one? give an ID from :servers or :timers")
+	}
+	var msg string
+	var err error
+	if derr := s.be.ev.Do(func(L *lua.LState) { msg, err = s.handles.end(L, arg) }); derr != nil {
+		return derr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(s.out, msg)
+	return nil
+}
+
+// cmdBudget is :budget [on|off].
+func (s *shell) cmdBudget(arg string) error {
+	le, ok := s.be.ev.(limitedEvaluator)
+	if !ok || !le.CanLimit() {
+		return fmt.Errorf("not available: this runtime runs shell lines without a budget (Ctrl-C interrupts a line)")
+	}
+	switch arg {
+	case "":
+	case "on":
+		s.noBudget = false
+	case "off":
+		s.noBudget = true
+	default:
+		return fmt.Errorf("usage: :budget [on|off]")
+	}
+	if s.noBudget {
+		fmt.Fprintln(s.out, "lines run without a budget (Ctrl-C interrupts one); :budget on to limit them")
+	} else {
+		fmt.Fprintln(s.out, "lines run under the handlers' budget (--budget); :budget off for long computations")
+	}
+	return nil
 }
 
 // cmdStats prints what the Lua stats() function returns, so the command and

@@ -36,6 +36,17 @@ type evaluator interface {
 	Do(fn func(L *lua.LState)) error
 }
 
+// limitedEvaluator is an evaluator that can also run a chunk under the
+// per-callback budget handlers run with, so a busy line cannot stall the
+// servers on the same VM (the shell's default; :budget off turns it off).
+type limitedEvaluator interface {
+	// CanLimit reports whether EvalLimited is available.
+	CanLimit() bool
+	// EvalLimited is Eval under the budget: the chunk fails with the
+	// budget's error once it has run that long without waiting.
+	EvalLimited(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error
+}
+
 // evalError is a Lua error as the shell prints it: "stdin:1: message" and
 // the traceback, if any.
 type evalError struct {
@@ -83,17 +94,21 @@ type shell struct {
 	version  string
 	cmds     map[string]*command
 	hist     *history // nil: no history file
+	handles  *handles // servers and timers started here (VM goroutine only)
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running chunk; nil when idle
 
-	quit   bool
-	failed bool // a chunk failed (non-interactive input stops there, exit 1)
+	quit     bool
+	failed   bool // a chunk failed (non-interactive input stops there, exit 1)
+	noBudget bool // :budget off: lines run without the per-callback budget
 }
 
 func newShell(be backend, lio lineIO, color bool, version string) *shell {
 	s := &shell{be: be, io: lio, out: lio.Stdout(), err: lio.Stderr(), color: color, version: version}
 	s.cmds = commandRegistry()
+	s.handles = newHandles()
+	be.ev.Do(s.handles.install)
 	lio.SetCompleter(s.complete)
 	return s
 }
@@ -212,11 +227,17 @@ func (s *shell) eval(name, src string, printValues bool) bool {
 	}()
 
 	var text string
-	err := s.be.ev.Eval(ctx, name, src, func(L *lua.LState, vals []lua.LValue) {
+	onResult := func(L *lua.LState, vals []lua.LValue) {
 		if printValues && len(vals) > 0 {
 			text = formatValues(L, vals, s.color)
 		}
-	})
+	}
+	var err error
+	if le, ok := s.be.ev.(limitedEvaluator); ok && !s.noBudget && le.CanLimit() {
+		err = le.EvalLimited(ctx, name, src, onResult)
+	} else {
+		err = s.be.ev.Eval(ctx, name, src, onResult)
+	}
 	if err != nil {
 		s.failed = true
 		if ctx.Err() != nil {
@@ -224,6 +245,9 @@ func (s *shell) eval(name, src string, printValues bool) bool {
 			return false
 		}
 		s.printError(err)
+		if strings.Contains(err.Error(), "exceeded its budget") {
+			fmt.Fprintln(s.err, s.paint(colorDim, "(a line has the handlers' budget; :budget off lets lines run longer)"))
+		}
 		return false
 	}
 	if text != "" {

@@ -114,6 +114,32 @@ func (e rtEvaluator) Eval(ctx context.Context, name, src string, onResult func(L
 
 func (e rtEvaluator) Do(fn func(L *lua.LState)) error { return e.rt.Do(fn) }
 
+// runtimeLimited is the runtime method a budgeted shell line needs: Eval
+// with the chunk under the per-callback budget. Asserted, so the shell
+// builds while the runtime does not have it yet; until then lines run
+// without a budget and :budget says so.
+type runtimeLimited interface {
+	EvalLimited(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error
+}
+
+func (e rtEvaluator) CanLimit() bool {
+	_, ok := any(e.rt).(runtimeLimited)
+	return ok
+}
+
+func (e rtEvaluator) EvalLimited(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
+	rl, ok := any(e.rt).(runtimeLimited)
+	if !ok {
+		return e.Eval(ctx, name, src, onResult)
+	}
+	err := rl.EvalLimited(ctx, name, src, onResult)
+	var se *runtime.ScriptError
+	if errors.As(err, &se) {
+		return &evalError{Msg: se.Msg, Traceback: se.Traceback}
+	}
+	return err
+}
+
 // moduleTopics turns the runtime's module registry (the source of
 // docs/lua-api.md too) into :help topics.
 func moduleTopics() []helpTopic {

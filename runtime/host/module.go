@@ -27,3 +27,9 @@ type Module struct {
 	// itself and returns nil.
 	Open func(v VM) *lua.LTable
 }
+
+// NewModule makes a module from its embedded markdown documentation (see
+// ParseDoc), the VM kinds it is opened in and its loader.
+func NewModule(docMD string, kinds Kind, open func(v VM) *lua.LTable) *Module {
+	return &Module{ModuleDoc: ParseDoc(docMD), Kinds: kinds, Open: open}
+}

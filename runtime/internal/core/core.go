@@ -1,14 +1,8 @@
 // Package core is netplay's VM core: the script VM and its coroutine
 // scheduler, the queue and timer heap, the callback budget, loop VMs and
 // worker VMs, and the host API (host.VM) every module is given. The public
-// API is runtime.Runtime, a thin wrapper around Runtime here.
-//
-// Lifecycle of a Runtime:
-//
-//	New            script VM goroutine started; engine, pool and watchdog start on first use
-//	RunFile/Eval   a chunk runs as a coroutine on the script VM; handlers it installs run later
-//	Wait           returns when no server, conn, timer or waiting coroutine keeps the VM alive
-//	Stop           closes servers and conns gracefully, abandons waiting coroutines, ends the VM
+// API, and the lifecycle of a Runtime, are runtime.Runtime's: a thin
+// wrapper around Runtime here.
 package core
 
 import (

@@ -62,7 +62,7 @@ func BenchmarkEcho(b *testing.B) {
 		src  string
 	}{
 		{name: "script-vm", src: `local s = net.listen("tcp://127.0.0.1:0", {on_message = function(c, m) c:send(m) end}) ADDR = s.addr`},
-		{name: "loop-vms", src: `local s = net.listen("tcp://127.0.0.1:0", {vm = "loop", handler = "../scripts/examples/handlers/echo_handler.lua"}) ADDR = s.addr`},
+		{name: "loop-vms", src: `local s = net.listen("tcp://127.0.0.1:0", {vm = "loop", handler = "../../../scripts/examples/handlers/echo_handler.lua"}) ADDR = s.addr`},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -9,23 +9,18 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// docMD is the module's documentation: docs/lua-api.md and :help show it,
-// and a test runs its examples.
+// docMD documents the module (docs/lua-api.md, :help); a test runs its examples.
 //
 //go:embed globals.md
 var docMD string
 
 // Globals is the "_G" module: the global functions netplay adds (sleep, stats).
-var Globals = &host.Module{
-	ModuleDoc: host.ParseDoc(docMD),
-	Kinds:     host.All,
-	Open: func(hv host.VM) *lua.LTable {
-		v, L := hv.(*vm), hv.L()
-		L.SetGlobal("sleep", luautil.ExactResults(L, v.sleep))
-		L.SetGlobal("stats", L.NewFunction(v.stats))
-		return nil
-	},
-}
+var Globals = host.NewModule(docMD, host.All, func(hv host.VM) *lua.LTable {
+	v, L := hv.(*vm), hv.L()
+	L.SetGlobal("sleep", luautil.ExactResults(L, v.sleep))
+	L.SetGlobal("stats", L.NewFunction(v.stats))
+	return nil
+})
 
 // sleep implements Lua sleep(seconds).
 func (v *vm) sleep(L *lua.LState) int {

@@ -47,11 +47,10 @@ func newWith(opts Options) (*Runtime, error) {
 // at the end of the test.
 func newTestRuntime(t testing.TB, opts Options) (*Runtime, *luatest.Buf, *luatest.Buf) {
 	t.Helper()
-	r, out, errOut := luatest.Start(t, func(stdout, stderr io.Writer) (luatest.Runner, error) {
+	return luatest.Start(t, func(stdout, stderr io.Writer) (*Runtime, error) {
 		opts.Stdout, opts.Stderr = stdout, stderr
 		return newWith(opts)
 	})
-	return r.(*Runtime), out, errOut
 }
 
 // strconvNum parses a number printed by Lua.

@@ -69,30 +69,24 @@ func (v *vm) LogError(e *host.ScriptError) { v.rt.logError(e) }
 
 func (v *vm) Print(s string) { v.rt.writeOut(s) }
 
-func (v *vm) Local(key any, mk func() any) any {
-	if x, ok := v.locals[key]; ok {
-		return x
-	}
-	if v.locals == nil {
-		v.locals = map[any]any{}
-	}
-	x := mk()
-	v.locals[key] = x
-	return x
-}
+func (v *vm) Local(key any, mk func() any) any { return getOrMake(&v.locals, key, mk) }
 
 func (v *vm) Shared(key any, mk func() any) any {
-	rt := v.rt
-	rt.sharedMu.Lock()
-	defer rt.sharedMu.Unlock()
-	if x, ok := rt.shared[key]; ok {
+	v.rt.sharedMu.Lock()
+	defer v.rt.sharedMu.Unlock()
+	return getOrMake(&v.rt.shared, key, mk)
+}
+
+// getOrMake returns (*m)[key], made by mk and stored on first use.
+func getOrMake(m *map[any]any, key any, mk func() any) any {
+	if x, ok := (*m)[key]; ok {
 		return x
 	}
-	if rt.shared == nil {
-		rt.shared = map[any]any{}
+	if *m == nil {
+		*m = map[any]any{}
 	}
 	x := mk()
-	rt.shared[key] = x
+	(*m)[key] = x
 	return x
 }
 

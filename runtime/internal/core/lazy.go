@@ -25,22 +25,29 @@ func (rt *Runtime) Engine() *reactor.Engine {
 }
 
 func (rt *Runtime) engine() (*reactor.Engine, error) {
+	return startLazy(rt, &rt.lazy.engine, func() (*reactor.Engine, error) {
+		return reactor.New(append([]reactor.Option{reactor.WithLogger(log.New(lockedWriter{rt}, "netplay: ", 0))}, rt.opts.Engine...)...)
+	})
+}
+
+// startLazy returns *part, started by start on first use unless the
+// runtime is stopped. Safe for concurrent use.
+func startLazy[T any](rt *Runtime, part **T, start func() (*T, error)) (*T, error) {
 	rt.lazy.mu.Lock()
 	defer rt.lazy.mu.Unlock()
-	if rt.lazy.engine == nil {
+	if *part == nil {
 		select {
 		case <-rt.stopped:
 			return nil, ErrStopped
 		default:
 		}
-		opts := append([]reactor.Option{reactor.WithLogger(log.New(lockedWriter{rt}, "netplay: ", 0))}, rt.opts.Engine...)
-		e, err := reactor.New(opts...)
+		p, err := start()
 		if err != nil {
 			return nil, err
 		}
-		rt.lazy.engine = e
+		*part = p
 	}
-	return rt.lazy.engine, nil
+	return *part, nil
 }
 
 // lockedWriter writes to Stderr under the output lock.
@@ -54,21 +61,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 
 // pool returns the worker pool, starting it on first use. Safe for concurrent use.
 func (rt *Runtime) pool() (*workerPool, error) {
-	rt.lazy.mu.Lock()
-	defer rt.lazy.mu.Unlock()
-	if rt.lazy.pool == nil {
-		select {
-		case <-rt.stopped:
-			return nil, ErrStopped
-		default:
-		}
-		p, err := newWorkerPool(rt, defaultPoolWorkers, rt.poolBudget())
-		if err != nil {
-			return nil, err
-		}
-		rt.lazy.pool = p
-	}
-	return rt.lazy.pool, nil
+	return startLazy(rt, &rt.lazy.pool, func() (*workerPool, error) { return newWorkerPool(rt, defaultPoolWorkers, rt.poolBudget()) })
 }
 
 // stopLazy stops whatever lazy parts were started: the engine gracefully

@@ -29,7 +29,7 @@ func BenchmarkRedisPipelined(b *testing.B) {
 func benchRedis(b *testing.B, cmd, reply string) {
 	b.ReportAllocs()
 	addr := benchServer(b, `local s = assert(net.listen("tcp://127.0.0.1:0", {codec = codec.resp{commands_only = true},
-  vm = "loop", handler = "../scripts/examples/handlers/redis_handler.lua"}))
+  vm = "loop", handler = "../../../scripts/examples/handlers/redis_handler.lua"}))
 shared.dict("redis"):set("key:1", "value")
 ADDR = s.addr`)
 	const conns, depth = 4, 64
@@ -63,7 +63,7 @@ ADDR = s.addr`)
 // BenchmarkRedisPipelined; "empty-for" is one iteration of `for i = 1, n do
 // end` on the same thread, for scale.
 func BenchmarkRedisHandler(b *testing.B) {
-	src, err := os.ReadFile("../scripts/examples/handlers/redis_handler.lua")
+	src, err := os.ReadFile("../../../scripts/examples/handlers/redis_handler.lua")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -48,7 +48,7 @@ var (
 )
 
 // newVM builds a sandboxed LState with the standard libraries netplay allows
-// and every registry module of its kind preloaded (require "net") and set as
+// and every module of the list (Config.Modules) of its kind preloaded (require "net") and set as
 // a global.
 func newVM(rt *Runtime, kind host.Kind) *vm {
 	L := lua.NewState(luaOptions)

@@ -44,7 +44,12 @@ func runWithDeadline(t *testing.T, src string, d time.Duration) (string, time.Du
 // machine, with the error a Lua loop gets from the same context.
 func TestPathologicalPatternsStopAtTheDeadline(t *testing.T) {
 	const deadline = 100 * time.Millisecond
-	loopMsg, _ := runWithDeadline(t, "while true do end", deadline)
+	loopMsg, loopTook := runWithDeadline(t, "while true do end", deadline)
+	t.Logf("a Lua loop stopped after %v", loopTook)
+	// about 100-110 ms on an idle machine; the margin is for a loaded one,
+	// where the loop is late too (without the check these patterns run for
+	// seconds to minutes)
+	limit := max(5*deadline, 3*loopTook)
 	cases := []struct{ name, src string }{
 		{name: "trim idiom on a 30 KB line", src: `local m = "x" .. (" "):rep(30000) .. "x"
 			return m:match("^%s*(.-)%s*$")`},
@@ -65,9 +70,7 @@ func TestPathologicalPatternsStopAtTheDeadline(t *testing.T) {
 			if msg != loopMsg {
 				t.Errorf("error %q, want the one a Lua loop gets: %q", msg, loopMsg)
 			}
-			// about 100-110 ms on an idle machine; the margin is for a
-			// loaded one (without the check these run for seconds to minutes)
-			if took > 5*deadline {
+			if took > limit {
 				t.Errorf("stopped after %v, want about %v", took, deadline)
 			}
 		})
@@ -144,5 +147,37 @@ func TestInit(t *testing.T) {
 		if got := Init(tc.init, tc.length); got != tc.want {
 			t.Errorf("Init(%d, %d) = %d, want %d", tc.init, tc.length, got, tc.want)
 		}
+	}
+}
+
+// A gsub whose result would pass its bound fails with a clear error before
+// building it (the VMs' bound is MaxResult, 256 MiB; 1 MiB here keeps the
+// test light).
+func TestGsubResultBound(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	install(L, 1<<20)
+	err := L.DoString(`
+		local big = ("y"):rep(64 * 1024)
+		local ok, err = pcall(string.gsub, ("x"):rep(20), "x", big)
+		assert(not ok and err:find("string.gsub: result too large (more than 1 MiB)", 1, true), err)
+		local ok, err = pcall(string.gsub, ("x"):rep(20), "x", function() return big end)
+		assert(not ok and err:find("result too large", 1, true), err)
+		local ok, err = pcall(string.gsub, big, ".+", ("%0"):rep(20))
+		assert(not ok and err:find("result too large", 1, true), err)
+		assert(#(("x"):rep(15):gsub("x", big)) == 15 * 64 * 1024)
+	`)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGsubMaxResultGoAPI(t *testing.T) {
+	keep := func(*Result) (string, bool, error) { return "", true, nil }
+	if _, _, err := Gsub("abcdef", "x", 10, keep, Options{MaxResult: 5}); err == nil || !strings.Contains(err.Error(), "more than 5 bytes") {
+		t.Errorf("a 6-byte result under MaxResult 5: err = %v", err)
+	}
+	if out, n, err := Gsub("abcdef", "c", 10, keep, Options{MaxResult: 6}); err != nil || out != "abcdef" || n != 1 {
+		t.Errorf("Gsub = %q, %d, %v", out, n, err)
 	}
 }

@@ -14,13 +14,16 @@ import (
 // passes) the match stops within CheckEvery steps and raises the context's
 // error, as gopher-lua does for a Lua loop. Call it after the string
 // library is open.
-func Install(L *lua.LState) {
+func Install(L *lua.LState) { install(L, MaxResult) }
+
+// install is Install with gsub's results bounded by maxResult bytes.
+func install(L *lua.LState, maxResult int) {
 	funcs := map[string]lua.LGFunction{
 		"find":   strFind,
 		"match":  strMatch,
 		"gmatch": strGmatch,
 		"gfind":  strGmatch,
-		"gsub":   strGsub,
+		"gsub":   func(L *lua.LState) int { return strGsub(L, maxResult) },
 	}
 	set := func(t *lua.LTable) {
 		for name, fn := range funcs {
@@ -37,6 +40,12 @@ func Install(L *lua.LState) {
 		}
 	}
 }
+
+// MaxResult bounds what one string.gsub may build in a VM, as netplay bounds
+// string.rep: the step counter looks at the budget between matches, but one
+// replacement can be large, so without a bound a few hundred matches could
+// allocate gigabytes before the next look.
+const MaxResult = 256 << 20
 
 // options checks L's context (that of the calling thread) as the VM does
 // before each instruction.
@@ -121,8 +130,9 @@ func strGmatch(L *lua.LState) int {
 	return 1
 }
 
-// strGsub is string.gsub(s, pattern, repl [, n]).
-func strGsub(L *lua.LState) int {
+// strGsub is string.gsub(s, pattern, repl [, n]), its result bounded by
+// maxResult bytes.
+func strGsub(L *lua.LState, maxResult int) int {
 	s, p := L.CheckString(1), L.CheckString(2)
 	repl := L.Get(3)
 	maxN := L.OptInt(4, len(s)+1)
@@ -131,7 +141,7 @@ func strGsub(L *lua.LState) int {
 	case lua.LString, lua.LNumber:
 		template := lua.LVAsString(rv)
 		replace = func(r *Result) (string, bool, error) {
-			out, err := Expand(template, r)
+			out, err := Expand(template, r, maxResult)
 			return out, false, err
 		}
 	case *lua.LTable:
@@ -153,7 +163,9 @@ func strGsub(L *lua.LState) int {
 	default:
 		L.ArgError(3, "string/function/table expected")
 	}
-	out, n, err := Gsub(s, p, maxN, replace, options(L))
+	opt := options(L)
+	opt.MaxResult = maxResult
+	out, n, err := Gsub(s, p, maxN, replace, opt)
 	if err != nil {
 		raise(L, err)
 	}

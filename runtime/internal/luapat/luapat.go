@@ -197,8 +197,15 @@ func Gsub(subject, pattern string, maxN int, replace Replacer, opt Options) (out
 		p = 1
 	}
 	var b strings.Builder
+	add := func(str string) {
+		if opt.MaxResult > 0 && b.Len()+len(str) > opt.MaxResult {
+			panic(tooLarge(opt.MaxResult))
+		}
+		b.WriteString(str)
+	}
 	s := 0
 	err = run(func() {
+	loop:
 		for n < maxN {
 			m.level = 0
 			e := m.match(s, p)
@@ -209,37 +216,47 @@ func Gsub(subject, pattern string, maxN int, replace Replacer, opt Options) (out
 					panic(stopped{rerr})
 				}
 				if keep {
-					b.WriteString(subject[s:e])
+					add(subject[s:e])
 				} else {
-					b.WriteString(repl)
+					add(repl)
 				}
 			}
 			switch {
 			case e > s:
 				s = e
 			case s < len(subject):
-				b.WriteByte(subject[s])
+				add(subject[s : s+1])
 				s++
 			default:
-				return
+				break loop
 			}
 			if anchor {
-				return
+				break
 			}
 		}
+		add(subject[s:])
 	})
 	if err != nil {
 		return "", n, err
 	}
-	b.WriteString(subject[s:])
 	return b.String(), n, nil
+}
+
+// tooLarge is Gsub's error past Options.MaxResult.
+func tooLarge(max int) *Error {
+	if max%(1<<20) == 0 {
+		return errorf("string.gsub: result too large (more than %d MiB)", max>>20)
+	}
+	return errorf("string.gsub: result too large (more than %d bytes)", max)
 }
 
 // Expand is gsub's string replacement for one match: %0 is the whole match,
 // %1-%9 a capture (a position capture as its number), %% and % before any
 // other byte that byte. A '%' at the very end stands for a NUL byte, as in
 // C Lua 5.1, which reads the string's terminator there.
-func Expand(template string, r *Result) (string, error) {
+//
+// A positive max bounds the result: past it Expand fails as Gsub does.
+func Expand(template string, r *Result, max int) (string, error) {
 	if strings.IndexByte(template, escape) < 0 {
 		return template, nil
 	}
@@ -270,6 +287,9 @@ func Expand(template string, r *Result) (string, error) {
 			} else {
 				b.WriteString(text)
 			}
+		}
+		if max > 0 && b.Len() > max {
+			return "", tooLarge(max)
 		}
 	}
 	return b.String(), nil

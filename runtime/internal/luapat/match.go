@@ -63,6 +63,9 @@ type Options struct {
 	// Check, when set, is called every CheckEvery steps; a non-nil error
 	// stops the match, and the call returns that error.
 	Check func() error
+	// MaxResult bounds the bytes Gsub may build; past it Gsub fails with
+	// "result too large". 0: no bound.
+	MaxResult int
 }
 
 // stopped carries Check's error up through the recursion.

@@ -54,7 +54,7 @@ func (s *Buf) String() string {
 
 // Start starts a runtime with mk, its output captured; it is stopped at
 // the end of the test.
-func Start(t testing.TB, mk NewFunc) (Runner, *Buf, *Buf) {
+func Start[R Runner](t testing.TB, mk func(stdout, stderr io.Writer) (R, error)) (R, *Buf, *Buf) {
 	t.Helper()
 	out, errOut := &Buf{}, &Buf{}
 	r, err := mk(out, errOut)

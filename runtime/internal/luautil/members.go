@@ -37,3 +37,16 @@ func StrictMethods(L *lua.LState, methods *lua.LTable, what string) *lua.LTable 
 // its __index is a function: the shell completes obj:method from it without
 // calling anything.
 const MethodsField = "__methods"
+
+// CheckUserData returns argument n's userdata value as a T, raising an
+// argument error ("<what> expected") when it is anything else.
+func CheckUserData[T any](L *lua.LState, n int, what string) T {
+	if ud, ok := L.Get(n).(*lua.LUserData); ok {
+		if x, ok := ud.Value.(T); ok {
+			return x
+		}
+	}
+	L.ArgError(n, what+" expected")
+	var zero T
+	return zero
+}

@@ -11,25 +11,20 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// docMD is the module's documentation: docs/lua-api.md and :help show it,
-// and a test runs its examples.
+// docMD documents the module (docs/lua-api.md, :help); a test runs its examples.
 //
 //go:embed doc.md
 var docMD string
 
 // Module is the bin Lua module.
-var Module = &host.Module{
-	ModuleDoc: host.ParseDoc(docMD),
-	Kinds:     host.All,
-	Open: func(v host.VM) *lua.LTable {
-		L := v.L()
-		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"pack":   binPack,
-			"unpack": binUnpack,
-			"size":   binSize,
-		})
-	},
-}
+var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
+	L := v.L()
+	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"pack":   binPack,
+		"unpack": binUnpack,
+		"size":   binSize,
+	})
+})
 
 type binKind int
 

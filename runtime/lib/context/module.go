@@ -11,104 +11,99 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// docMD is the module's documentation: docs/lua-api.md and :help show it,
-// and a test runs its examples.
+// docMD documents the module (docs/lua-api.md, :help); a test runs its examples.
 //
 //go:embed doc.md
 var docMD string
 
 // Module is the context Lua module.
-var Module = &host.Module{
-	ModuleDoc: host.ParseDoc(docMD),
-	Kinds:     host.Script | host.Loop,
-	Open: func(v host.VM) *lua.LTable {
-		L := v.L()
-		mt := L.NewTypeMetatable(ctxType)
-		L.SetField(mt, "__index", luautil.StrictMethods(L, L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"done": func(L *lua.LState) int {
-				L.Push(lua.LBool(Check(L, 1).Err() != nil))
-				return 1
-			},
-			"err": func(L *lua.LState) int {
-				L.Push(ctxErr(Check(L, 1)))
-				return 1
-			},
-			"value": func(L *lua.LState) int {
-				ctx := Check(L, 1)
-				if val, ok := ctx.Value(ctxKey{L.CheckAny(2)}).(lua.LValue); ok {
-					L.Push(val)
-				} else {
-					L.Push(lua.LNil)
-				}
-				return 1
-			},
-			"deadline": func(L *lua.LState) int {
-				if d, ok := Check(L, 1).Deadline(); ok {
-					L.Push(lua.LNumber(float64(d.UnixNano()) / 1e9))
-				} else {
-					L.Push(lua.LNil)
-				}
-				return 1
-			},
-			"on_done": func(L *lua.LState) int {
-				ctx := Check(L, 1)
-				fn := L.CheckFunction(2)
-				v.Done(ctx, func() { v.Call(fn, nil, ctxErr(ctx)) })
-				return 0
-			},
-			"wait": func(L *lua.LState) int {
-				ctx := Check(L, 1)
-				if ctx.Err() != nil {
-					L.Push(ctxErr(ctx))
-					return 1
-				}
-				return v.Await(L, "ctx:wait", func(w host.Waker) {
-					context.AfterFunc(ctx, func() { w.Wake(ctxErr(ctx)) })
-				})
-			},
-		}), "context"))
-		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
-			ctx := Check(L, 1)
-			s := "context"
-			if err := ctx.Err(); err != nil {
-				s += " (" + err.Error() + ")"
-			}
-			L.Push(lua.LString(s))
+var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.LTable {
+	L := v.L()
+	mt := L.NewTypeMetatable(ctxType)
+	L.SetField(mt, "__index", luautil.StrictMethods(L, L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"done": func(L *lua.LState) int {
+			L.Push(lua.LBool(Check(L, 1).Err() != nil))
 			return 1
-		}))
-		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"background": func(L *lua.LState) int {
-				L.Push(New(L, context.Background()))
+		},
+		"err": func(L *lua.LState) int {
+			L.Push(ctxErr(Check(L, 1)))
+			return 1
+		},
+		"value": func(L *lua.LState) int {
+			ctx := Check(L, 1)
+			if val, ok := ctx.Value(ctxKey{L.CheckAny(2)}).(lua.LValue); ok {
+				L.Push(val)
+			} else {
+				L.Push(lua.LNil)
+			}
+			return 1
+		},
+		"deadline": func(L *lua.LState) int {
+			if d, ok := Check(L, 1).Deadline(); ok {
+				L.Push(lua.LNumber(float64(d.UnixNano()) / 1e9))
+			} else {
+				L.Push(lua.LNil)
+			}
+			return 1
+		},
+		"on_done": func(L *lua.LState) int {
+			ctx := Check(L, 1)
+			fn := L.CheckFunction(2)
+			v.Done(ctx, func() { v.Call(fn, nil, ctxErr(ctx)) })
+			return 0
+		},
+		"wait": func(L *lua.LState) int {
+			ctx := Check(L, 1)
+			if ctx.Err() != nil {
+				L.Push(ctxErr(ctx))
 				return 1
-			},
-			"with_cancel": func(L *lua.LState) int {
-				ctx, cancel := context.WithCancel(optParentCtx(L, 1))
-				return pushCtxCancel(L, ctx, cancel)
-			},
-			"with_timeout": func(L *lua.LState) int {
-				parent := optParentCtx(L, 1)
-				ctx, cancel := context.WithTimeout(parent, luautil.CheckDuration(L, 2))
-				return pushCtxCancel(L, ctx, cancel)
-			},
-			"with_deadline": func(L *lua.LState) int {
-				parent := optParentCtx(L, 1)
-				secs := float64(L.CheckNumber(2))
-				whole, frac := math.Modf(secs)
-				ctx, cancel := context.WithDeadline(parent, time.Unix(int64(whole), int64(frac*1e9)))
-				return pushCtxCancel(L, ctx, cancel)
-			},
-			"with_value": func(L *lua.LState) int {
-				parent := optParentCtx(L, 1)
-				key := L.CheckAny(2)
-				if key == lua.LNil {
-					L.ArgError(2, "key must not be nil")
-				}
-				L.Push(New(L, context.WithValue(parent, ctxKey{key}, L.Get(3))))
-				return 1
-			},
-		})
-	},
-}
+			}
+			return v.Await(L, "ctx:wait", func(w host.Waker) {
+				context.AfterFunc(ctx, func() { w.Wake(ctxErr(ctx)) })
+			})
+		},
+	}), "context"))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		ctx := Check(L, 1)
+		s := "context"
+		if err := ctx.Err(); err != nil {
+			s += " (" + err.Error() + ")"
+		}
+		L.Push(lua.LString(s))
+		return 1
+	}))
+	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"background": func(L *lua.LState) int {
+			L.Push(New(L, context.Background()))
+			return 1
+		},
+		"with_cancel": func(L *lua.LState) int {
+			ctx, cancel := context.WithCancel(optParentCtx(L, 1))
+			return pushCtxCancel(L, ctx, cancel)
+		},
+		"with_timeout": func(L *lua.LState) int {
+			parent := optParentCtx(L, 1)
+			ctx, cancel := context.WithTimeout(parent, luautil.CheckDuration(L, 2))
+			return pushCtxCancel(L, ctx, cancel)
+		},
+		"with_deadline": func(L *lua.LState) int {
+			parent := optParentCtx(L, 1)
+			secs := float64(L.CheckNumber(2))
+			whole, frac := math.Modf(secs)
+			ctx, cancel := context.WithDeadline(parent, time.Unix(int64(whole), int64(frac*1e9)))
+			return pushCtxCancel(L, ctx, cancel)
+		},
+		"with_value": func(L *lua.LState) int {
+			parent := optParentCtx(L, 1)
+			key := L.CheckAny(2)
+			if key == lua.LNil {
+				L.ArgError(2, "key must not be nil")
+			}
+			L.Push(New(L, context.WithValue(parent, ctxKey{key}, L.Get(3))))
+			return 1
+		},
+	})
+})
 
 const ctxType = "netplay.context"
 

@@ -8,46 +8,41 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// docMD is the module's documentation: docs/lua-api.md and :help show it,
-// and a test runs its examples.
+// docMD documents the module (docs/lua-api.md, :help); a test runs its examples.
 //
 //go:embed doc.md
 var docMD string
 
 // Module is the hex Lua module.
-var Module = &host.Module{
-	ModuleDoc: host.ParseDoc(docMD),
-	Kinds:     host.All,
-	Open: func(v host.VM) *lua.LTable {
-		L := v.L()
-		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"encode": func(L *lua.LState) int {
-				L.Push(lua.LString(hex.EncodeToString([]byte(L.CheckString(1)))))
-				return 1
-			},
-			"decode": func(L *lua.LState) int {
-				s := L.CheckString(1)
-				clean := make([]byte, 0, len(s))
-				for i := 0; i < len(s); i++ {
-					switch s[i] {
-					case ' ', '\t', '\r', '\n':
-					default:
-						clean = append(clean, s[i])
-					}
+var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
+	L := v.L()
+	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"encode": func(L *lua.LState) int {
+			L.Push(lua.LString(hex.EncodeToString([]byte(L.CheckString(1)))))
+			return 1
+		},
+		"decode": func(L *lua.LState) int {
+			s := L.CheckString(1)
+			clean := make([]byte, 0, len(s))
+			for i := 0; i < len(s); i++ {
+				switch s[i] {
+				case ' ', '\t', '\r', '\n':
+				default:
+					clean = append(clean, s[i])
 				}
-				b, err := hex.DecodeString(string(clean))
-				if err != nil {
-					L.Push(lua.LNil)
-					L.Push(lua.LString("hex.decode: " + err.Error()))
-					return 2
-				}
-				L.Push(lua.LString(b))
-				return 1
-			},
-			"dump": func(L *lua.LState) int {
-				L.Push(lua.LString(hex.Dump([]byte(L.CheckString(1)))))
-				return 1
-			},
-		})
-	},
-}
+			}
+			b, err := hex.DecodeString(string(clean))
+			if err != nil {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("hex.decode: " + err.Error()))
+				return 2
+			}
+			L.Push(lua.LString(b))
+			return 1
+		},
+		"dump": func(L *lua.LState) int {
+			L.Push(lua.LString(hex.Dump([]byte(L.CheckString(1)))))
+			return 1
+		},
+	})
+})

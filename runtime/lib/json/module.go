@@ -17,60 +17,55 @@ import (
 // json uses Go's encoding/json for parsing and printing: it is maintained
 // with the toolchain, strict (RFC 8259) and fast enough for a playground;
 // only the Lua <-> Go value mapping lives here.
-// docMD is the module's documentation: docs/lua-api.md and :help show it,
-// and a test runs its examples.
+// docMD documents the module (docs/lua-api.md, :help); a test runs its examples.
 //
 //go:embed doc.md
 var docMD string
 
 // Module is the json Lua module.
-var Module = &host.Module{
-	ModuleDoc: host.ParseDoc(docMD),
-	Kinds:     host.All,
-	Open: func(v host.VM) *lua.LTable {
-		L := v.L()
-		null := L.NewUserData()
-		null.Value = jsonNull{}
-		mt := L.NewTable()
-		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("json.null")); return 1 }))
-		L.SetMetatable(null, mt)
-		t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"encode": func(L *lua.LState) int {
-				gv, err := luaToJSON(L.CheckAny(1), 0)
-				if err == nil {
-					var buf bytes.Buffer
-					enc := json.NewEncoder(&buf)
-					enc.SetEscapeHTML(false)
-					if err = enc.Encode(gv); err == nil {
-						L.Push(lua.LString(bytes.TrimRight(buf.Bytes(), "\n")))
-						return 1
-					}
+var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
+	L := v.L()
+	null := L.NewUserData()
+	null.Value = jsonNull{}
+	mt := L.NewTable()
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LString("json.null")); return 1 }))
+	L.SetMetatable(null, mt)
+	t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"encode": func(L *lua.LState) int {
+			gv, err := luaToJSON(L.CheckAny(1), 0)
+			if err == nil {
+				var buf bytes.Buffer
+				enc := json.NewEncoder(&buf)
+				enc.SetEscapeHTML(false)
+				if err = enc.Encode(gv); err == nil {
+					L.Push(lua.LString(bytes.TrimRight(buf.Bytes(), "\n")))
+					return 1
 				}
+			}
+			L.Push(lua.LNil)
+			L.Push(lua.LString("json.encode: " + err.Error()))
+			return 2
+		},
+		"decode": func(L *lua.LState) int {
+			dec := json.NewDecoder(bytes.NewReader([]byte(L.CheckString(1))))
+			dec.UseNumber()
+			var gv any
+			err := dec.Decode(&gv)
+			if err == nil && dec.More() {
+				err = fmt.Errorf("trailing data after the value")
+			}
+			if err != nil {
 				L.Push(lua.LNil)
-				L.Push(lua.LString("json.encode: " + err.Error()))
+				L.Push(lua.LString("json.decode: " + err.Error()))
 				return 2
-			},
-			"decode": func(L *lua.LState) int {
-				dec := json.NewDecoder(bytes.NewReader([]byte(L.CheckString(1))))
-				dec.UseNumber()
-				var gv any
-				err := dec.Decode(&gv)
-				if err == nil && dec.More() {
-					err = fmt.Errorf("trailing data after the value")
-				}
-				if err != nil {
-					L.Push(lua.LNil)
-					L.Push(lua.LString("json.decode: " + err.Error()))
-					return 2
-				}
-				L.Push(jsonToLua(L, gv, null))
-				return 1
-			},
-		})
-		t.RawSetString("null", null)
-		return t
-	},
-}
+			}
+			L.Push(jsonToLua(L, gv, null))
+			return 1
+		},
+	})
+	t.RawSetString("null", null)
+	return t
+})
 
 type jsonNull struct{}
 

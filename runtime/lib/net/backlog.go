@@ -19,7 +19,9 @@ type backlog struct {
 	busy, pumping bool
 	msgs          []lua.LValue // messages waiting: msgs[head:]
 	head          int
-	msgDone       host.Done // lc.messageDone, bound once
+	msgDone       host.Done      // lc.messageDone, bound once
+	dispatchFn    *lua.LFunction // the VM's dispatch, looked up once
+	decoded       uint64         // messages pushed by the deliver running now
 	receivers     []*receiver
 	paused        bool // reads paused by a full backlog
 }
@@ -51,12 +53,15 @@ func (r *receiver) resolve(vals ...lua.LValue) bool {
 // to on_message or c:receive; replies sent meanwhile go out together.
 func (lc *luaConn) deliver(frames [][]byte) {
 	L := lc.v.L()
+	lc.decoded = 0
 	for _, f := range frames {
 		if err := lc.cf.Decode(L, f, lc); err != nil {
+			lc.counters.MsgsIn.Add(lc.decoded)
 			lc.conn.CloseWithError(err)
 			return
 		}
 	}
+	lc.counters.MsgsIn.Add(lc.decoded) // one atomic add per read, not per message
 	lc.w.batching = true
 	lc.pump()
 	lc.w.batching = false
@@ -65,7 +70,7 @@ func (lc *luaConn) deliver(frames [][]byte) {
 
 // Push takes one decoded message (codec.Sink).
 func (lc *luaConn) Push(msg lua.LValue) {
-	lc.counters.MsgsIn.Add(1)
+	lc.decoded++
 	if lc.cb.onMessage == nil {
 		for len(lc.receivers) > 0 {
 			r := lc.receivers[0]
@@ -110,7 +115,10 @@ func (lc *luaConn) pump() {
 		if lc.queued() == 1 { // the common case of request and reply: no dispatch loop
 			lc.v.Call2(lc.cb.onMessage, lc.msgDone, lc.ud, lc.pop())
 		} else {
-			lc.v.Call2(dispatch(lc.v), lc.msgDone, lc.cb.onMessage, lc.ud)
+			if lc.dispatchFn == nil {
+				lc.dispatchFn = dispatch(lc.v)
+			}
+			lc.v.Call2(lc.dispatchFn, lc.msgDone, lc.cb.onMessage, lc.ud)
 		}
 	}
 	lc.pumping = false

@@ -102,15 +102,7 @@ func (lc *luaConn) setFramer(f codec.Framer) {
 	}
 }
 
-func checkConn(L *lua.LState) *luaConn {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if lc, ok := ud.Value.(*luaConn); ok {
-			return lc
-		}
-	}
-	L.ArgError(1, "conn expected")
-	return nil
-}
+func checkConn(L *lua.LState) *luaConn { return luautil.CheckUserData[*luaConn](L, 1, "conn") }
 
 // connField returns the conn field key (c.id, c.remote, c.local, c.ctx,
 // c.data, c.codec); ok is false for any other key. fixed reports a value

@@ -69,10 +69,9 @@ func kvModules() []*host.Module {
 // encodes tables, and a frame the kind cannot decode closes the conn with
 // its error.
 func TestFramerAddedOutside(t *testing.T) {
-	rt, _, errOut := luatest.Start(t, func(stdout, stderr io.Writer) (luatest.Runner, error) {
+	r, _, errOut := luatest.Start(t, func(stdout, stderr io.Writer) (*core.Runtime, error) {
 		return core.New(core.Config{Stdout: stdout, Stderr: stderr, Modules: kvModules()})
 	})
-	r := rt.(*core.Runtime)
 	err := r.RunString("kv.lua", `
 assert(tostring(codec.kv()) == "codec.kv")
 CLOSED = nil

@@ -13,33 +13,29 @@ import (
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
+	"github.com/netplay-lab/netplay/runtime/lib/proxy"
 	lua "github.com/yuin/gopher-lua"
 )
 
-// docMD is the module's documentation: docs/lua-api.md and :help show it,
-// and a test runs its examples.
+// docMD documents the module (docs/lua-api.md, :help); a test runs its examples.
 //
 //go:embed doc.md
 var docMD string
 
 // Module is the net Lua module.
-var Module = &host.Module{
-	ModuleDoc: host.ParseDoc(docMD),
-
-	Kinds: host.Script | host.Loop,
-	Open: func(v host.VM) *lua.LTable {
-		L := v.L()
-		openConnType(L)
-		openServerType(L)
-		mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"listen": func(L *lua.LState) int { return netListen(v, L) },
-			"dial":   func(L *lua.LState) int { return netDial(v, L) },
-			"config": func(L *lua.LState) int { return netConfig(v, L) },
-		})
-		mod.RawSetString("connect", luautil.ExactResults(L, func(L *lua.LState) int { return netConnect(v, L) }))
-		return mod
-	},
-}
+var Module = host.NewModule(docMD+proxy.DocMD, host.Script|host.Loop, func(v host.VM) *lua.LTable { // net.proxy's entries follow net's own
+	L := v.L()
+	openConnType(L)
+	openServerType(L)
+	mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"listen": func(L *lua.LState) int { return netListen(v, L) },
+		"dial":   func(L *lua.LState) int { return netDial(v, L) },
+		"config": func(L *lua.LState) int { return netConfig(v, L) },
+	})
+	mod.RawSetString("connect", luautil.ExactResults(L, func(L *lua.LState) int { return netConnect(v, L) }))
+	proxy.Install(v, mod)
+	return mod
+})
 
 // connOptions reads the options shared by listen, dial and connect.
 func connOptions(v host.VM, L *lua.LState, o *lua.LTable) (codec.Framer, callbacks) {

@@ -56,15 +56,7 @@ func openServerType(L *lua.LState) {
 	}))
 }
 
-func checkServer(L *lua.LState) *luaServer {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if s, ok := ud.Value.(*luaServer); ok {
-			return s
-		}
-	}
-	L.ArgError(1, "server expected")
-	return nil
-}
+func checkServer(L *lua.LState) *luaServer { return luautil.CheckUserData[*luaServer](L, 1, "server") }
 
 var serverMethods = map[string]lua.LGFunction{
 	"stats": func(L *lua.LState) int {

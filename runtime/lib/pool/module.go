@@ -14,41 +14,36 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// docMD is the module's documentation: docs/lua-api.md and :help show it,
-// and a test runs its examples.
+// docMD documents the module (docs/lua-api.md, :help); a test runs its examples.
 //
 //go:embed doc.md
 var docMD string
 
 // Module is the pool Lua module.
-var Module = &host.Module{
-	ModuleDoc: host.ParseDoc(docMD),
-	Kinds:     host.Script | host.Loop,
-	Open: func(v host.VM) *lua.LTable {
-		L := v.L()
-		raw := L.NewFunction(func(L *lua.LState) int { return poolRun(v, L) })
-		t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"submit": func(L *lua.LState) int { return poolSubmit(v, L) },
-			"stats":  func(L *lua.LState) int { return poolStats(v, L) },
-		})
-		// run raises the worker's error in the caller after the resume.
-		fn, err := L.Load(strings.NewReader(`local raw = ...
+var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.LTable {
+	L := v.L()
+	raw := L.NewFunction(func(L *lua.LState) int { return poolRun(v, L) })
+	t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"submit": func(L *lua.LState) int { return poolSubmit(v, L) },
+		"stats":  func(L *lua.LState) int { return poolStats(v, L) },
+	})
+	// run raises the worker's error in the caller after the resume.
+	fn, err := L.Load(strings.NewReader(`local raw = ...
 return function(...)
   local r = {raw(...)}
   if not r[1] then error(r[2], 0) end
   return unpack(r, 2, r.n or table.maxn(r))
 end`), "netplay.pool")
-		if err != nil {
-			panic(err)
-		}
-		L.Push(fn)
-		L.Push(raw)
-		L.Call(1, 1)
-		t.RawSetString("run", L.Get(-1))
-		L.Pop(1)
-		return t
-	},
-}
+	if err != nil {
+		panic(err)
+	}
+	L.Push(fn)
+	L.Push(raw)
+	L.Call(1, 1)
+	t.RawSetString("run", L.Get(-1))
+	L.Pop(1)
+	return t
+})
 
 // poolArgs reads [ctx,] fn, … into a job.
 func poolArgs(L *lua.LState, what string) *host.Job {

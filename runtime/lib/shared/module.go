@@ -16,40 +16,35 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// docMD is the module's documentation: docs/lua-api.md and :help show it,
-// and a test runs its examples.
+// docMD documents the module (docs/lua-api.md, :help); a test runs its examples.
 //
 //go:embed doc.md
 var docMD string
 
 // Module is the shared Lua module.
-var Module = &host.Module{
-	ModuleDoc: host.ParseDoc(docMD),
-	Kinds:     host.All,
-	Open: func(v host.VM) *lua.LTable {
-		L := v.L()
-		mt := L.NewTypeMetatable("netplay.dict")
-		L.SetField(mt, "__index", luautil.StrictMethods(L, L.SetFuncs(L.NewTable(), dictMethods), "shared.dict"))
-		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
-			d := checkDict(L)
-			d.mu.Lock()
-			n := len(d.m)
-			d.mu.Unlock()
-			L.Push(lua.LString(fmt.Sprintf("shared.dict %q (%d keys)", d.name, n)))
+var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
+	L := v.L()
+	mt := L.NewTypeMetatable("netplay.dict")
+	L.SetField(mt, "__index", luautil.StrictMethods(L, L.SetFuncs(L.NewTable(), dictMethods), "shared.dict"))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		d := checkDict(L)
+		d.mu.Lock()
+		n := len(d.m)
+		d.mu.Unlock()
+		L.Push(lua.LString(fmt.Sprintf("shared.dict %q (%d keys)", d.name, n)))
+		return 1
+	}))
+	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"dict": func(L *lua.LState) int {
+			d := sharedDict(v, L.CheckString(1))
+			ud := L.NewUserData()
+			ud.Value = d
+			L.SetMetatable(ud, mt)
+			L.Push(ud)
 			return 1
-		}))
-		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"dict": func(L *lua.LState) int {
-				d := sharedDict(v, L.CheckString(1))
-				ud := L.NewUserData()
-				ud.Value = d
-				L.SetMetatable(ud, mt)
-				L.Push(ud)
-				return 1
-			},
-		})
-	},
-}
+		},
+	})
+})
 
 // dicts are one Runtime's dictionaries by name (host.VM.Shared): two
 // Runtimes in one process do not share them.
@@ -105,15 +100,7 @@ func (d *dict) getLocked(k string, now time.Time) (lua.LValue, bool) {
 	return e.v, true
 }
 
-func checkDict(L *lua.LState) *dict {
-	if ud, ok := L.Get(1).(*lua.LUserData); ok {
-		if d, ok := ud.Value.(*dict); ok {
-			return d
-		}
-	}
-	L.ArgError(1, "shared dict expected")
-	return nil
-}
+func checkDict(L *lua.LState) *dict { return luautil.CheckUserData[*dict](L, 1, "shared dict") }
 
 func dictKey(L *lua.LState, n int) string {
 	switch k := L.Get(n).(type) {

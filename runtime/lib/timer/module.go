@@ -22,38 +22,33 @@ const timerType = "netplay.timer"
 // epoch is timer.now's zero: a monotonic reading taken at start-up.
 var epoch = time.Now()
 
-// docMD is the module's documentation: docs/lua-api.md and :help show it,
-// and a test runs its examples.
+// docMD documents the module (docs/lua-api.md, :help); a test runs its examples.
 //
 //go:embed doc.md
 var docMD string
 
 // Module is the timer Lua module.
-var Module = &host.Module{
-	ModuleDoc: host.ParseDoc(docMD),
-	Kinds:     host.Script | host.Loop,
-	Open: func(v host.VM) *lua.LTable {
-		L := v.L()
-		mt := L.NewTypeMetatable(timerType)
-		L.SetField(mt, "__index", luautil.StrictMethods(L, L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"stop": timerStop}), "timer"))
-		L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
-			L.Push(lua.LString("timer"))
+var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.LTable {
+	L := v.L()
+	mt := L.NewTypeMetatable(timerType)
+	L.SetField(mt, "__index", luautil.StrictMethods(L, L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"stop": timerStop}), "timer"))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString("timer"))
+		return 1
+	}))
+	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"after": func(L *lua.LState) int { return newTimer(v, L, false) },
+		"every": func(L *lua.LState) int { return newTimer(v, L, true) },
+		"now": func(L *lua.LState) int {
+			L.Push(lua.LNumber(time.Since(epoch).Seconds()))
 			return 1
-		}))
-		return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-			"after": func(L *lua.LState) int { return newTimer(v, L, false) },
-			"every": func(L *lua.LState) int { return newTimer(v, L, true) },
-			"now": func(L *lua.LState) int {
-				L.Push(lua.LNumber(time.Since(epoch).Seconds()))
-				return 1
-			},
-			"unix": func(L *lua.LState) int {
-				L.Push(lua.LNumber(float64(time.Now().UnixNano()) / 1e9))
-				return 1
-			},
-		})
-	},
-}
+		},
+		"unix": func(L *lua.LState) int {
+			L.Push(lua.LNumber(float64(time.Now().UnixNano()) / 1e9))
+			return 1
+		},
+	})
+})
 
 // luaTimer is a timer created by Lua. VM goroutine only.
 type luaTimer struct {

@@ -27,11 +27,11 @@ type Config struct {
 	// math/rand/v2's Float64.
 	Rand func() float64
 	// OnState, if set, sees every transition, in order.
-	OnState func(Event)
+	OnState func(Transition)
 }
 
-// Event is one state transition as on_state sees it.
-type Event struct {
+// Transition is one state change as on_state sees it.
+type Transition struct {
 	From, To State
 	Why      string
 	// Delay is, entering Reconnecting, the backoff delay the client will
@@ -112,7 +112,7 @@ func (c *Client) to(now time.Time, to State, why string, delay time.Duration) er
 	}
 	c.phaseAt = now
 	if c.cfg.OnState != nil {
-		c.cfg.OnState(Event{From: from, To: to, Why: why, Delay: delay, Attempt: c.attempt})
+		c.cfg.OnState(Transition{From: from, To: to, Why: why, Delay: delay, Attempt: c.attempt})
 	}
 	return nil
 }

@@ -17,10 +17,10 @@ func at(d time.Duration) time.Time { return t0.Add(d) }
 // discontinuous one.
 type recorder struct {
 	t      *testing.T
-	events []Event
+	events []Transition
 }
 
-func (r *recorder) on(e Event) {
+func (r *recorder) on(e Transition) {
 	r.t.Helper()
 	if !Legal(e.From, e.To) {
 		r.t.Fatalf("illegal transition reported: %s → %s (%s)", e.From, e.To, e.Why)

@@ -1,6 +1,6 @@
-# A python-websockets echo server on 127.0.0.1 and a free port, printed as
-# "PORT n". A text message "close CODE REASON" makes it close with that
-# code. Usage: py_server.py [deflate|plain]
+# A python-websockets echo server on 127.0.0.1 and PORT (default: a free
+# one), printed as "PORT n". A text message "close CODE REASON" makes it
+# close with that code. Usage: py_server.py [deflate|plain] [PORT]
 import asyncio, sys
 import websockets
 
@@ -12,11 +12,11 @@ async def echo(ws, path=None):
             return
         await ws.send(msg)
 
-async def main(mode):
+async def main(mode, port):
     comp = "deflate" if mode == "deflate" else None
-    async with websockets.serve(echo, "127.0.0.1", 0, compression=comp, max_size=None, ping_interval=None) as srv:
+    async with websockets.serve(echo, "127.0.0.1", port, compression=comp, max_size=None, ping_interval=None) as srv:
         port = srv.sockets[0].getsockname()[1]
         print("PORT", port, flush=True)
         await asyncio.Future()
 
-asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "plain"))
+asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "plain", int(sys.argv[2]) if len(sys.argv) > 2 else 0))

@@ -1,0 +1,9 @@
+package ws_test
+
+import (
+	"testing"
+
+	"github.com/netplay-lab/netplay/runtime/internal/rttest"
+)
+
+func TestLua(t *testing.T) { rttest.RunLua(t) }
