@@ -35,6 +35,7 @@ var Module = &host.Module{
 		L := v.L()
 		openServerType(L)
 		openResType(L)
+		openReqType(L)
 		openClientType(L)
 		mod := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 			"listen": func(L *lua.LState) int { return listen(v, L) },

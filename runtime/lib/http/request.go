@@ -1,6 +1,7 @@
 package http
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -19,6 +20,10 @@ type request struct {
 	close                       bool
 	upgrade                     string
 	n                           int
+
+	st              *sconn
+	headersT, listT *lua.LTable // req.headers and req.header_list, made on first access
+	extra           *lua.LTable // fields the handler set
 }
 
 func (st *sconn) copyRequest(r *http1.Request) *request {
@@ -37,42 +42,114 @@ func (st *sconn) copyRequest(r *http1.Request) *request {
 	return q
 }
 
-// table builds req for the handler, on st's VM.
-func (st *sconn) table(L *lua.LState, r *request) *lua.LTable {
-	t := L.CreateTable(0, 14)
-	t.RawSetString("method", lua.LString(r.method))
-	t.RawSetString("target", lua.LString(r.target))
-	t.RawSetString("path", lua.LString(r.path))
-	t.RawSetString("query", lua.LString(r.query))
-	t.RawSetString("version", lua.LString("HTTP/1."+string(rune('0'+r.minor))))
-	h := L.CreateTable(0, len(r.header))
-	list := L.CreateTable(len(r.header), 0)
-	for i, f := range r.header {
-		k := strings.ToLower(f[0])
-		if prev, ok := h.RawGetString(k).(lua.LString); ok {
-			h.RawSetString(k, prev+", "+lua.LString(f[1]))
-		} else {
-			h.RawSetString(k, lua.LString(f[1]))
+const reqType = "netplay.http.request"
+
+// reqValue wraps r as the handler's req: a userdata whose fields are made
+// on access, so a request costs one Lua value however many fields the
+// handler reads (building a table of 14 fields was a fifth of the server's
+// CPU under wrk). Fields a handler sets are kept in a table of their own.
+// VM goroutine.
+func (st *sconn) reqValue(L *lua.LState, r *request) *lua.LUserData {
+	r.st = st
+	ud := L.NewUserData()
+	ud.Value = r
+	L.SetMetatable(ud, L.GetTypeMetatable(reqType))
+	return ud
+}
+
+func checkRequest(L *lua.LState) *request {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if r, ok := ud.Value.(*request); ok {
+			return r
 		}
-		pair := L.CreateTable(2, 0)
-		pair.RawSetInt(1, lua.LString(f[0]))
-		pair.RawSetInt(2, lua.LString(f[1]))
-		list.RawSetInt(i+1, pair)
 	}
-	t.RawSetString("headers", h)
-	t.RawSetString("header_list", list)
-	t.RawSetString("body", lua.LString(r.body))
-	t.RawSetString("remote", lua.LString(st.remote))
-	t.RawSetString("conn_id", lua.LNumber(st.c.ID()))
-	t.RawSetString("n", lua.LNumber(r.n))
-	if r.upgrade != "" {
-		t.RawSetString("upgrade", lua.LString(r.upgrade))
+	L.ArgError(1, "http request expected")
+	return nil
+}
+
+// field returns req[key].
+func (r *request) field(L *lua.LState, key string) lua.LValue {
+	switch key {
+	case "method":
+		return lua.LString(r.method)
+	case "path":
+		return lua.LString(r.path)
+	case "query":
+		return lua.LString(r.query)
+	case "target":
+		return lua.LString(r.target)
+	case "version":
+		return lua.LString("HTTP/1." + string(rune('0'+r.minor)))
+	case "body":
+		return lua.LString(r.body)
+	case "remote":
+		return lua.LString(r.st.remote)
+	case "conn_id":
+		return lua.LNumber(r.st.c.ID())
+	case "n":
+		return lua.LNumber(r.n)
+	case "upgrade":
+		if r.upgrade == "" {
+			return lua.LNil
+		}
+		return lua.LString(r.upgrade)
+	case "ctx":
+		if r.st.ctxUD == nil {
+			r.st.ctxUD = luactx.New(L, r.st.ctx)
+		}
+		return r.st.ctxUD
+	case "headers":
+		if r.headersT == nil {
+			r.headersT = L.CreateTable(0, len(r.header))
+			for _, f := range r.header {
+				k := strings.ToLower(f[0])
+				if prev, ok := r.headersT.RawGetString(k).(lua.LString); ok {
+					r.headersT.RawSetString(k, prev+", "+lua.LString(f[1]))
+				} else {
+					r.headersT.RawSetString(k, lua.LString(f[1]))
+				}
+			}
+		}
+		return r.headersT
+	case "header_list":
+		if r.listT == nil {
+			r.listT = L.CreateTable(len(r.header), 0)
+			for i, f := range r.header {
+				pair := L.CreateTable(2, 0)
+				pair.RawSetInt(1, lua.LString(f[0]))
+				pair.RawSetInt(2, lua.LString(f[1]))
+				r.listT.RawSetInt(i+1, pair)
+			}
+		}
+		return r.listT
 	}
-	if st.ctxUD == nil {
-		st.ctxUD = luactx.New(L, st.ctx)
+	if r.extra != nil {
+		return r.extra.RawGetString(key)
 	}
-	t.RawSetString("ctx", st.ctxUD)
-	return t
+	return lua.LNil
+}
+
+// openReqType registers req's metatable.
+func openReqType(L *lua.LState) {
+	mt := L.NewTypeMetatable(reqType)
+	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
+		r := checkRequest(L)
+		L.Push(r.field(L, L.CheckString(2)))
+		return 1
+	}))
+	L.SetField(mt, "__newindex", L.NewFunction(func(L *lua.LState) int {
+		r := checkRequest(L)
+		if r.extra == nil {
+			r.extra = L.NewTable()
+		}
+		r.extra.RawSetString(L.CheckString(2), L.Get(3))
+		return 0
+	}))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		r := checkRequest(L)
+		L.Push(lua.LString(r.method + " " + r.target + " (conn " + strconv.FormatUint(r.st.c.ID(), 10) + ", request " + strconv.Itoa(r.n) + ")"))
+		return 1
+	}))
 }
 
 // connSet is a server's open conns, for set_keep_alives_enabled(false).

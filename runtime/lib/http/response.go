@@ -51,7 +51,7 @@ func (st *sconn) call(r *request) {
 			return
 		}
 		rp.fromRets(L, rets)
-	}, st.table(L, r), ud)
+	}, st.reqValue(L, r), ud)
 }
 
 // fromRets reads (status, headers, body), ({status=, headers=, body=}) or

@@ -48,6 +48,8 @@ func listen(v host.VM, L *lua.LState) int {
 		fn = h
 	case *lua.LTable:
 		optIdx = 2 // http.listen(url, {vm = "loop", handler = "h.lua"})
+	case *lua.LNilType:
+		// http.listen(url, nil, {vm = "loop", handler = "h.lua"})
 	default:
 		L.ArgError(2, "handler function expected")
 	}

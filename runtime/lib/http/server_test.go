@@ -332,7 +332,7 @@ func TestLoopVMs(t *testing.T) {
 	}
 	// A handler file that does not return a function is reported, not run.
 	bad := "testdata/bad_loop.lua"
-	addr = l.eval(fmt.Sprintf("srv2 = assert(http.listen('http://127.0.0.1:0', {vm = 'loop', handler = %q}))\nreturn srv2.addr", bad))
+	addr = l.eval(fmt.Sprintf("srv2 = assert(http.listen('http://127.0.0.1:0', nil, {vm = 'loop', handler = %q}))\nreturn srv2.addr", bad))
 	if _, err := http.Get("http://" + addr + "/"); err == nil {
 		t.Fatalf("a bad handler answered")
 	}
@@ -398,5 +398,18 @@ func TestLoopHandlerSandboxed(t *testing.T) {
 	waitFor(t, "the refusal logged", 2*time.Second, func() bool { return strings.Contains(l.err.String(), "--unsafe") })
 	if strings.Contains(l.err.String(), "root:") {
 		t.Errorf("the refusal shows the file: %s", l.err.String())
+	}
+}
+
+// TestWriteTimeout: a handler slower than write_timeout gets its conn
+// closed without a response.
+func TestWriteTimeout(t *testing.T) {
+	l := newLab(t)
+	addr := l.serve(`function(req) sleep(1); return 200, nil, 'late' end`, "{write_timeout = 0.2}")
+	rc := dialRaw(t, addr)
+	rc.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	closed, took := rc.closedWithin(3 * time.Second)
+	if !closed || took < 150*time.Millisecond || took > 900*time.Millisecond {
+		t.Fatalf("closed %v after %v, want a close at about 0.2 s", closed, took)
 	}
 }
