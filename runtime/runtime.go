@@ -30,6 +30,14 @@ type Options struct {
 	Loops  int           // engine loops; 0 -> GOMAXPROCS
 	// MaxConns is the engine's per-process conn limit; 0 -> the reactor's default.
 	MaxConns int
+	// MaxMemory caps the live Go heap for Lua, in bytes: past it the
+	// running chunk, handler or pool job fails with "memory limit
+	// exceeded" and the process goes on. 0: no cap. netplay passes its
+	// --max-memory value (the same number is Go's soft memory limit).
+	MaxMemory int64
+	// PoolBudget bounds one pool job's run (pool.run, pool.submit);
+	// 0 -> 30s; < 0 -> none.
+	PoolBudget time.Duration
 }
 
 // DefaultBudget is the per-callback budget when Options.Budget is 0.
@@ -50,6 +58,7 @@ type Runtime struct {
 func New(opts Options) (*Runtime, error) {
 	c, err := core.New(core.Config{
 		Unsafe: opts.Unsafe, Stdout: opts.Stdout, Stderr: opts.Stderr, Budget: opts.Budget,
+		MaxMemory: opts.MaxMemory, PoolBudget: opts.PoolBudget,
 		Modules: modules(),
 		Engine:  engineOptions(opts),
 	})

@@ -89,6 +89,10 @@ type VM interface {
 
 	// Dir is the folder of the main script ("." before one runs).
 	Dir() string
+	// Resolve turns a file path a script names (a handler file; relative
+	// to Dir) into the absolute path the sandbox lets it load, or an error
+	// naming --unsafe when the path leaves the script's folder.
+	Resolve(path string) (string, error)
 	// Counters are this VM's message counters (stats()).
 	Counters() *Counters
 	// Conns is the part of the host only the conn binding uses.

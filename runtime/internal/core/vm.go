@@ -6,7 +6,9 @@ import (
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luapat"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/internal/sandbox"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -91,11 +93,17 @@ func newVM(rt *Runtime, kind host.Kind) *vm {
 		L.SetGlobal("io", luautil.DisabledLib(L, "io", ioFuncs))
 		L.SetGlobal("debug", luautil.DisabledLib(L, "debug", debugFuncs))
 	}
+	v.dir = rt.scriptDir()
+	sandbox.Install(L, v.root())
 	L.SetGlobal("print", L.NewFunction(v.print))
 	L.SetGlobal("type", L.NewFunction(luaType))
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("rep", L.NewFunction(strRep))
 	}
+	// find/match/gmatch/gsub of netplay's own: they check the calling
+	// thread's context as they go, so the budget, a pool job's ctx and a
+	// stop reach a pathological pattern as they reach a Lua loop.
+	luapat.Install(L)
 	for _, m := range v.rt.modules {
 		if m.Kinds&kind == 0 {
 			continue
@@ -112,6 +120,10 @@ func newVM(rt *Runtime, kind host.Kind) *vm {
 	}
 	return v
 }
+
+// root is the folder tree this VM may load files from: the main script's
+// folder, or anywhere with --unsafe.
+func (v *vm) root() sandbox.Root { return sandbox.Root{Dir: v.dir, Unsafe: v.rt.opts.Unsafe} }
 
 // moduleTable opens m once per VM and caches the table in package.loaded, so
 // require "net" and the global net are the same table.

@@ -25,7 +25,7 @@ var delimiterKind = Kind{
 		}
 		o := delimiterOpts.Table(L, 2)
 		spec, err := codecs.NewDelimiter(delims, codecs.DelimiterOptions{
-			MaxLength: luautil.OptInt(L, o, "max_length", 0), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
+			MaxLength: luautil.OptIntIn(L, "codec.delimiter", o, "max_length", 0, 0, luautil.MaxSize), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
 			NoFailFast: !luautil.OptBool(L, o, "fail_fast", true)})
 		if err != nil {
 			L.ArgError(1, err.Error())

@@ -14,6 +14,13 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// ErrorReplier is implemented by a splitter (what Framer.Splitter
+// returns) whose protocol answers bad input before the conn closes:
+// ErrorReply returns the bytes to write for a frame error, or nil.
+type ErrorReplier interface {
+	ErrorReply(err error) []byte
+}
+
 // Framer is one codec value: the framing of a conn, chosen in Lua.
 // Framers are immutable once made; per-conn state lives in what Splitter
 // and Conn return.

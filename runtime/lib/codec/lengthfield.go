@@ -25,7 +25,7 @@ var lengthFieldKind = Kind{
 			LengthAdjustment:    luautil.OptInt(L, o, "length_adjustment", 0),
 			InitialBytesToStrip: luautil.OptInt(L, o, "initial_bytes_to_strip", off+ln),
 			ByteOrder:           luautil.OptByteOrder(L, o),
-			MaxFrameLength:      int64(luautil.OptInt(L, o, "max_frame_length", 0)),
+			MaxFrameLength:      int64(luautil.OptIntIn(L, "codec.length_field", o, "max_frame_length", 0, 0, luautil.MaxSize)),
 			NoFailFast:          !luautil.OptBool(L, o, "fail_fast", true)})
 		if err != nil {
 			L.ArgError(1, err.Error())
@@ -43,7 +43,7 @@ var lengthPrependerKind = Kind{
 			LengthAdjustment:                luautil.OptInt(L, o, "length_adjustment", 0),
 			LengthIncludesLengthFieldLength: luautil.OptBool(L, o, "length_includes_length_field_length", false),
 			ByteOrder:                       luautil.OptByteOrder(L, o),
-			MaxFrameLength:                  int64(luautil.OptInt(L, o, "max_frame_length", 0))})
+			MaxFrameLength:                  int64(luautil.OptIntIn(L, "codec.length_prepender", o, "max_frame_length", 0, 0, luautil.MaxSize))})
 		if err != nil {
 			L.ArgError(1, err.Error())
 		}

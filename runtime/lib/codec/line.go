@@ -14,7 +14,7 @@ var lineKind = Kind{
 	New: func(L *lua.LState, _ host.VM) Framer {
 		o := lineOpts.Table(L, 1)
 		spec := codecs.Line(codecs.LineOptions{
-			MaxLength: luautil.OptInt(L, o, "max_length", 0), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
+			MaxLength: luautil.OptIntIn(L, "codec.line", o, "max_length", 0, 0, luautil.MaxSize), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
 			NoFailFast: !luautil.OptBool(L, o, "fail_fast", true)})
 		return &stringFramer{name: "line", spec: spec, max: maxLength(luautil.OptInt(L, o, "max_length", 0))}
 	},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -13,6 +14,11 @@ import (
 
 var respOpts = luautil.NewOptions("codec.resp", "commands_only:boolean", "client:boolean", "max_bulk_length:integer",
 	"max_multibulk_length:integer", "max_inline_length:integer", "max_depth:integer")
+
+// DefaultRESPMaxBulk is codec.resp's max_bulk_length when not given: 64 MiB,
+// not Redis's 512 MiB, so that a few peers cannot make a playground
+// server buffer gigabytes.
+const DefaultRESPMaxBulk = 64 << 20
 
 var respKind = Kind{
 	Doc: doc.Func("resp"),
@@ -24,10 +30,10 @@ var respKind = Kind{
 			L.ArgError(1, "codec.resp: client and commands_only exclude each other (a client reads replies)")
 		}
 		spec := codecs.RESP(codecs.RESPOptions{
-			MaxBulkLength:      int64(luautil.OptInt(L, o, "max_bulk_length", 0)),
-			MaxMultibulkLength: int64(luautil.OptInt(L, o, "max_multibulk_length", 0)),
-			MaxInlineLength:    luautil.OptInt(L, o, "max_inline_length", 0),
-			MaxDepth:           luautil.OptInt(L, o, "max_depth", 0),
+			MaxBulkLength:      int64(luautil.OptIntIn(L, "codec.resp", o, "max_bulk_length", DefaultRESPMaxBulk, 1, luautil.MaxSize)),
+			MaxMultibulkLength: int64(luautil.OptIntIn(L, "codec.resp", o, "max_multibulk_length", 0, 0, 1<<24)),
+			MaxInlineLength:    luautil.OptIntIn(L, "codec.resp", o, "max_inline_length", 0, 0, luautil.MaxSize),
+			MaxDepth:           luautil.OptIntIn(L, "codec.resp", o, "max_depth", 0, 0, 1024),
 			CommandsOnly:       commands})
 		return &respFramer{spec: spec, commands: commands, client: client}
 	},
@@ -43,8 +49,29 @@ type respFramer struct {
 }
 
 func (f *respFramer) Name() string           { return "resp" }
-func (f *respFramer) Splitter() codecs.Codec { return f.spec.New() }
-func (f *respFramer) Owner() host.VM         { return nil }
+func (f *respFramer) Splitter() codecs.Codec { return respSplitter{f.spec.New()} }
+
+// respSplitter is the RESP splitter of one conn; it answers a protocol
+// error as Redis does before the conn closes.
+type respSplitter struct{ codecs.Codec }
+
+// ErrorReply is "-ERR Protocol error: …\r\n" (Redis's reply to bad input,
+// which redis-cli prints) for err, a RESP frame error such as
+// "corrupted_frame: Protocol error: invalid multibulk length".
+func (respSplitter) ErrorReply(err error) []byte {
+	msg := err.Error()
+	if i := strings.Index(msg, "Protocol error: "); i >= 0 {
+		msg = msg[i+len("Protocol error: "):]
+	}
+	msg = strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return ' '
+		}
+		return r
+	}, msg)
+	return []byte("-ERR Protocol error: " + msg + "\r\n")
+}
+func (f *respFramer) Owner() host.VM { return nil }
 
 // namesKey keys a VM's nameCache (host.VM.Local).
 type namesKey struct{}

@@ -15,6 +15,7 @@ type closer struct {
 	eof       bool   // the peer half-closed; close once its messages are handled
 	closeDone bool   // on_close has been scheduled
 	closeErr  string // why the conn closed; "" for a clean close
+	bye       []byte // written last before a farewell close (limits.go)
 	release   func() // lets the script end once the conn is gone; nil when not held
 }
 
@@ -102,16 +103,21 @@ func (lc *luaConn) maybeFinishClose() {
 	if lc.eof && !lc.w.closing && lc.drained() && lc.conn != nil {
 		lc.eof = false
 		lc.w.flush()
+		if lc.bye != nil {
+			lc.w.write(lc.bye)
+			lc.w.flush()
+			lc.bye = nil
+		}
 		lc.conn.Close() // flushes the replies queued so far
 	}
 	if !lc.w.closing || lc.closeDone || !lc.drained() {
 		return
 	}
 	lc.closeDone = true
-	lc.untrack()
 	if lc.st != nil {
 		lc.st.in.forget(lc.st)
 	}
+	lc.untrack()
 	if lc.cancel != nil {
 		lc.cancel()
 	}

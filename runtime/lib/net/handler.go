@@ -26,8 +26,9 @@ type connState struct {
 	lastRead  time.Time
 	idleTimer *reactor.Timer
 
-	frames [][]byte // reused by OnTraffic when the VM runs inline
-	tap    tapConn  // the traffic tap's view of the conn (tap.go)
+	frames [][]byte   // reused by OnTraffic when the VM runs inline
+	tap    tapConn    // the traffic tap's view of the conn (tap.go)
+	frame  frameState // frame_timeout and a farewell reply (limits.go)
 
 	// queued counts this conn's events waiting in the script VM's queue;
 	// while any waits, its later events queue behind them.
@@ -73,6 +74,8 @@ type netHandler struct {
 	taps      tapSet // net.tap, :tap, trace (tap.go)
 	highWater int
 	idle      time.Duration // idle_timeout; 0: none
+	// frameTimeout bounds a started frame (limits.go); 0: none.
+	frameTimeout time.Duration
 }
 
 // run executes fn on st's VM: inline when that VM lives on this loop or is
@@ -205,6 +208,7 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 	frames, n, ferr := st.splitFrames(buf)
 	st.tap.seen(h, c, buf, n, frames)
 	c.Discard(n) // buf stays valid until OnTraffic returns
+	st.framePending(c, n < len(buf) && ferr == nil)
 	if len(frames) > 0 {
 		if st.enter(c) {
 			var lc *luaConn
@@ -226,7 +230,7 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 		st.frames = frames[:0]
 	}
 	if ferr != nil {
-		c.CloseWithError(ferr)
+		st.frameError(c, ferr)
 	}
 	return reactor.None
 }
@@ -306,6 +310,7 @@ func (h *netHandler) OnClose(c *reactor.Conn, err error) {
 		st.idleTimer.Stop()
 	}
 	h.tapClosed(c)
+	st.stopFrameTimer()
 	st.run(c, func() {
 		if st.lc != nil {
 			st.lc.closed(err)

@@ -7,7 +7,6 @@ import (
 	stdctx "context"
 	_ "embed"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/netplay-lab/netplay/reactor"
@@ -74,25 +73,31 @@ func connOptions(v host.VM, L *lua.LState, o *lua.LTable) (codec.Framer, callbac
 // net.dial alike, in seconds (Go's net uses 15 s for both).
 const defaultTCPKeepAlive = 30
 
-// connConfig reads the conn options net.listen and net.dial share, with
-// the same defaults on both sides.
-func connConfig(L *lua.LState, o *lua.LTable) reactor.ConnConfig {
+// Ranges of net.listen's own options.
+const (
+	maxLoops = 1024    // loops = n: far above any core count
+	maxConns = 1 << 20 // max_conns, max_conns_per_ip
+)
+
+// connConfig reads the conn options net.listen and net.dial share (fn
+// names the caller in range errors), with the same defaults on both sides.
+func connConfig(L *lua.LState, fn string, o *lua.LTable) reactor.ConnConfig {
 	return reactor.ConnConfig{
 		NoDelayOff:     !luautil.OptBool(L, o, "tcp_no_delay", true),
-		KeepAlive:      luautil.Seconds(luautil.OptNum(L, o, "tcp_keepalive", defaultTCPKeepAlive)),
-		HighWater:      luautil.OptInt(L, o, "high_water", 0),
-		LowWater:       luautil.OptInt(L, o, "low_water", 0),
-		MaxOutbound:    luautil.OptInt(L, o, "max_outbound", 0),
+		KeepAlive:      luautil.OptSecondsIn(L, fn, o, "tcp_keepalive", defaultTCPKeepAlive, 0, luautil.MaxSeconds),
+		HighWater:      luautil.OptIntIn(L, fn, o, "high_water", 0, 0, luautil.MaxSize),
+		LowWater:       luautil.OptIntIn(L, fn, o, "low_water", 0, 0, luautil.MaxSize),
+		MaxOutbound:    luautil.OptIntIn(L, fn, o, "max_outbound", 0, 0, luautil.MaxSize),
 		HalfClose:      true, // see netHandler.OnReadEOF
 		CoalesceWrites: luautil.OptBool(L, o, "coalesce_writes", false),
 	}
 }
 
 // dialConfig reads the dial options.
-func dialConfig(L *lua.LState, o *lua.LTable) reactor.DialConfig {
+func dialConfig(L *lua.LState, fn string, o *lua.LTable) reactor.DialConfig {
 	return reactor.DialConfig{
-		ConnConfig: connConfig(L, o),
-		Timeout:    luautil.Seconds(luautil.OptNum(L, o, "timeout", 0)),
+		ConnConfig: connConfig(L, fn, o),
+		Timeout:    luautil.OptSecondsIn(L, fn, o, "timeout", 0, 0, luautil.MaxSeconds),
 	}
 }
 
@@ -111,10 +116,12 @@ func netListen(v host.VM, L *lua.LState) int {
 	}
 	f, cb := connOptions(v, L, o)
 	cfg := reactor.ListenConfig{
-		ConnConfig: connConfig(L, o),
-		Loops:      luautil.OptInt(L, o, "loops", 0),
+		ConnConfig: connConfig(L, "net.listen", o),
+		Loops:      luautil.OptIntIn(L, "net.listen", o, "loops", 0, 0, maxLoops),
 		ReusePort:  luautil.OptBool(L, o, "reuse_port", false),
-		MaxConns:   luautil.OptInt(L, o, "max_conns", 0),
+		MaxConns:   luautil.OptIntIn(L, "net.listen", o, "max_conns", 0, 0, maxConns),
+		// opt-in: past it a peer IP's new conns are accepted and closed
+		MaxConnsPerIP: luautil.OptIntIn(L, "net.listen", o, "max_conns_per_ip", 0, 0, maxConns),
 	}
 	if lb := luautil.OptString(L, o, "lb", ""); lb != "" {
 		b, err := reactor.ParseLoadBalancing(lb)
@@ -124,7 +131,8 @@ func netListen(v host.VM, L *lua.LState) int {
 		cfg.LB = b
 	}
 	h := &netHandler{v: v, framer: f, cb: cb, trace: luautil.OptBool(L, o, "trace", false), highWater: cfg.HighWater,
-		idle: luautil.Seconds(luautil.OptNum(L, o, "idle_timeout", 0))}
+		idle:         luautil.OptSecondsIn(L, "net.listen", o, "idle_timeout", 0, 0, luautil.MaxSeconds),
+		frameTimeout: luautil.OptSecondsIn(L, "net.listen", o, "frame_timeout", defaultFrameTimeout, 0, luautil.MaxSeconds)}
 	switch mode := luautil.OptString(L, o, "vm", "script"); mode {
 	case "script":
 		if file := luautil.OptString(L, o, "handler", ""); file != "" {
@@ -136,14 +144,21 @@ func netListen(v host.VM, L *lua.LState) int {
 		if h.handler == "" {
 			L.RaiseError("net.listen: vm = \"loop\" needs a handler (a .lua file or a module name)")
 		}
+		if isHandlerFile(h.handler) { // refused now, not on the first conn
+			path, err := v.Resolve(h.handler)
+			if err != nil {
+				L.RaiseError("net.listen: option handler: %v", err)
+			}
+			h.handler = path
+		}
 		if f.Owner() != nil {
 			L.RaiseError("net.listen: codec.custom cannot cross into loop VMs; return codec = codec.custom{…} from the handler module")
 		}
 	default:
 		L.RaiseError("option vm: \"script\" or \"loop\", got %q", mode)
 	}
-	if host := listenHost(rawURL); host == "0.0.0.0" || host == "::" || host == "[::]" {
-		v.Logf("warning: %s listens on every interface", rawURL)
+	if w := unspecifiedWarning(rawURL); w != "" {
+		v.Logf("%s", w)
 	}
 	e, err := v.Engine()
 	if err != nil {
@@ -171,19 +186,21 @@ func netListen(v host.VM, L *lua.LState) int {
 	return 1
 }
 
-func listenHost(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
+// unspecifiedWarning is the warning for a listen URL that binds every
+// interface, in any spelling (0.0.0.0, [::], [::0], [0:0:0:0:0:0:0:0],
+// [::ffff:0.0.0.0]); "" for any other URL.
+func unspecifiedWarning(rawURL string) string {
+	if !reactor.IsUnspecified(rawURL) {
 		return ""
 	}
-	return u.Hostname()
+	return fmt.Sprintf("warning: %s listens on every interface: other machines can reach it (use 127.0.0.1 or [::1] for this machine only)", rawURL)
 }
 
 func netDial(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
 	o := dialOpts.Table(L, 2)
 	f, cb := connOptions(v, L, o)
-	cfg := dialConfig(L, o)
+	cfg := dialConfig(L, "net.dial", o)
 	e, err := v.Engine()
 	if err != nil {
 		L.RaiseError("net.dial: %v", err)
@@ -211,7 +228,7 @@ func netConnect(v host.VM, L *lua.LState) int {
 	rawURL := L.CheckString(1)
 	o := connectOpts.Table(L, 2)
 	f, cb := connOptions(v, L, o)
-	cfg := dialConfig(L, o)
+	cfg := dialConfig(L, "net.connect", o)
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 3 * time.Second
 	}
@@ -251,7 +268,7 @@ func netConfig(v host.VM, L *lua.LState) int {
 		return pushErr(L, err)
 	}
 	if n := o.RawGetString("max_conns"); n != lua.LNil {
-		if err := e.SetMaxConns(luautil.OptInt(L, o, "max_conns", 0)); err != nil {
+		if err := e.SetMaxConns(luautil.OptIntIn(L, "net.config", o, "max_conns", 0, 0, maxConns)); err != nil {
 			return pushErr(L, err)
 		}
 	}

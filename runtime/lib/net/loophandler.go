@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -21,6 +20,12 @@ type loopHandlerT struct {
 
 // handlersKey keys a loop VM's loaded handlers (host.VM.Local).
 type handlersKey struct{}
+
+// isHandlerFile reports whether a handler option names a file (else a
+// module on package.path).
+func isHandlerFile(handler string) bool {
+	return strings.HasSuffix(handler, ".lua") || strings.ContainsRune(handler, '/')
+}
 
 // loopHandler loads handler (a .lua path, relative to the main script's
 // folder, or a module name on package.path) once into loop VM v.
@@ -50,13 +55,13 @@ func compileHandler(v host.VM, handler string, fresh bool) (*loopHandlerT, error
 	var fn *lua.LFunction
 	var args []lua.LValue
 	var err error
-	if strings.HasSuffix(handler, ".lua") || strings.ContainsRune(handler, '/') {
-		path := handler
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(v.Dir(), path)
-		}
+	if isHandlerFile(handler) {
+		path, rerr := v.Resolve(handler)
 		var src []byte
-		if src, err = os.ReadFile(path); err == nil {
+		if err = rerr; err == nil {
+			src, err = os.ReadFile(path)
+		}
+		if err == nil {
 			if fn, err = L.Load(bytes.NewReader(src), path); err != nil {
 				err = host.SyntaxError(path, err, strings.Count(string(src), "\n")+1)
 			}

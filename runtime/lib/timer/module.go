@@ -81,7 +81,12 @@ type luaTimer struct {
 }
 
 func newTimer(v host.VM, L *lua.LState, periodic bool) int {
-	d := luautil.CheckDuration(L, 1)
+	var d time.Duration
+	if periodic { // a period of 0 would fire on every round of the VM
+		d = luautil.CheckSecondsIn(L, "timer.every", 1, "period", minTimerPeriod.Seconds(), luautil.MaxSeconds)
+	} else {
+		d = luautil.CheckSecondsIn(L, "timer.after", 1, "delay", 0, luautil.MaxSeconds)
+	}
 	fn := L.CheckFunction(2)
 	if d < minTimerPeriod {
 		d = minTimerPeriod
