@@ -24,3 +24,7 @@ func lineCount(src string) int { return strings.Count(src, "\n") + 1 }
 // (insertions, deletions, substitutions and adjacent swaps cost 1), for
 // the CLI's suggestions to agree with the runtime's.
 func EditDistance(a, b string) int { return luautil.EditDistance(a, b) }
+
+// QuoteLua quotes s as a Lua 5.1 string literal that reads back to the
+// same bytes (what pp and the shell print).
+func QuoteLua(s string) string { return luautil.QuoteLua(s) }
