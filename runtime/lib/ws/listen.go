@@ -230,7 +230,12 @@ func (c *SConn) emit(ev Event) {
 }
 
 func (h *shandler) OnTraffic(rc *reactor.Conn) reactor.Action {
-	c := rc.Context().(*SConn)
+	return rc.Context().(*SConn).traffic()
+}
+
+// traffic feeds what the conn has buffered to the WebSocket side.
+func (c *SConn) traffic() reactor.Action {
+	rc := c.rc
 	in, _ := rc.Peek(-1)
 	c.beginCallback()
 	used, done := c.sc.Feed(time.Now(), in, c.out, c.emit)
@@ -291,7 +296,12 @@ func (c *SConn) tick() {
 }
 
 func (h *shandler) OnClose(rc *reactor.Conn, err error) {
-	c := rc.Context().(*SConn)
+	rc.Context().(*SConn).closed(err)
+}
+
+// closed reports the end of the TCP conn (EvClose with 1006 unless a close
+// was already reported).
+func (c *SConn) closed(err error) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}

@@ -30,7 +30,10 @@ type luaServerH struct {
 	v       host.VM // the script VM
 	cb      serverCallbacks
 	handler string // vm = "loop": the handler module
-	ls      *luaServer
+	// loopVM: ws.upgrade called on this loop VM; its callbacks (cb) run
+	// inline on its loop, where the upgraded conn lives.
+	loopVM host.VM
+	ls     *luaServer
 }
 
 // luaConn is one server conn as one VM sees it.
@@ -46,6 +49,14 @@ type luaConn struct {
 
 // OnEvent runs on the conn's loop goroutine.
 func (h *luaServerH) OnEvent(c *SConn, ev Event) {
+	if h.loopVM != nil {
+		var data lua.LString
+		if ev.Kind == EvMessage {
+			data = lua.LString(ev.Data)
+		}
+		h.deliver(h.conn(c, h.loopVM, h.cb, true), ev, data, func() { c.FinishOnLoop(ev) })
+		return
+	}
 	if h.handler != "" {
 		h.inline(c, ev)
 		return
