@@ -23,10 +23,10 @@ type request struct {
 	n                           int
 
 	st              *sconn
-	rp              *reply                          // the response under way
+	rp              *reply                         // the response under way
 	hijack          func(c *reactor.Conn) Takeover // set by Hijack (ws.upgrade)
-	headersT, listT *lua.LTable // req.headers and req.header_list, made on first access
-	extra           *lua.LTable // fields the handler set
+	headersT, listT *lua.LTable                    // req.headers and req.header_list, made on first access
+	extra           *lua.LTable                    // fields the handler set
 }
 
 func (st *sconn) copyRequest(r *http1.Request) *request {

@@ -56,6 +56,7 @@ type server struct {
 	keepAlive atomic.Bool
 	active    atomic.Int64
 	conns     connSet
+	upgraded  upgradedSet    // conns taken over (ws.upgrade), told of a shutdown
 	ctx       stdctx.Context // cancelled when the server shuts down
 	cancel    stdctx.CancelFunc
 	onDown    func() // runs on the script VM once the listener is gone
@@ -111,6 +112,7 @@ func (s *server) OnClose(c *reactor.Conn, err error) {
 		st.gone.Store(true)
 		st.cancel()
 		if st.up != nil {
+			s.upgraded.remove(st.up)
 			st.up.OnClose(c, err)
 		}
 		return // no longer counted: takeover did that

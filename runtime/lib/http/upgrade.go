@@ -2,6 +2,7 @@ package http
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/netplay-lab/netplay/reactor"
 	lua "github.com/yuin/gopher-lua"
@@ -13,6 +14,44 @@ import (
 type Takeover interface {
 	OnTraffic(c *reactor.Conn) reactor.Action
 	OnClose(c *reactor.Conn, err error)
+	// GoingAway tells the protocol that the server is shutting down (a
+	// WebSocket sends its 1001 close) before the listener closes the
+	// conn. Safe for concurrent use.
+	GoingAway()
+}
+
+// upgradedSet is a server's conns handed to a Takeover, for srv:close.
+type upgradedSet struct {
+	mu sync.Mutex
+	m  map[Takeover]struct{}
+}
+
+func (u *upgradedSet) add(t Takeover) {
+	u.mu.Lock()
+	if u.m == nil {
+		u.m = map[Takeover]struct{}{}
+	}
+	u.m[t] = struct{}{}
+	u.mu.Unlock()
+}
+
+func (u *upgradedSet) remove(t Takeover) {
+	u.mu.Lock()
+	delete(u.m, t)
+	u.mu.Unlock()
+}
+
+// goingAway tells every upgraded conn that the server shuts down.
+func (u *upgradedSet) goingAway() {
+	u.mu.Lock()
+	all := make([]Takeover, 0, len(u.m))
+	for t := range u.m {
+		all = append(all, t)
+	}
+	u.mu.Unlock()
+	for _, t := range all {
+		t.GoingAway()
+	}
 }
 
 // UpgradeRequest is what a module taking a conn over sees of the request
@@ -69,6 +108,8 @@ func (st *sconn) takeover(start func(c *reactor.Conn) Takeover) {
 		st.s.active.Add(-1) // no longer an HTTP conn
 		if st.up = start(c); st.up == nil {
 			c.Close()
+			return
 		}
+		st.s.upgraded.add(st.up)
 	})
 }

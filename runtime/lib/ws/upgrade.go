@@ -52,6 +52,10 @@ func (a *Adopted) Conn() *SConn { return a.c }
 // OnTraffic feeds the frames buffered on rc. Loop goroutine.
 func (a *Adopted) OnTraffic(*reactor.Conn) reactor.Action { return a.c.traffic() }
 
+// GoingAway sends a 1001 close: the HTTP server shuts down. Safe for
+// concurrent use.
+func (a *Adopted) GoingAway() { a.c.Close(wsc.CloseGoingAway, "server shutting down") }
+
 // OnClose reports the end of the TCP conn. Loop goroutine.
 func (a *Adopted) OnClose(_ *reactor.Conn, err error) { a.c.closed(err) }
 

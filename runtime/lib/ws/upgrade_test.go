@@ -384,3 +384,22 @@ func TestUpgradeExample(t *testing.T) {
 	})
 }
 
+// TestUpgradeServerClose: srv:close() on the HTTP server sends its
+// WebSockets a 1001 close before the listener closes them.
+func TestUpgradeServerClose(t *testing.T) {
+	l, addr := startScriptVM(t)
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/chat", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.WriteMessage(websocket.TextMessage, []byte("x"))
+	if _, _, err := c.ReadMessage(); err != nil {
+		t.Fatal(err)
+	}
+	l.eval("srv:close()")
+	if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("want a 1001 close, got %v", err)
+	}
+}
