@@ -153,7 +153,7 @@ func (c *SConn) SendOnLoop(msg []byte, binary bool) error {
 	}
 	out, err := c.sc.AppendMessage(nil, msg, binary)
 	if err == nil {
-		_, err = c.rc.Write(out)
+		_, err = c.writeOnLoop(out)
 	}
 	return err
 }
@@ -258,16 +258,36 @@ func (c *SConn) endCallback(done bool) reactor.Action {
 		*c.out = nil // a burst's buffer is not kept
 	}
 	c.out = nil
+	async := false
 	if len(out) > 0 {
-		if _, err := c.rc.Write(out); err != nil {
+		var err error
+		if async, err = c.writeOnLoop(out); err != nil {
 			return reactor.Close
 		}
 	}
 	if c.fin || (done && c.sc.ws == nil) {
-		return reactor.Close // our close is written, or the handshake was refused
+		// Our close is written, or the handshake was refused. Behind an
+		// AsyncWrite the close must queue behind it too.
+		if async {
+			c.rc.Close()
+			return reactor.None
+		}
+		return reactor.Close
 	}
 	c.arm()
 	return reactor.None
+}
+
+// writeOnLoop writes out from the loop goroutine: at once when nothing
+// waits, else (async) as an AsyncWrite of a copy, behind the AsyncWrites
+// of replies sent from the script VM's goroutine that the loop has not
+// taken up yet; a direct Write would overtake them and reorder messages.
+func (c *SConn) writeOnLoop(out []byte) (async bool, err error) {
+	if c.rc.OutboundBuffered() == 0 {
+		_, err = c.rc.Write(out)
+		return false, err
+	}
+	return true, c.rc.AsyncWrite(append([]byte(nil), out...), nil)
 }
 
 // arm sets the heartbeat timer to the next tick (loop goroutine).
