@@ -403,3 +403,27 @@ func TestUpgradeServerClose(t *testing.T) {
 		t.Fatalf("want a 1001 close, got %v", err)
 	}
 }
+
+// TestUpgradeAfterKeepAlive: a conn that carried a plain request (kept
+// alive) upgrades on its second request; the first got an ordinary 200.
+func TestUpgradeAfterKeepAlive(t *testing.T) {
+	_, addr := startScriptVM(t)
+	c, r := dial(t, addr)
+	io.WriteString(c, "GET /first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+	head := readHead(t, r)
+	if !strings.HasPrefix(head, "HTTP/1.1 200") || strings.Contains(strings.ToLower(head), "connection: close") {
+		t.Fatalf("first request: %q", head)
+	}
+	body := make([]byte, len("page /first"))
+	if _, err := io.ReadFull(r, body); err != nil || string(body) != "page /first" {
+		t.Fatalf("first body %q %v", body, err)
+	}
+	c.Write(append([]byte(rawUpgrade("13")), maskedText("second")...))
+	if head := readHead(t, r); !strings.HasPrefix(head, "HTTP/1.1 101") {
+		t.Fatalf("upgrade on a kept-alive conn: %q", head)
+	}
+	frame := make([]byte, 2+len("second"))
+	if _, err := io.ReadFull(r, frame); err != nil || string(frame[2:]) != "second" {
+		t.Fatalf("echo: %q %v", frame, err)
+	}
+}
