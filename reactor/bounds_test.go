@@ -129,11 +129,14 @@ func TestTaskQueueIsBounded(t *testing.T) {
 	if err := sc.Wake(nil); err != ErrLoopBusy {
 		t.Fatalf("Wake on a full queue = %v, want ErrLoopBusy", err)
 	}
+	if err := l.ExecuteUnbounded(func() { ran.Add(100) }); err != nil {
+		t.Fatalf("ExecuteUnbounded on a full queue = %v, want it taken", err)
+	}
 	if err := sc.Close(); err != nil {
 		t.Fatalf("Close on a full queue = %v, want it taken", err)
 	}
 	release()
-	waitFor(t, "the queued funcs and the close", 5*time.Second, func() bool { return ran.Load() == 8 && len(h.errs()) == 1 })
+	waitFor(t, "the queued funcs and the close", 5*time.Second, func() bool { return ran.Load() == 108 && len(h.errs()) == 1 })
 	if err := l.Execute(func() {}); err != nil {
 		t.Fatalf("Execute after the queue drained: %v", err)
 	}

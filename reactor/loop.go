@@ -124,6 +124,14 @@ func (l *Loop) Execute(fn func()) error {
 	return l.post(task{kind: taskFunc, fn: fn}, true)
 }
 
+// ExecuteUnbounded is Execute without the MaxTasks bound, for work whose
+// amount the caller bounds itself (the runtime's one resume per waiting
+// coroutine): refusing it would lose a wake-up, not shed load. It returns
+// ErrClosed if the loop has exited.
+func (l *Loop) ExecuteUnbounded(fn func()) error {
+	return l.post(task{kind: taskFunc, fn: fn}, false)
+}
+
 // do is Execute for the reactor's own work (hand-overs, closes, stops),
 // which must not be refused for a full queue: it is bounded by the conns
 // and listeners themselves.

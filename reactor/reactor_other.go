@@ -58,6 +58,9 @@ func (l *Loop) Index() int { return 0 }
 // Execute returns ErrUnsupported.
 func (l *Loop) Execute(fn func()) error { return ErrUnsupported }
 
+// ExecuteUnbounded returns ErrUnsupported.
+func (l *Loop) ExecuteUnbounded(fn func()) error { return ErrUnsupported }
+
 // AfterFunc returns an inert timer.
 func (l *Loop) AfterFunc(d time.Duration, fn func()) *Timer { return &Timer{} }
 

@@ -19,7 +19,9 @@ func (rt *Runtime) loopVM(l *reactor.Loop) host.VM {
 	v.loop = l
 	v.dir = rt.scriptDir()
 	v.s = newSched(v, newBudget(rt.budgetLimit(), rt.wd), func(fn func()) {
-		l.Execute(func() { rt.safely(fn) })
+		// Unbounded: each post is one wake-up of a coroutine that waits,
+		// which a full task queue must not drop.
+		l.ExecuteUnbounded(func() { rt.safely(fn) })
 	})
 	v.s.after = func(d time.Duration, fn func()) func() bool {
 		return l.AfterFunc(d, func() { rt.safely(fn) }).Stop

@@ -98,7 +98,7 @@ func (lc *luaConn) setFramer(f codec.Framer) {
 	if lc.w.onConnLoop() {
 		swap()
 	} else {
-		c.Loop().Execute(swap)
+		c.Loop().ExecuteUnbounded(swap) // one per set_codec call; must not be dropped
 	}
 }
 
