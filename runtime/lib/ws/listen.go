@@ -183,6 +183,36 @@ func (c *SConn) Close(code int, reason string) error {
 	return nil
 }
 
+// PingOnLoop is Ping from the conn's loop goroutine: inside a callback the
+// ping joins the callback's writes (after the 101 and earlier replies).
+func (c *SConn) PingOnLoop(payload []byte) error {
+	if !c.inCB {
+		return c.Ping(payload)
+	}
+	out, err := c.sc.AppendPing(*c.out, payload)
+	if err == nil {
+		*c.out = out
+	}
+	return err
+}
+
+// CloseOnLoop is Close from the conn's loop goroutine: inside a callback
+// the close frame joins the callback's writes, so it follows the 101 and
+// the replies gathered before it.
+func (c *SConn) CloseOnLoop(code int, reason string) error {
+	if !c.inCB {
+		return c.Close(code, reason)
+	}
+	out, err := c.sc.AppendClose(*c.out, code, reason)
+	if err != nil {
+		return err
+	}
+	*c.out = out
+	rc := c.rc
+	rc.Loop().AfterFunc(CloseGrace, func() { rc.Close() })
+	return nil
+}
+
 // Finish writes the close frame an EvClose calls for and closes the TCP
 // conn after it; safe for concurrent use.
 func (c *SConn) Finish(ev Event) {

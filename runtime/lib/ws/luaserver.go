@@ -127,7 +127,7 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, finish fun
 	onErr := func(_ []lua.LValue, e *host.ScriptError) {
 		if e != nil {
 			v.LogError(e)
-			lc.c.Close(1011, "handler error")
+			lc.close(1011, "handler error")
 		}
 	}
 	switch ev.Kind {
@@ -183,13 +183,25 @@ var connMethods = map[string]lua.LGFunction{
 	"send_binary": func(L *lua.LState) int { return connSend(L, true) },
 	"ping": func(L *lua.LState) int {
 		lc := checkConn(L)
+		if lc.onLoop || lc.inline {
+			return result(L, lc.c.PingOnLoop([]byte(L.OptString(2, ""))))
+		}
 		return result(L, lc.c.Ping([]byte(L.OptString(2, ""))))
 	},
 	"close": func(L *lua.LState) int {
 		lc := checkConn(L)
 		code := L.OptInt(2, 1000)
-		return result(L, lc.c.Close(code, L.OptString(3, "")))
+		return result(L, lc.close(code, L.OptString(3, "")))
 	},
+}
+
+// close starts the close handshake from lc's VM: on the conn's loop the
+// frame joins the callback's writes, elsewhere it is queued.
+func (lc *luaConn) close(code int, reason string) error {
+	if lc.onLoop || lc.inline {
+		return lc.c.CloseOnLoop(code, reason)
+	}
+	return lc.c.Close(code, reason)
 }
 
 func connSend(L *lua.LState, binary bool) int {
