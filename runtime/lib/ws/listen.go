@@ -114,6 +114,10 @@ type SConn struct {
 	out   *[]byte        // during a loop callback: its loop's scratch, gathering writes
 	inCB  bool           // in a loop callback: SendOnLoop gathers into out
 	fin   bool           // the close frame is written; close TCP after the flush
+	// behind: in this callback the script VM ran inline while AsyncWrites
+	// of its earlier (queued) replies were still on their way to the loop;
+	// the callback's writes then queue behind them. Loop goroutine.
+	behind bool
 }
 
 // ID returns the conn's id (the reactor's).
@@ -276,6 +280,7 @@ func (c *SConn) traffic() reactor.Action {
 // beginCallback lends the conn its loop's scratch buffer.
 func (c *SConn) beginCallback() {
 	c.inCB = true
+	c.behind = false
 	c.out = c.srv.scratch[c.rc.Loop()]
 	*c.out = (*c.out)[:0]
 }
@@ -288,10 +293,15 @@ func (c *SConn) endCallback(done bool) reactor.Action {
 		*c.out = nil // a burst's buffer is not kept
 	}
 	c.out = nil
-	async := false
-	if len(out) > 0 {
-		var err error
-		if async, err = c.writeOnLoop(out); err != nil {
+	async := c.behind && len(out) > 0
+	if async {
+		// Behind replies the script VM's goroutine handed to AsyncWrite
+		// before this callback's Lua ran: a direct Write would overtake them.
+		if c.rc.AsyncWrite(append([]byte(nil), out...), nil) != nil {
+			return reactor.Close
+		}
+	} else if len(out) > 0 {
+		if _, err := c.rc.Write(out); err != nil {
 			return reactor.Close
 		}
 	}
@@ -308,10 +318,10 @@ func (c *SConn) endCallback(done bool) reactor.Action {
 	return reactor.None
 }
 
-// writeOnLoop writes out from the loop goroutine: at once when nothing
-// waits, else (async) as an AsyncWrite of a copy, behind the AsyncWrites
-// of replies sent from the script VM's goroutine that the loop has not
-// taken up yet; a direct Write would overtake them and reorder messages.
+// writeOnLoop writes out from the loop goroutine outside a callback: at
+// once when nothing waits, else (async) as an AsyncWrite of a copy, behind
+// the AsyncWrites the loop has not taken up yet, which a direct Write
+// would overtake.
 func (c *SConn) writeOnLoop(out []byte) (async bool, err error) {
 	if c.rc.OutboundBuffered() == 0 {
 		_, err = c.rc.Write(out)

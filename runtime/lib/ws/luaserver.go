@@ -71,6 +71,11 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 	// this conn has nothing queued (as net.listen does): no hand-off to
 	// the VM goroutine, and replies join the loop's write.
 	if ch.Enter(c.Conn().Loop(), &c.queued) {
+		// The VM's earlier runs for this conn are over; their AsyncWrites
+		// are visible now. This callback's writes must follow them.
+		if c.inCB && c.rc.OutboundBuffered() > 0 {
+			c.behind = true
+		}
 		lc := h.conn(c, v, h.cb, false)
 		lc.inline = true
 		h.deliver(lc, ev, data, func() { c.FinishOnLoop(ev) })
