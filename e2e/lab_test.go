@@ -46,6 +46,15 @@ var labCases = []labCase{
 	{lab: "05-pool", file: "testdata/wrong_upvalue.lua", stage: 2, message: "closed the connection", hint: "without its upvalues"},
 	{lab: "05-pool", file: "testdata/wrong_order.lua", stage: 4, message: "pong\n", hint: "in the order it asked"},
 
+	{lab: "06-keep-alive", file: "testdata/solution.lua"},
+	{lab: "06-keep-alive", file: "testdata/wrong_no_keepalive.lua", stage: 2, message: "went out on a new conn", hint: "keep_alives_enabled = false"},
+	{lab: "06-keep-alive", file: "testdata/wrong_idle_ms.lua", stage: 3, message: "kept the idle conn open", hint: "idle_timeout = 1 (seconds"},
+
+	{lab: "07-heartbeat", file: "testdata/solution.lua"},
+	{lab: "07-heartbeat", file: "testdata/wrong_fixed_delay.lua", stage: 2, message: "outside the backoff's band", hint: "factor = 2"},
+	{lab: "07-heartbeat", file: "testdata/wrong_no_heartbeat.lua", stage: 3, message: "still says connected", hint: "heartbeat = {interval = 0.5, timeout = 1}"},
+	{lab: "07-heartbeat", file: "testdata/wrong_send_connected.lua", stage: 4, message: "never reached the server", hint: "do not check w.state first"},
+
 	{lab: "08-loops", file: "testdata/solution.lua"},
 	{lab: "08-loops", file: "testdata/wrong_script_vm.lua", stage: 2, message: "same VM", hint: `vm = "loop"`},
 	{lab: "08-loops", file: "testdata/wrong_batched.lua", stage: 3, message: "same number", hint: "d:incr(key, 1)"},

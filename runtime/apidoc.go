@@ -19,6 +19,7 @@ func APIReference() string {
 	b.WriteString("Calls marked *suspends* yield the calling coroutine (every handler, timer callback and\n")
 	b.WriteString("chunk is one); the VM keeps serving other work meanwhile. The execution model is in\n")
 	b.WriteString("[runtime.md](runtime.md).\n\n")
+	b.WriteString("- [Options and errors](#options-and-errors)\n")
 	for _, m := range Modules() {
 		title := m.Name
 		if title == "_G" {
@@ -26,6 +27,7 @@ func APIReference() string {
 		}
 		fmt.Fprintf(&b, "- [%s](#%s)\n", title, title)
 	}
+	b.WriteString("\n" + apiConventions)
 	for _, m := range Modules() {
 		title := m.Name
 		if title == "_G" {

@@ -91,6 +91,17 @@ func TestExampleEcho(t *testing.T) {
 	}
 }
 
+// TestExampleEchoURL: echo.lua takes a URL as the tutorial's echo.lua
+// does, not only a port (README and tutorial agree on the arguments).
+func TestExampleEchoURL(t *testing.T) {
+	_, out := runExample(t, "echo.lua", "tcp://127.0.0.1:0")
+	c := luatest.DialLine(t, exampleAddr(t, out))
+	c.Send("via url")
+	if got, err := c.Recv(2 * time.Second); err != nil || got != "via url" {
+		t.Fatalf("echo: %q, %v", got, err)
+	}
+}
+
 func TestExampleChat(t *testing.T) {
 	_, out := runExample(t, "chat.lua", "0")
 	addr := exampleAddr(t, out)

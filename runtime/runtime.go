@@ -30,6 +30,14 @@ type Options struct {
 	Loops  int           // engine loops; 0 -> GOMAXPROCS
 	// MaxConns is the engine's per-process conn limit; 0 -> the reactor's default.
 	MaxConns int
+	// MaxMemory caps the live Go heap for Lua, in bytes: past it the
+	// running chunk, handler or pool job fails with "memory limit
+	// exceeded" and the process goes on. 0: no cap. netplay passes its
+	// --max-memory value (the same number is Go's soft memory limit).
+	MaxMemory int64
+	// PoolBudget bounds one pool job's run (pool.run, pool.submit);
+	// 0 -> 30s; < 0 -> none.
+	PoolBudget time.Duration
 }
 
 // DefaultBudget is the per-callback budget when Options.Budget is 0.
@@ -50,6 +58,7 @@ type Runtime struct {
 func New(opts Options) (*Runtime, error) {
 	c, err := core.New(core.Config{
 		Unsafe: opts.Unsafe, Stdout: opts.Stdout, Stderr: opts.Stderr, Budget: opts.Budget,
+		MaxMemory: opts.MaxMemory, PoolBudget: opts.PoolBudget,
 		Modules: modules(),
 		Engine:  engineOptions(opts),
 	})
@@ -92,6 +101,14 @@ func (rt *Runtime) RunString(name, src string) error { return rt.c.RunString(nam
 // timers keep running. Errors are *ScriptError.
 func (rt *Runtime) Eval(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
 	return rt.c.Eval(ctx, name, src, onResult)
+}
+
+// EvalLimited is Eval with the chunk under the per-callback budget
+// (Options.Budget), as a handler runs: the shell's lines use it so a long
+// computation at the prompt fails with the budget error instead of
+// stalling the servers. ctx still interrupts it.
+func (rt *Runtime) EvalLimited(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
+	return rt.c.EvalLimited(ctx, name, src, onResult)
 }
 
 // Wait blocks until nothing keeps the script VM alive (no server, conn,

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -39,7 +40,7 @@ type cliCommand struct {
 // line here.
 func cliCommands() []*cliCommand {
 	return []*cliCommand{
-		{name: "run", args: "FILE [ARGS…]", summary: "run a script (ARGS in the global arg, arg[0] = FILE)",
+		{name: "run", args: "FILE [ARGS…]", summary: "run a script (ARGS in the global arg, arg[0] = FILE; --watch: reload handler files when they change)",
 			run: (*cli).cmdRun},
 		{name: "shell", summary: "the interactive shell (the default with no command)",
 			run: (*cli).cmdShell},
@@ -57,6 +58,7 @@ type cli struct {
 	opts           runtime.Options
 	memory         memoryLimit
 	eval           *string // -e CODE; nil when not given
+	watch          bool    // run --watch (watch.go)
 	cmds           []*cliCommand
 }
 
@@ -72,11 +74,11 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		if len(rest) > 0 {
 			return c.usageError("", fmt.Sprintf("-e takes one CODE argument; unexpected %q", rest[0]))
 		}
-		c.memory.apply()
+		c.applyMemory()
 		return c.runChunk(*c.eval)
 	}
 	if len(rest) == 0 {
-		c.memory.apply()
+		c.applyMemory()
 		return runShellOptions(c.opts)
 	}
 	name, rest := rest[0], rest[1:]
@@ -84,7 +86,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	if cmd == nil {
 		return c.unknownCommand(name)
 	}
-	c.memory.apply()
+	c.applyMemory()
 	if cmd.main != nil {
 		return cmd.main(rest, stdout, stderr)
 	}
@@ -94,8 +96,18 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 	if c.eval != nil {
 		return c.usageError(cmd.name, "-e cannot be combined with a command")
 	}
-	c.memory.apply() // flags after the name may have changed it
+	c.applyMemory() // flags after the name may have changed it
 	return cmd.run(c, rest)
+}
+
+// applyMemory sets Go's soft memory limit from --max-memory and passes the
+// limit in force to the runtime as its Lua memory cap.
+func (c *cli) applyMemory() {
+	if l := c.memory.apply(); l > 0 && l != math.MaxInt64 {
+		c.opts.MaxMemory = l
+	} else {
+		c.opts.MaxMemory = 0
+	}
 }
 
 func (c *cli) lookup(name string) *cliCommand {
@@ -116,7 +128,11 @@ func (c *cli) flagSet(cmd string) *flag.FlagSet {
 	fs.BoolVar(&c.opts.Unsafe, "unsafe", c.opts.Unsafe, "allow io, os.execute, debug… in scripts")
 	fs.Var((*budgetFlag)(&c.opts.Budget), "budget", "per-callback budget, a `DUR` such as 500ms or 2s (default 1s; 0 or negative: none)")
 	fs.IntVar(&c.opts.MaxConns, "max-conns", c.opts.MaxConns, "at most `N` open conns in the process (default: the engine's, sized from the fd limit)")
-	fs.Var(&c.memory, "max-memory", "Go's soft memory limit, a `SIZE` such as 512MiB or 2GiB, or off (default: 1GiB or half the RAM, whichever is smaller)")
+	fs.Var(&c.memory, "max-memory", "Go's soft memory limit and the Lua memory cap (past it the running chunk, handler or pool job fails), a `SIZE` such as 512MiB or 2GiB, or off (default: 1GiB or half the RAM, whichever is smaller)")
+	fs.Var((*budgetFlag)(&c.opts.PoolBudget), "pool-budget", "budget of one pool job, a `DUR` (default 30s; 0 or negative: none)")
+	if cmd == "run" {
+		fs.BoolVar(&c.watch, "watch", false, "reload handler files (net.listen{vm = \"loop\", handler = …}) when they change")
+	}
 	if cmd == "" {
 		fs.Func("e", "run the chunk `CODE` and exit", func(s string) error { c.eval = &s; return nil })
 	}

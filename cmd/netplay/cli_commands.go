@@ -10,11 +10,19 @@ import (
 
 // cmdRun is `netplay run FILE [ARGS…]`.
 func (c *cli) cmdRun(args []string) int {
+	watch := c.watch
 	if len(args) == 0 {
 		return c.usageError("run", "run needs a FILE")
 	}
 	file, scriptArgs := args[0], args[1:]
-	return runScript(c.opts, c.stdout, c.stderr, func(rt *runtime.Runtime) error { return rt.RunFile(file, scriptArgs) })
+	return runScript(c.opts, c.stdout, c.stderr, func(rt *runtime.Runtime) error {
+		if watch {
+			if err := watchServers(rt); err != nil {
+				return err
+			}
+		}
+		return rt.RunFile(file, scriptArgs)
+	})
 }
 
 // runChunk is `netplay -e CODE`.

@@ -41,6 +41,8 @@ func commandRegistry() map[string]*command {
 			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
 		{name: "budget", args: "[on|off]", summary: "show or set whether a line runs under the handlers' budget (on by default)",
 			run: (*shell).cmdBudget, complete: func(*shell, string) []string { return []string{"on", "off"} }},
+		tapCommand,
+		reloadCommand,
 		{name: "stats", summary: "engine statistics (the same as stats() in Lua)",
 			run: (*shell).cmdStats},
 		{name: "quit", summary: "stop every server gracefully and leave (also Ctrl-D)",
@@ -269,39 +271,36 @@ func byteSize(n uint64) string {
 }
 
 func (s *shell) cmdServers(string) error {
-	var live []*handle
-	var desc []string
-	if err := s.be.ev.Do(func(L *lua.LState) { live, desc = s.handles.liveServers(L) }); err != nil {
+	var live []liveHandle
+	var err error
+	if derr := s.be.ev.Do(func(L *lua.LState) { live, err = liveServers(L) }); derr != nil {
+		return derr
+	}
+	if err != nil {
 		return err
 	}
 	if len(live) == 0 {
-		fmt.Fprintln(s.out, "no open servers started in this shell")
+		fmt.Fprintln(s.out, "no open servers")
 		return nil
 	}
-	writeHandles(s.out, "ID\tSERVER\tAGE", live, desc, func(*handle) string { return "" }, s.handles.now())
+	writeHandles(s.out, "ID\tSERVER", live)
 	return nil
 }
 
 func (s *shell) cmdTimers(string) error {
-	var live []*handle
-	if err := s.be.ev.Do(func(*lua.LState) { live = s.handles.liveTimers() }); err != nil {
+	var live []liveHandle
+	var err error
+	if derr := s.be.ev.Do(func(L *lua.LState) { live, err = liveTimers(L) }); derr != nil {
+		return derr
+	}
+	if err != nil {
 		return err
 	}
 	if len(live) == 0 {
-		fmt.Fprintln(s.out, "no pending timers started in this shell")
+		fmt.Fprintln(s.out, "no pending timers")
 		return nil
 	}
-	now := s.handles.now()
-	desc := make([]string, len(live))
-	for i, t := range live {
-		desc[i] = t.what
-	}
-	writeHandles(s.out, "ID\tTIMER\tAGE\tFIRES", live, desc, func(t *handle) string {
-		if t.due.IsZero() {
-			return "\t-"
-		}
-		return "\tin " + t.due.Sub(now).Truncate(100*time.Millisecond).String()
-	}, now)
+	writeHandles(s.out, "ID\tTIMER", live)
 	return nil
 }
 
@@ -309,8 +308,9 @@ func (s *shell) cmdTimers(string) error {
 func (s *shell) handleIDs(string) []string {
 	var ids []string
 	s.be.ev.Do(func(L *lua.LState) {
-		live, _ := s.handles.liveServers(L)
-		for _, h := range append(live, s.handles.liveTimers()...) {
+		srv, _ := liveServers(L)
+		tm, _ := liveTimers(L)
+		for _, h := range append(srv, tm...) {
 			ids = append(ids, h.id)
 		}
 	})
@@ -324,7 +324,7 @@ func (s *shell) cmdEnd(arg string) error {
 	}
 	var msg string
 	var err error
-	if derr := s.be.ev.Do(func(L *lua.LState) { msg, err = s.handles.end(L, arg) }); derr != nil {
+	if derr := s.be.ev.Do(func(L *lua.LState) { msg, err = endHandle(L, arg) }); derr != nil {
 		return derr
 	}
 	if err != nil {

@@ -6,137 +6,83 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
 
-// handles keeps the servers and timers started on the shell's VM — by a
-// typed line, a :load-ed file or a handler running there — so that :servers
-// and :timers list them even when no variable holds them any more (`local
-// srv = …` at the prompt, a stray timer.every) and :close / :stop end them.
-//
-// It wraps net.listen, timer.after and timer.every in the VM's module
-// tables. A wrapper calls the original Go function on the caller's own
-// stack frame (not through another call), so argument errors, names in
-// messages and tracebacks are the original's. Loop and worker VMs are not
-// wrapped: their servers and timers are not listed.
-//
-// Used on the VM goroutine only (the wrappers run there; the commands reach
-// it through evaluator.Do).
-type handles struct {
-	servers, timers []*handle
-	nServer, nTimer int
-	now             func() time.Time
+// The shell lists and ends the servers and timers of its VM through the
+// runtime's own lists, net.servers() and timer.list(): they hold every
+// server and pending timer, also one no variable holds any more (`local
+// srv = …` at the prompt, a stray timer.every) and those a :load-ed file
+// or a handler started. Ids are "s" or "t" and the object's id field.
+// VM goroutine only (the commands reach it through evaluator.Do).
+
+// liveHandle is one listed server or timer.
+type liveHandle struct {
+	id   string // "s1", "t2"
+	val  lua.LValue
+	desc string // its tostring: live state
 }
 
-// handle is one tracked server or timer.
-type handle struct {
-	id      string // "s1", "t1"
-	ud      *lua.LUserData
-	what    string    // a timer's kind and period: "every 0.5s"
-	created time.Time // when it was made
-	due     time.Time // a one-shot timer's firing time; zero otherwise
-}
-
-func newHandles() *handles { return &handles{now: time.Now} }
-
-// install wraps the module functions in L's globals; a function that is
-// missing or not a plain Go function is left alone.
-func (h *handles) install(L *lua.LState) {
-	wrap := func(module, name string, record func(arg1 lua.LValue, ud *lua.LUserData)) {
-		mod, ok := L.GetGlobal(module).(*lua.LTable)
-		if !ok {
-			return
-		}
-		orig, ok := mod.RawGetString(name).(*lua.LFunction)
-		if !ok || !orig.IsG || len(orig.Upvalues) > 0 {
-			return
-		}
-		mod.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-			arg1 := L.Get(1)
-			n := orig.GFunction(L)
-			if n > 0 {
-				if ud, ok := L.Get(-n).(*lua.LUserData); ok {
-					record(arg1, ud)
-				}
-			}
-			return n
-		}))
+// listHandles calls module.fn() from package.loaded (a script shadowing
+// the global does not hide it) and describes what it returns.
+func listHandles(L *lua.LState, module, fn, prefix string) ([]liveHandle, error) {
+	loaded, _ := L.GetField(L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable)
+	if loaded == nil {
+		return nil, fmt.Errorf("no module table")
 	}
-	wrap("net", "listen", func(_ lua.LValue, ud *lua.LUserData) {
-		h.nServer++
-		h.servers = append(h.servers, &handle{id: "s" + strconv.Itoa(h.nServer), ud: ud, created: h.now()})
-	})
-	for _, kind := range []string{"after", "every"} {
-		wrap("timer", kind, func(arg1 lua.LValue, ud *lua.LUserData) {
-			secs := float64(lua.LVAsNumber(arg1))
-			h.nTimer++
-			t := &handle{id: "t" + strconv.Itoa(h.nTimer), ud: ud, created: h.now(),
-				what: kind + " " + strconv.FormatFloat(secs, 'g', -1, 64) + "s"}
-			if kind == "after" {
-				t.due = t.created.Add(time.Duration(secs * float64(time.Second)))
-			}
-			h.timers = append(h.timers, t)
-		})
+	mod, _ := loaded.RawGetString(module).(*lua.LTable)
+	if mod == nil {
+		return nil, fmt.Errorf("the %s module is not loaded", module)
 	}
+	f, ok := mod.RawGetString(fn).(*lua.LFunction)
+	if !ok {
+		return nil, fmt.Errorf("%s.%s is missing", module, fn)
+	}
+	if err := L.CallByParam(lua.P{Fn: f, NRet: 1, Protect: true}); err != nil {
+		return nil, err
+	}
+	list, _ := L.Get(-1).(*lua.LTable)
+	L.Pop(1)
+	var out []liveHandle
+	if list == nil {
+		return nil, nil
+	}
+	for i := 1; i <= list.Len(); i++ {
+		v := list.RawGetInt(i)
+		id := prefix + lua.LVAsString(L.GetField(v, "id"))
+		out = append(out, liveHandle{id: id, val: v, desc: describe(L, v)})
+	}
+	return out, nil
 }
 
-// liveServers drops the servers that have closed and returns the others
-// with their live description (their __tostring).
-func (h *handles) liveServers(L *lua.LState) (live []*handle, desc []string) {
-	kept := h.servers[:0]
-	for _, s := range h.servers {
-		d := describe(L, s.ud)
-		if strings.HasSuffix(d, "(closed)") {
-			continue
-		}
-		kept = append(kept, s)
-		live = append(live, s)
-		desc = append(desc, d)
-	}
-	h.servers = kept
-	return live, desc
-}
+func liveServers(L *lua.LState) ([]liveHandle, error) { return listHandles(L, "net", "servers", "s") }
+func liveTimers(L *lua.LState) ([]liveHandle, error)  { return listHandles(L, "timer", "list", "t") }
 
-// liveTimers drops the one-shot timers whose time has passed (they fired)
-// and returns the others. A timer stopped by Lua code stays listed until
-// :stop finds it stopped: the runtime does not say.
-func (h *handles) liveTimers() []*handle {
-	now := h.now()
-	kept := h.timers[:0]
-	for _, t := range h.timers {
-		if !t.due.IsZero() && now.After(t.due) {
-			continue
-		}
-		kept = append(kept, t)
-	}
-	h.timers = kept
-	return append([]*handle(nil), kept...)
-}
-
-// end closes server id (srv:close()) or stops timer id (t:stop()) and
-// forgets it. It reports what it did, or an error naming the id.
-func (h *handles) end(L *lua.LState, id string) (string, error) {
-	list, method := &h.servers, "close"
+// endHandle closes server id (srv:close()) or stops timer id (t:stop()).
+// It reports what it did, or an error naming the id.
+func endHandle(L *lua.LState, id string) (string, error) {
+	list, method, done := liveServers, "close", "closed"
 	if strings.HasPrefix(id, "t") {
-		list, method = &h.timers, "stop"
+		list, method, done = liveTimers, "stop", "stopped"
+	} else if !strings.HasPrefix(id, "s") {
+		if _, err := strconv.Atoi(id); err == nil {
+			return "", fmt.Errorf("%s looks like a conn id: close a conn from Lua (c:close()); :close takes sN or tN from :servers and :timers", id)
+		}
 	}
-	for i, x := range *list {
+	hs, err := list(L)
+	if err != nil {
+		return "", err
+	}
+	for _, x := range hs {
 		if x.id != id {
 			continue
 		}
-		*list = append((*list)[:i], (*list)[i+1:]...)
-		fn := L.GetField(x.ud, method)
-		if err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, x.ud); err != nil {
+		fn := L.GetField(x.val, method)
+		if err := L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, x.val); err != nil {
 			return "", err
 		}
-		ret := L.Get(-1)
-		L.Pop(1)
-		if method == "stop" && ret == lua.LFalse {
-			return id + " had already fired or been stopped", nil
-		}
-		return id + " " + map[string]string{"close": "closed", "stop": "stopped"}[method], nil
+		return id + " " + done, nil
 	}
 	return "", fmt.Errorf("no server or timer %s (see :servers and :timers)", id)
 }
@@ -150,13 +96,12 @@ func describe(L *lua.LState, v lua.LValue) string {
 	return v.String()
 }
 
-// writeHandles prints rows of id, description and age as an aligned table.
-func writeHandles(w io.Writer, header string, hs []*handle, desc []string, extra func(*handle) string, now time.Time) {
+// writeHandles prints rows of id and description as an aligned table.
+func writeHandles(w io.Writer, header string, hs []liveHandle) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, header)
-	for i, x := range hs {
-		age := now.Sub(x.created).Truncate(100 * time.Millisecond).String()
-		fmt.Fprintf(tw, "%s\t%s\t%s%s\n", x.id, desc[i], age, extra(x))
+	for _, x := range hs {
+		fmt.Fprintf(tw, "%s\t%s\n", x.id, x.desc)
 	}
 	tw.Flush()
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
 
 	"github.com/netplay-lab/netplay/runtime"
@@ -94,7 +95,6 @@ type shell struct {
 	version  string
 	cmds     map[string]*command
 	hist     *history // nil: no history file
-	handles  *handles // servers and timers started here (VM goroutine only)
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running chunk; nil when idle
@@ -107,8 +107,6 @@ type shell struct {
 func newShell(be backend, lio lineIO, color bool, version string) *shell {
 	s := &shell{be: be, io: lio, out: lio.Stdout(), err: lio.Stderr(), color: color, version: version}
 	s.cmds = commandRegistry()
-	s.handles = newHandles()
-	be.ev.Do(s.handles.install)
 	lio.SetCompleter(s.complete)
 	return s
 }
@@ -341,12 +339,34 @@ func compileChunk(lines []string) (string, error) {
 			return "return " + src, nil
 		}
 	}
-	_, err := parse.Parse(strings.NewReader(src+"\n"), chunkName)
+	stmts, err := parse.Parse(strings.NewReader(src+"\n"), chunkName)
 	if err == nil {
-		return src, nil
+		return keepTopLocal(src, stmts), nil
 	}
 	if runtime.IsIncomplete(err) {
 		return "", errIncomplete
 	}
 	return "", runtime.SyntaxError(chunkName, err, len(lines))
+}
+
+// keepTopLocal turns a chunk that starts with `local x = …` into `x = …`:
+// each chunk typed at the prompt runs on its own, so a local would be gone
+// on the next line (`local srv = net.listen(…)` then `srv.url` → nil). Only
+// the leading statement, only with values (`local a, b` alone stays as
+// is); `local function f` becomes `function f`. Files run by :load keep
+// their locals.
+func keepTopLocal(src string, stmts []ast.Stmt) string {
+	if len(stmts) == 0 {
+		return src
+	}
+	la, ok := stmts[0].(*ast.LocalAssignStmt)
+	if !ok || len(la.Exprs) == 0 {
+		return src
+	}
+	trimmed := strings.TrimLeft(src, " \t")
+	rest, ok := strings.CutPrefix(trimmed, "local")
+	if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+		return src
+	}
+	return src[:len(src)-len(trimmed)] + strings.TrimLeft(rest, " \t")
 }

@@ -195,7 +195,7 @@ func TestPTYCompletionOfConnAndServerMethods(t *testing.T) {
 		p.Send("\x03") // discard the line
 		p.Expect("\n> ")
 	}
-	if out := p.line("tostring(srv)"); !strings.Contains(out, "server tcp://127.0.0.1:") || !strings.Contains(out, "(1 conns)") {
+	if out := p.line("tostring(srv)"); !strings.Contains(out, "tcp://127.0.0.1:") || !strings.Contains(out, "(1 conns)") {
 		t.Fatalf("tostring(srv) printed %q, want its URL and conn count", out)
 	}
 }

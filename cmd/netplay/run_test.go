@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,6 +29,9 @@ func TestDispatchExitCodes(t *testing.T) {
 	ok := write("ok.lua", `print("args", arg[0] ~= nil, arg[1], arg[2], #arg)`)
 	bad := write("bad.lua", "local x = 1\nerror('boom')\n")
 	syntax := write("syntax.lua", "print(1)\nlocal = 3\n")
+	grow := write("grow.lua", "local t = {} for i = 1, 1e8 do t[i] = i end\n")
+	oldLimit := debug.SetMemoryLimit(-1) // --max-memory sets it for the process
+	t.Cleanup(func() { debug.SetMemoryLimit(oldLimit) })
 	lives := write("lives.lua", `local n = 0
 local ev = timer.every(0.01, function() n = n + 1 end)
 timer.after(0.1, function() ev:stop() print("ticks", n > 3) end)
@@ -77,7 +81,7 @@ c1:close()`)
 		{name: "run error", args: []string{"run", bad}, code: 1, stderr: bad + ":2: boom\nstack traceback:\n\t[G]: in function 'error'\n\t" + bad + ":2: in main chunk"},
 		{name: "run missing file", args: []string{"run", filepath.Join(dir, "nope.lua")}, code: 1, stderr: "nope.lua"},
 		{name: "run lives while timers run", args: []string{"run", lives}, code: 0, stdout: "ticks\ttrue\n", minElapsed: 90 * time.Millisecond},
-		{name: "sandbox", args: []string{"-e", "os.execute('true')"}, code: 1, stderr: "attempt to call a non-function object"},
+		{name: "sandbox", args: []string{"-e", "os.execute('true')"}, code: 1, stderr: "os.execute is disabled in scripts; run with --unsafe to allow it"},
 		{name: "unsafe", args: []string{"--unsafe", "-e", "assert(io and os.execute)"}, code: 0},
 		{name: "budget flag", args: []string{"--budget", "50ms", "-e", "timer.after(0, function() while true do end end)"}, code: 0, stderr: "budget"},
 		{name: "flags after run", args: []string{"run", "--budget", "50ms", lives}, code: 0, stdout: "ticks\ttrue\n"},
@@ -96,6 +100,7 @@ c1:close()`)
 		{name: "negative max-conns", args: []string{"--max-conns", "-1", "-e", "1"}, code: 2, stderr: "--max-conns -1"},
 		{name: "bad max-memory", args: []string{"--max-memory", "lots", "-e", "1"}, code: 2, stderr: "--max-memory"},
 		{name: "tiny max-memory", args: []string{"run", "--max-memory", "1MiB", ok}, code: 2, stderr: "below the minimum of 32MiB"},
+		{name: "max-memory caps Lua", args: []string{"--max-memory", "64MiB", "run", grow}, code: 1, stderr: "grow.lua:1: memory limit exceeded"},
 		{name: "max-conns reaches the engine", args: []string{"--max-conns", "1", "run", dialTwice, "tcp://" + peer}, code: 0, stdout: "c1\ttrue\nc2\tfalse\ttoo many conns\n"},
 	}
 	for _, tc := range tests {

@@ -89,6 +89,10 @@ type VM interface {
 
 	// Dir is the folder of the main script ("." before one runs).
 	Dir() string
+	// Resolve turns a file path a script names (a handler file; relative
+	// to Dir) into the absolute path the sandbox lets it load, or an error
+	// naming --unsafe when the path leaves the script's folder.
+	Resolve(path string) (string, error)
 	// Counters are this VM's message counters (stats()).
 	Counters() *Counters
 	// Conns is the part of the host only the conn binding uses.
@@ -134,10 +138,15 @@ type Waker interface {
 type Done func(rets []lua.LValue, err *ScriptError)
 
 // Counters are a VM's figures for stats(): messages handed to handlers
-// and sent, and pending Lua timers.
+// and sent, pending Lua timers, and what peers sent that waits for this
+// VM's handlers (Queued bytes and QueuedMsgs frames, counted from the read
+// until on_message or c:receive takes them; QueuedPeak is the most Queued
+// has been). The zero value is ready.
 type Counters struct {
 	MsgsIn, MsgsOut atomic.Uint64
 	Timers          atomic.Int64
+
+	Queued, QueuedMsgs, QueuedPeak atomic.Int64
 }
 
 // ScriptError is a Lua error: Msg is "file:line: message", Traceback the Lua

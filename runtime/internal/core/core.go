@@ -19,6 +19,9 @@ import (
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
+	"github.com/netplay-lab/netplay/runtime/internal/ratelog"
+	"github.com/netplay-lab/netplay/runtime/internal/sandbox"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -31,6 +34,12 @@ type Config struct {
 	Budget  time.Duration    // per-callback budget; 0 -> DefaultBudget; < 0 -> none
 	Modules []*host.Module   // the modules every VM opens, in order
 	Engine  []reactor.Option // the engine's options (besides its logger), applied on first use
+	// MaxMemory caps the process's live Go heap for Lua: past it the
+	// running chunk, handler or pool job fails with "memory limit
+	// exceeded". 0: no cap.
+	MaxMemory int64
+	// PoolBudget bounds one pool job's run; 0 -> DefaultPoolBudget; < 0 -> none.
+	PoolBudget time.Duration
 }
 
 // DefaultBudget is the per-callback budget when Options.Budget is 0.
@@ -71,6 +80,9 @@ type Runtime struct {
 	shared   map[any]any
 	dir      atomic.Pointer[string] // folder of the main script
 
+	errLog  *ratelog.Limiter // script errors, each at most once per errLogWindow
+	errTick atomic.Bool      // a summary of suppressed errors is due
+	mem     *memwatch.Watchdog
 }
 
 // New starts a runtime: the script VM and its goroutine. The network engine,
@@ -85,6 +97,7 @@ func New(opts Config) (*Runtime, error) {
 	if rt.stderr == nil {
 		rt.stderr = os.Stderr
 	}
+	rt.errLog = &ratelog.Limiter{W: lockedWriter{rt}, Window: errLogWindow}
 	rt.wd = newWatchdog(rt.budgetLimit())
 	rt.q = newQueue()
 	rt.script = newVM(rt, host.Script)
@@ -93,6 +106,10 @@ func New(opts Config) (*Runtime, error) {
 		tm := &vmTimer{when: time.Now().Add(d), fn: fn}
 		rt.q.timers.add(tm)
 		return func() bool { return rt.q.timers.remove(tm) }
+	}
+	if opts.MaxMemory > 0 {
+		rt.mem = &memwatch.Watchdog{Limit: uint64(opts.MaxMemory), Over: rt.overMemory}
+		rt.mem.Start()
 	}
 	go rt.vmLoop()
 	return rt, nil
@@ -115,16 +132,25 @@ func (rt *Runtime) writeOut(s string) {
 	rt.outMu.Unlock()
 }
 
-// logError prints a script error and its traceback on Stderr.
+// logError prints a script error and its traceback on Stderr, the same
+// error at most once a second: a timer that re-arms itself and fails
+// would otherwise write hundreds of tracebacks a second. Repeats are
+// summed up in one line when the second is over.
 func (rt *Runtime) logError(e *host.ScriptError) {
 	s := e.Msg + "\n"
 	if e.Traceback != "" {
 		s += e.Traceback + "\n"
 	}
-	rt.outMu.Lock()
-	io.WriteString(rt.stderr, s)
-	rt.outMu.Unlock()
+	if !rt.errLog.Print(s) && rt.errTick.CompareAndSwap(false, true) {
+		time.AfterFunc(errLogWindow, func() {
+			rt.errTick.Store(false)
+			rt.errLog.Tick()
+		})
+	}
 }
+
+// errLogWindow is how often one script error is printed at most.
+const errLogWindow = time.Second
 
 // logf prints a netplay message on Stderr.
 func (rt *Runtime) logf(format string, args ...any) {
@@ -212,6 +238,7 @@ func (rt *Runtime) RunFile(path string, args []string) error {
 	if err := rt.Do(func(L *lua.LState) {
 		rt.script.dir = dir
 		rt.dir.Store(&dir)
+		sandbox.Install(L, rt.script.root()) // require now looks in the script's folder
 		t := L.NewTable()
 		t.RawSetInt(0, lua.LString(path))
 		for i, a := range args {
@@ -236,6 +263,17 @@ func (rt *Runtime) RunString(name, src string) error {
 // chunk (a running loop is stopped, a waiting call abandoned); servers and
 // timers keep running. Errors are *host.ScriptError.
 func (rt *Runtime) Eval(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
+	return rt.eval(ctx, name, src, onResult, false)
+}
+
+// EvalLimited is Eval with the chunk under the per-callback budget, as a
+// handler runs: a line that computes too long fails with the budget error
+// instead of stalling every server of the script VM.
+func (rt *Runtime) EvalLimited(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue)) error {
+	return rt.eval(ctx, name, src, onResult, true)
+}
+
+func (rt *Runtime) eval(ctx context.Context, name, src string, onResult func(L *lua.LState, vals []lua.LValue), limited bool) error {
 	res := make(chan error, 1)
 	type started struct {
 		co  *coro
@@ -252,7 +290,7 @@ func (rt *Runtime) Eval(ctx context.Context, name, src string, onResult func(L *
 		}
 		co := s.get()
 		cos <- started{co, co.run.Load() + 1}
-		s.start(co, fn, nil, false, func(rets []lua.LValue, e *host.ScriptError) {
+		s.start(co, fn, nil, limited, func(rets []lua.LValue, e *host.ScriptError) {
 			if e != nil {
 				res <- e
 				return
@@ -314,12 +352,13 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 	var err error
 	rt.stopOnce.Do(func() {
 		close(rt.stopped)
+		// A handler stuck in Lua (or in a builtin that checks its context)
+		// would hold its loop or the VM goroutine, and the engine's
+		// graceful stop would wait for it until ctx ends: interrupt what
+		// runs now, then again whatever started meanwhile.
+		rt.interruptRunning()
 		err = rt.stopLazy(ctx)
-		if s := rt.script.s; true {
-			if co := s.running.Load(); co != nil {
-				s.interrupt(co, co.run.Load())
-			}
-		}
+		rt.interruptRunning()
 		rt.q.close()
 		select {
 		case <-rt.exited:
@@ -329,8 +368,52 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 			}
 		}
 		rt.wd.stop()
+		if rt.mem != nil {
+			rt.mem.Stop()
+		}
+		rt.errLog.Flush()
 	})
 	return err
+}
+
+// interruptRunning interrupts the callback or chunk running on the script
+// VM and on every loop VM right now. Safe for concurrent use.
+func (rt *Runtime) interruptRunning() {
+	for _, s := range rt.scheds() {
+		if co := s.running.Load(); co != nil {
+			s.interrupt(co, co.run.Load())
+		}
+	}
+}
+
+// overMemory stops whatever Lua runs when the heap passes MaxMemory: the
+// chunk or callback running on the script VM and on each loop VM, and
+// every running pool job, each failing with "memory limit exceeded".
+// Called by the memory watchdog.
+func (rt *Runtime) overMemory(heap uint64) {
+	rt.logf("memory limit exceeded (live heap %d MiB > %d MiB): stopping the running Lua", heap>>20, rt.opts.MaxMemory>>20)
+	for _, s := range rt.scheds() {
+		if s.running.Load() != nil {
+			s.budget.trip(memwatch.ErrMemoryLimit)
+		}
+	}
+	rt.lazy.mu.Lock()
+	p := rt.lazy.pool
+	rt.lazy.mu.Unlock()
+	if p != nil {
+		p.cancelRunning(memwatch.ErrMemoryLimit)
+	}
+}
+
+// scheds returns the script VM's scheduler and those of the loop VMs.
+func (rt *Runtime) scheds() []*sched {
+	ss := []*sched{rt.script.s}
+	rt.lazy.mu.Lock()
+	for _, v := range rt.lazy.loopVMs {
+		ss = append(ss, v.s)
+	}
+	rt.lazy.mu.Unlock()
+	return ss
 }
 
 // scriptDir is the folder of the main script ("." before RunFile).

@@ -2,6 +2,7 @@ package core
 
 import (
 	"io"
+	"strconv"
 	"testing"
 	"time"
 
@@ -25,12 +26,15 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	Budget         time.Duration
 	Loops          int
+	MaxMemory      int64
+	PoolBudget     time.Duration
 }
 
 // newWith starts a core runtime with the modules the runtime package
 // lists (runtime/modules.go, which the core cannot import).
 func newWith(opts Options) (*Runtime, error) {
 	cfg := Config{Unsafe: opts.Unsafe, Stdout: opts.Stdout, Stderr: opts.Stderr, Budget: opts.Budget,
+		MaxMemory: opts.MaxMemory, PoolBudget: opts.PoolBudget,
 		Modules: []*host.Module{Globals, timer.Module, luactx.Module, pool.Module, shared.Module,
 			bin.Module, hex.Module, json.Module, luanet.Module, codec.Module(codec.Builtin()...)}}
 	if opts.Loops > 0 {
@@ -48,3 +52,6 @@ func newTestRuntime(t testing.TB, opts Options) (*Runtime, *luatest.Buf, *luates
 		return newWith(opts)
 	})
 }
+
+// strconvNum parses a number printed by Lua.
+func strconvNum(s string) (float64, error) { return strconv.ParseFloat(s, 64) }

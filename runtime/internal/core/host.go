@@ -20,6 +20,8 @@ func (v *vm) Conns() host.ConnHost { return v }
 
 func (v *vm) Counters() *host.Counters { return &v.counters }
 
+func (v *vm) Resolve(path string) (string, error) { return v.root().Resolve(path) }
+
 func (v *vm) Await(L *lua.LState, what string, start func(w host.Waker)) int {
 	return v.s.await(L, what, start)
 }

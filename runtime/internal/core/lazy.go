@@ -4,6 +4,7 @@ import (
 	"context"
 	"log"
 	"sync"
+	"time"
 
 	"github.com/netplay-lab/netplay/reactor"
 )
@@ -60,7 +61,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 
 // pool returns the worker pool, starting it on first use. Safe for concurrent use.
 func (rt *Runtime) pool() (*workerPool, error) {
-	return startLazy(rt, &rt.lazy.pool, func() (*workerPool, error) { return newWorkerPool(rt, defaultPoolWorkers) })
+	return startLazy(rt, &rt.lazy.pool, func() (*workerPool, error) { return newWorkerPool(rt, defaultPoolWorkers, rt.poolBudget()) })
 }
 
 // stopLazy stops whatever lazy parts were started: the engine gracefully
@@ -77,4 +78,24 @@ func (rt *Runtime) stopLazy(ctx context.Context) error {
 		p.release()
 	}
 	return err
+}
+
+// StartedEngine returns the network engine if it has started, else nil;
+// unlike Engine it never starts one (the shell's :conns only looks).
+func (rt *Runtime) StartedEngine() *reactor.Engine {
+	rt.lazy.mu.Lock()
+	defer rt.lazy.mu.Unlock()
+	return rt.lazy.engine
+}
+
+// poolBudget is the per-job budget of the worker pool; 0: none.
+func (rt *Runtime) poolBudget() time.Duration {
+	switch b := rt.opts.PoolBudget; {
+	case b == 0:
+		return DefaultPoolBudget
+	case b < 0:
+		return 0
+	default:
+		return b
+	}
 }

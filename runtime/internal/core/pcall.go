@@ -3,6 +3,7 @@ package core
 import (
 	"strings"
 
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -16,7 +17,7 @@ import (
 // resumes rather than a new thread. xpcall's handler runs after the failed
 // call has unwound (a traceback taken in it shows the caller's stack).
 const pcallSrc = `local create, resume, yield = coroutine.create, coroutine.resume, coroutine.yield
-local native_pcall, register, unregister = ...
+local native_pcall, register, unregister, blame = ...
 local PDONE = {}
 local free, nfree, MAXFREE = {}, 0, 64
 local function loop(f, ...)
@@ -25,7 +26,7 @@ end
 local function finish(co, ok, tag, ...)
   if not ok then
     unregister(co)
-    return false, tag
+    return false, blame(tag)
   end
   if tag == PDONE then
     unregister(co)
@@ -80,7 +81,19 @@ func (s *sched) installPcall() {
 		delete(s.pcallParent, L.CheckThread(1))
 		return 0
 	}))
-	L.Call(3, 2)
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		// a Go function f called directly raised with this chunk's
+		// position: name the line of the user's pcall instead
+		e := L.Get(1)
+		if msg, ok := e.(lua.LString); ok && strings.HasPrefix(string(msg), "netplay.pcall:") {
+			if i := strings.Index(string(msg), ": "); i >= 0 {
+				e = lua.LString(luautil.CallerWhere(L) + string(msg)[i+1:])
+			}
+		}
+		L.Push(e)
+		return 1
+	}))
+	L.Call(4, 2)
 	L.SetGlobal("pcall", L.Get(-2))
 	L.SetGlobal("xpcall", L.Get(-1))
 	L.Pop(2)

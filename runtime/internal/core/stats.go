@@ -15,15 +15,24 @@ func (v *vm) stats(L *lua.LState) int {
 		t.RawSetString("waiting", lua.LNumber(s.pending))
 		t.RawSetString("timers", lua.LNumber(v.counters.Timers.Load()))
 	}
-	in, out := rt.script.counters.MsgsIn.Load(), rt.script.counters.MsgsOut.Load()
+	sc := &rt.script.counters
+	in, out := sc.MsgsIn.Load(), sc.MsgsOut.Load()
+	qb, qm, qp := sc.Queued.Load(), sc.QueuedMsgs.Load(), sc.QueuedPeak.Load()
 	rt.lazy.mu.Lock()
 	e, p := rt.lazy.engine, rt.lazy.pool
 	for _, lv := range rt.lazy.loopVMs {
-		in, out = in+lv.counters.MsgsIn.Load(), out+lv.counters.MsgsOut.Load()
+		lc := &lv.counters
+		in, out = in+lc.MsgsIn.Load(), out+lc.MsgsOut.Load()
+		qb, qm, qp = qb+lc.Queued.Load(), qm+lc.QueuedMsgs.Load(), max(qp, lc.QueuedPeak.Load())
 	}
 	rt.lazy.mu.Unlock()
 	t.RawSetString("messages_in", lua.LNumber(in))
 	t.RawSetString("messages_out", lua.LNumber(out))
+	// inbound bytes and frames waiting for handlers, all VMs; the peak is
+	// the largest one VM's total has been (its bound: docs/runtime.md).
+	t.RawSetString("queued_bytes", lua.LNumber(qb))
+	t.RawSetString("queued_messages", lua.LNumber(qm))
+	t.RawSetString("queued_bytes_peak", lua.LNumber(qp))
 	loops := L.NewTable()
 	if e != nil {
 		es := e.Stats()

@@ -6,7 +6,9 @@ import (
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luapat"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/internal/sandbox"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -43,6 +45,8 @@ var luaOptions = lua.Options{
 var (
 	baseRemoved = []string{"dofile", "loadfile", "collectgarbage", "_printregs"}
 	osRemoved   = []string{"execute", "exit", "remove", "rename", "getenv", "tmpname", "setenv", "setlocale"}
+	ioFuncs     = []string{"close", "flush", "input", "lines", "open", "output", "popen", "read", "tmpfile", "type", "write"}
+	debugFuncs  = []string{"debug", "getfenv", "gethook", "getinfo", "getlocal", "getmetatable", "getregistry", "getupvalue", "setfenv", "sethook", "setlocal", "setmetatable", "setupvalue", "traceback"}
 )
 
 // newVM builds a sandboxed LState with the standard libraries netplay allows
@@ -77,20 +81,29 @@ func newVM(rt *Runtime, kind host.Kind) *vm {
 			L.Call(1, 0)
 		}
 	} else {
+		// Stubs, not nil: a refused call says how to allow it.
 		for _, name := range baseRemoved {
-			L.SetGlobal(name, lua.LNil)
+			L.SetGlobal(name, luautil.Disabled(L, name))
 		}
 		if os, ok := L.GetGlobal("os").(*lua.LTable); ok {
 			for _, name := range osRemoved {
-				os.RawSetString(name, lua.LNil)
+				os.RawSetString(name, luautil.Disabled(L, "os."+name))
 			}
 		}
+		L.SetGlobal("io", luautil.DisabledLib(L, "io", ioFuncs))
+		L.SetGlobal("debug", luautil.DisabledLib(L, "debug", debugFuncs))
 	}
+	v.dir = rt.scriptDir()
+	sandbox.Install(L, v.root())
 	L.SetGlobal("print", L.NewFunction(v.print))
 	L.SetGlobal("type", L.NewFunction(luaType))
 	if str, ok := L.GetGlobal("string").(*lua.LTable); ok {
 		str.RawSetString("rep", L.NewFunction(strRep))
 	}
+	// find/match/gmatch/gsub of netplay's own: they check the calling
+	// thread's context as they go, so the budget, a pool job's ctx and a
+	// stop reach a pathological pattern as they reach a Lua loop.
+	luapat.Install(L)
 	for _, m := range v.rt.modules {
 		if m.Kinds&kind == 0 {
 			continue
@@ -108,6 +121,10 @@ func newVM(rt *Runtime, kind host.Kind) *vm {
 	return v
 }
 
+// root is the folder tree this VM may load files from: the main script's
+// folder, or anywhere with --unsafe.
+func (v *vm) root() sandbox.Root { return sandbox.Root{Dir: v.dir, Unsafe: v.rt.opts.Unsafe} }
+
 // moduleTable opens m once per VM and caches the table in package.loaded, so
 // require "net" and the global net are the same table.
 func (v *vm) moduleTable(m *host.Module) lua.LValue {
@@ -118,6 +135,9 @@ func (v *vm) moduleTable(m *host.Module) lua.LValue {
 			return mt
 		}
 		mt := m.Open(v)
+		if mt != nil {
+			luautil.StrictModule(L, mt, m.Name) // net.lisen names itself
+		}
 		t.RawSetString(m.Name, mt)
 		return mt
 	}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -17,7 +18,29 @@ const (
 	defaultPoolWorkers = 16
 	maxPoolWaiting     = 1024
 	poolReleaseTimeout = 5 * time.Second
+	// DefaultPoolBudget bounds one pool job when Config.PoolBudget is 0:
+	// long enough for real work, short enough that jobs that never return
+	// do not hold every worker for good.
+	DefaultPoolBudget = 30 * time.Second
 )
+
+// causeCtx is a context whose Err is its cause: gopher-lua raises
+// ctx.Err() when a job's context ends, and "context canceled" would not
+// say that the budget or the memory cap stopped it.
+type causeCtx struct{ context.Context }
+
+func (c causeCtx) Err() error {
+	if c.Context.Err() == nil {
+		return nil
+	}
+	return context.Cause(c.Context)
+}
+
+// waitingJob is a job in the FIFO; stop ends the watch on its ctx.
+type waitingJob struct {
+	j    *host.Job
+	stop func() bool
+}
 
 // workerPool runs jobs on worker VMs through an ants pool of size workers;
 // jobs beyond that wait in a FIFO bounded at maxPoolWaiting. Safe for
@@ -27,16 +50,19 @@ type workerPool struct {
 	ants    *ants.Pool
 	workers int
 
-	mu     sync.Mutex
-	queue  []*host.Job
-	active int // goroutines of ours inside ants
-	idle   []*vm
+	budget time.Duration // per job; 0: none
+
+	mu      sync.Mutex
+	queue   []waitingJob
+	active  int // goroutines of ours inside ants
+	idle    []*vm
+	cancels map[*context.CancelCauseFunc]struct{} // of the running jobs
 
 	running, submitted, completed, failed, cancelled atomic.Int64
 }
 
-func newWorkerPool(rt *Runtime, workers int) (*workerPool, error) {
-	p := &workerPool{rt: rt, workers: workers}
+func newWorkerPool(rt *Runtime, workers int, budget time.Duration) (*workerPool, error) {
+	p := &workerPool{rt: rt, workers: workers, budget: budget}
 	a, err := ants.NewPool(workers, ants.WithPanicHandler(func(r any) {
 		rt.logf("pool: recovered panic: %v", r)
 	}))
@@ -55,7 +81,11 @@ func (p *workerPool) Submit(j *host.Job) error {
 			p.mu.Unlock()
 			return fmt.Errorf("pool: queue full (%d waiting)", maxPoolWaiting)
 		}
-		p.queue = append(p.queue, j)
+		// A job whose ctx ends while it waits fails at once instead of
+		// when a worker gets to it.
+		wj := waitingJob{j: j}
+		wj.stop = context.AfterFunc(j.Ctx, func() { p.dropWaiting(j) })
+		p.queue = append(p.queue, wj)
 		p.submitted.Add(1)
 		p.mu.Unlock()
 		return nil
@@ -83,10 +113,64 @@ func (p *workerPool) work(j *host.Job) {
 			p.mu.Unlock()
 			return
 		}
-		j = p.queue[0]
-		p.queue[0] = nil
+		wj := p.queue[0]
+		p.queue[0] = waitingJob{}
 		p.queue = p.queue[1:]
 		p.mu.Unlock()
+		wj.stop() // run checks the ctx again: the job fails once either way
+		j = wj.j
+	}
+}
+
+// dropWaiting fails a waiting job whose ctx ended, if it still waits.
+func (p *workerPool) dropWaiting(j *host.Job) {
+	p.mu.Lock()
+	found := false
+	for i, wj := range p.queue {
+		if wj.j == j {
+			p.queue = append(p.queue[:i], p.queue[i+1:]...)
+			found = true
+			break
+		}
+	}
+	p.mu.Unlock()
+	if found {
+		p.cancelled.Add(1)
+		j.Done(nil, j.Ctx.Err())
+	}
+}
+
+// cancelRunning ends the context of every running job with err.
+func (p *workerPool) cancelRunning(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.cancels {
+		(*c)(err)
+	}
+}
+
+// jobContext is the context a job runs with: the caller's, ended by the
+// pool budget and by cancelRunning; done releases it.
+func (p *workerPool) jobContext(parent context.Context) (ctx context.Context, done func()) {
+	c, cancel := context.WithCancelCause(parent)
+	ctx = c
+	stopTimer := func() bool { return false }
+	if p.budget > 0 {
+		budgetErr := fmt.Errorf("pool: job exceeded its budget (%v)", p.budget)
+		stopTimer = time.AfterFunc(p.budget, func() { cancel(budgetErr) }).Stop
+	}
+	p.mu.Lock()
+	if p.cancels == nil {
+		p.cancels = map[*context.CancelCauseFunc]struct{}{}
+	}
+	p.cancels[&cancel] = struct{}{}
+	p.mu.Unlock()
+	return causeCtx{ctx}, func() {
+		stopTimer()
+		p.mu.Lock()
+		delete(p.cancels, &cancel)
+		p.mu.Unlock()
+		cancel(nil)
 	}
 }
 
@@ -121,7 +205,9 @@ func (p *workerPool) run(j *host.Job) {
 	defer p.running.Add(-1)
 	v := p.getVM()
 	L := v.ls
-	L.SetContext(j.Ctx)
+	ctx, done := p.jobContext(j.Ctx)
+	defer done()
+	L.SetContext(ctx)
 	L.SetTop(0)
 	L.Push(L.NewFunctionFromProto(j.Proto))
 	for _, a := range j.Args {

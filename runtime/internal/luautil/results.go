@@ -43,14 +43,84 @@ var exactResultsProto = sync.OnceValue(func() *lua.FunctionProto { return Compil
 // padding them: a caller that asked for more values than came back (local
 // msg, err = c:receive()) would see stale registers. Called through the
 // wrapper, fn always sits at a call site that takes all its results, and
-// the wrapper's own return pads and truncates as Lua does.
+// the wrapper's own return pads and truncates as Lua does. An error fn
+// raises names the user's file:line, never the wrapper's chunk.
 func ExactResults(L *lua.LState, fn lua.LGFunction) *lua.LFunction {
+	return NamedExactResults(L, "fn", fn)
+}
+
+// NamedExactResults is ExactResults where argument errors call the
+// function name ("bad argument #1 to sleep") instead of "fn".
+func NamedExactResults(L *lua.LState, name string, fn lua.LGFunction) *lua.LFunction {
 	L.Push(L.NewFunctionFromProto(exactResultsProto()))
-	L.Push(L.NewFunction(fn))
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		defer blameCaller(L, name)
+		return fn(L)
+	}))
 	L.Call(1, 1)
 	w := L.Get(-1).(*lua.LFunction)
 	L.Pop(1)
 	return w
+}
+
+// blameCaller, deferred in a Go function called through a hidden chunk,
+// rewrites a Lua error it raised: the hidden chunk's position becomes the
+// user's caller's and "to fn" the function's name.
+func blameCaller(L *lua.LState, name string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if ae, ok := r.(*lua.ApiError); ok {
+		if s, ok := ae.Object.(lua.LString); ok {
+			ae.Object = lua.LString(rewriteHidden(L, string(s), name))
+		}
+	}
+	panic(r)
+}
+
+// rewriteHidden replaces a leading "netplay.sched:N:" with the caller's
+// position and "bad argument #n to fn" with the function's name.
+func rewriteHidden(L *lua.LState, msg, name string) string {
+	if strings.HasPrefix(msg, "netplay.") {
+		if i := strings.Index(msg, ": "); i >= 0 && IsHidden(msg[:strings.IndexByte(msg, ':')]) {
+			msg = CallerWhere(L) + msg[i+1:]
+		}
+	}
+	if i := strings.Index(msg, "bad argument #"); i >= 0 {
+		if j := strings.Index(msg[i:], " to fn ("); j >= 0 {
+			k := i + j
+			msg = msg[:k] + " to " + name + " (" + msg[k+len(" to fn ("):]
+		}
+	}
+	return msg
+}
+
+// IsHidden reports whether source names one of netplay's own chunks
+// ("netplay.sched", "netplay.pcall", …), which errors never blame.
+func IsHidden(source string) bool { return strings.HasPrefix(source, "netplay.") }
+
+// CallerWhere returns "file:line:" of the innermost Lua frame that is the
+// user's (not a Go function, not one of netplay's hidden chunks), or "".
+func CallerWhere(L *lua.LState) string {
+	// A coroutine's own stack ends at its body; netplay's pcall runs its
+	// function as one, so the caller may be on a parent's stack.
+	for th, first := L, 1; th != nil; th, first = th.Parent, 0 {
+		for level := first; level < 64; level++ {
+			dbg, ok := th.GetStack(level)
+			if !ok {
+				break
+			}
+			if _, err := th.GetInfo("Sl", dbg, lua.LNil); err != nil {
+				continue
+			}
+			if dbg.What == "G" || IsHidden(dbg.Source) || dbg.CurrentLine <= 0 {
+				continue
+			}
+			return fmt.Sprintf("%s:%d:", dbg.Source, dbg.CurrentLine)
+		}
+	}
+	return ""
 }
 
 // FmtNumber prints integers without a fraction, like Lua 5.3's %d for

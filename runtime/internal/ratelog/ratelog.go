@@ -60,6 +60,15 @@ func (l *Limiter) Flush() {
 	l.flushLocked(l.now(), true)
 }
 
+// Tick writes the summary line of every message whose window has ended
+// and forgets it; call it after the last repeat so the count is not kept
+// until the next message.
+func (l *Limiter) Tick() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.flushLocked(l.now(), false)
+}
+
 func (l *Limiter) flushLocked(now time.Time, all bool) {
 	win := l.Window
 	if win <= 0 {

@@ -34,6 +34,9 @@ func (r Root) Resolve(p string) (string, error) {
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(r.Dir, full)
 	}
+	if abs, err := filepath.Abs(full); err == nil { // Dir may be relative (".")
+		full = abs
+	}
 	full = filepath.Clean(full)
 	if r.Unsafe {
 		return full, nil

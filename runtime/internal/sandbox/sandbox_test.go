@@ -100,3 +100,15 @@ func TestRequireUnsafe(t *testing.T) {
 		t.Fatal("--unsafe did not load the file")
 	}
 }
+
+// A relative Dir (".", the working directory before a script runs) allows
+// relative paths below it and refuses "..".
+func TestResolveRelativeDir(t *testing.T) {
+	r := Root{Dir: "."}
+	if p, err := r.Resolve("testdata/x.lua"); err != nil || !filepath.IsAbs(p) {
+		t.Errorf(`Resolve("testdata/x.lua") = %q, %v`, p, err)
+	}
+	if _, err := r.Resolve("../x.lua"); !errors.Is(err, ErrOutside) {
+		t.Errorf(`Resolve("../x.lua") = %v, want ErrOutside`, err)
+	}
+}

@@ -10,16 +10,20 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+var customOpts = luautil.NewOptions("codec.custom", "decode:function", "encode:function")
+
 var customKind = Kind{
 	Doc: doc.Func("custom"),
 	New: func(L *lua.LState, v host.VM) Framer {
 		o := L.CheckTable(1)
+		customOpts.Check(L, o)
 		dec, _ := o.RawGetString("decode").(*lua.LFunction)
 		enc, _ := o.RawGetString("encode").(*lua.LFunction)
 		if dec == nil {
 			L.ArgError(1, "codec.custom needs a decode function")
 		}
-		return &customFramer{decode: dec, encode: enc, owner: v}
+		maxBuf := luautil.OptIntIn(L, "codec.custom", o, "max_buffer", DefaultCustomMaxBuffer, 1, luautil.MaxSize)
+		return &customFramer{decode: dec, encode: enc, owner: v, maxBuffer: maxBuf}
 	},
 }
 
@@ -28,7 +32,12 @@ var customKind = Kind{
 type customFramer struct {
 	decode, encode *lua.LFunction
 	owner          host.VM
+	maxBuffer      int // bytes decode may leave unframed
 }
+
+// DefaultCustomMaxBuffer is codec.custom's max_buffer when not given: the
+// bytes a conn may hold that decode has not cut into a frame.
+const DefaultCustomMaxBuffer = 1 << 20
 
 func (f *customFramer) Name() string           { return "custom" }
 func (f *customFramer) Splitter() codecs.Codec { return nil }
@@ -65,6 +74,10 @@ func (c *customConn) Decode(L *lua.LState, data []byte, out Sink) error {
 	}
 	if len(c.buf.b) == 0 {
 		c.buf.b = nil
+	}
+	if n := len(c.buf.b); n > c.f.maxBuffer {
+		c.buf.b = nil
+		return fmt.Errorf("too_long_frame: codec.custom holds %d bytes that decode has not cut into a frame (max_buffer = %d)", n, c.f.maxBuffer)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+var delimiterOpts = luautil.NewOptions("codec.delimiter", "max_length:integer", "strip_delimiter:boolean", "fail_fast:boolean")
+
 var delimiterKind = Kind{
 	Doc: doc.Func("delimiter"),
 	New: func(L *lua.LState, _ host.VM) Framer {
@@ -21,13 +23,13 @@ var delimiterKind = Kind{
 		default:
 			L.ArgError(1, "delimiter string or list expected")
 		}
-		o := luautil.OptTable(L, 2)
+		o := delimiterOpts.Table(L, 2)
 		spec, err := codecs.NewDelimiter(delims, codecs.DelimiterOptions{
-			MaxLength: luautil.OptInt(L, o, "max_length", 0), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
+			MaxLength: luautil.OptIntIn(L, "codec.delimiter", o, "max_length", 0, 0, luautil.MaxSize), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
 			NoFailFast: !luautil.OptBool(L, o, "fail_fast", true)})
 		if err != nil {
 			L.ArgError(1, err.Error())
 		}
-		return &stringFramer{name: "delimiter", spec: spec}
+		return &stringFramer{name: "delimiter", spec: spec, max: maxLength(luautil.OptInt(L, o, "max_length", 0))}
 	},
 }

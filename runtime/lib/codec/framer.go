@@ -14,6 +14,13 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// ErrorReplier is implemented by a splitter (what Framer.Splitter
+// returns) whose protocol answers bad input before the conn closes:
+// ErrorReply returns the bytes to write for a frame error, or nil.
+type ErrorReplier interface {
+	ErrorReply(err error) []byte
+}
+
 // Framer is one codec value: the framing of a conn, chosen in Lua.
 // Framers are immutable once made; per-conn state lives in what Splitter
 // and Conn return.
@@ -41,6 +48,19 @@ type ConnFramer interface {
 	Decode(L *lua.LState, frame []byte, out Sink) error
 	// Encode appends msg's bytes to dst (c:send).
 	Encode(L *lua.LState, dst []byte, msg lua.LValue) ([]byte, error)
+}
+
+// StringDecoder is a ConnFramer that can decode a frame given as a Go
+// string. When one read (or one queued batch) carries several frames, the
+// conn core copies their span into one string once and hands each frame as
+// a substring of it: one copy and allocation per batch instead of one per
+// frame. A message that keeps a substring keeps the batch's string alive
+// (at most one read, 64 KiB by default, or one queued batch). Frame-based
+// framers of other packages (HTTP, WebSocket) implement it the same way.
+type StringDecoder interface {
+	// DecodeString is Decode for a frame given as a string (which, unlike
+	// Decode's slice, stays valid after the call).
+	DecodeString(L *lua.LState, frame string, out Sink) error
 }
 
 // Sink receives decoded messages: on_message or c:receive gets them in order.

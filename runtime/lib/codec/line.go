@@ -7,13 +7,15 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+var lineOpts = luautil.NewOptions("codec.line", "max_length:integer", "strip_delimiter:boolean", "fail_fast:boolean")
+
 var lineKind = Kind{
 	Doc: doc.Func("line"),
 	New: func(L *lua.LState, _ host.VM) Framer {
-		o := luautil.OptTable(L, 1)
+		o := lineOpts.Table(L, 1)
 		spec := codecs.Line(codecs.LineOptions{
-			MaxLength: luautil.OptInt(L, o, "max_length", 0), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
+			MaxLength: luautil.OptIntIn(L, "codec.line", o, "max_length", 0, 0, luautil.MaxSize), KeepDelimiter: !luautil.OptBool(L, o, "strip_delimiter", true),
 			NoFailFast: !luautil.OptBool(L, o, "fail_fast", true)})
-		return &stringFramer{name: "line", spec: spec}
+		return &stringFramer{name: "line", spec: spec, max: maxLength(luautil.OptInt(L, o, "max_length", 0))}
 	},
 }

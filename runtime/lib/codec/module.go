@@ -25,6 +25,7 @@ func Module(kinds ...Kind) *host.Module {
 	for i, k := range kinds {
 		docs[i] = k.Doc
 	}
+	docs = append(docs, doc.Func("null"))
 	return &host.Module{
 		ModuleDoc: host.ModuleDoc{Name: doc.Name, Doc: doc.Doc, Funcs: docs},
 		Kinds:     host.Script | host.Loop,
@@ -42,6 +43,7 @@ func Module(kinds ...Kind) *host.Module {
 					return Push(L, k.New(L, v))
 				}))
 			}
+			t.RawSetString("null", Null(v))
 			return t
 		},
 	}

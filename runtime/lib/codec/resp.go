@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -11,18 +12,30 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+var respOpts = luautil.NewOptions("codec.resp", "commands_only:boolean", "client:boolean", "max_bulk_length:integer",
+	"max_multibulk_length:integer", "max_inline_length:integer", "max_depth:integer")
+
+// DefaultRESPMaxBulk is codec.resp's max_bulk_length when not given: 64 MiB,
+// not Redis's 512 MiB, so that a few peers cannot make a playground
+// server buffer gigabytes.
+const DefaultRESPMaxBulk = 64 << 20
+
 var respKind = Kind{
 	Doc: doc.Func("resp"),
 	New: func(L *lua.LState, _ host.VM) Framer {
-		o := luautil.OptTable(L, 1)
+		o := respOpts.Table(L, 1)
 		commands := luautil.OptBool(L, o, "commands_only", false)
+		client := luautil.OptBool(L, o, "client", false)
+		if client && commands {
+			L.ArgError(1, "codec.resp: client and commands_only exclude each other (a client reads replies)")
+		}
 		spec := codecs.RESP(codecs.RESPOptions{
-			MaxBulkLength:      int64(luautil.OptInt(L, o, "max_bulk_length", 0)),
-			MaxMultibulkLength: int64(luautil.OptInt(L, o, "max_multibulk_length", 0)),
-			MaxInlineLength:    luautil.OptInt(L, o, "max_inline_length", 0),
-			MaxDepth:           luautil.OptInt(L, o, "max_depth", 0),
+			MaxBulkLength:      int64(luautil.OptIntIn(L, "codec.resp", o, "max_bulk_length", DefaultRESPMaxBulk, 1, luautil.MaxSize)),
+			MaxMultibulkLength: int64(luautil.OptIntIn(L, "codec.resp", o, "max_multibulk_length", 0, 0, 1<<24)),
+			MaxInlineLength:    luautil.OptIntIn(L, "codec.resp", o, "max_inline_length", 0, 0, luautil.MaxSize),
+			MaxDepth:           luautil.OptIntIn(L, "codec.resp", o, "max_depth", 0, 0, 1024),
 			CommandsOnly:       commands})
-		return &respFramer{spec: spec, commands: commands}
+		return &respFramer{spec: spec, commands: commands, client: client}
 	},
 }
 
@@ -32,16 +45,41 @@ var respKind = Kind{
 type respFramer struct {
 	spec     codecs.Spec
 	commands bool
+	client   bool // codec.resp{client = true}: respclient.go
 }
 
 func (f *respFramer) Name() string           { return "resp" }
-func (f *respFramer) Splitter() codecs.Codec { return f.spec.New() }
-func (f *respFramer) Owner() host.VM         { return nil }
+func (f *respFramer) Splitter() codecs.Codec { return respSplitter{f.spec.New()} }
+
+// respSplitter is the RESP splitter of one conn; it answers a protocol
+// error as Redis does before the conn closes.
+type respSplitter struct{ codecs.Codec }
+
+// ErrorReply is "-ERR Protocol error: …\r\n" (Redis's reply to bad input,
+// which redis-cli prints) for err, a RESP frame error such as
+// "corrupted_frame: Protocol error: invalid multibulk length".
+func (respSplitter) ErrorReply(err error) []byte {
+	msg := err.Error()
+	if i := strings.Index(msg, "Protocol error: "); i >= 0 {
+		msg = msg[i+len("Protocol error: "):]
+	}
+	msg = strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return ' '
+		}
+		return r
+	}, msg)
+	return []byte("-ERR Protocol error: " + msg + "\r\n")
+}
+func (f *respFramer) Owner() host.VM { return nil }
 
 // namesKey keys a VM's nameCache (host.VM.Local).
 type namesKey struct{}
 
 func (f *respFramer) Conn(v host.VM) ConnFramer {
+	if f.client {
+		return respClient{null: Null(v)}
+	}
 	if !f.commands {
 		return respValues{}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -68,6 +69,10 @@ var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.L
 		s := "context"
 		if err := ctx.Err(); err != nil {
 			s += " (" + err.Error() + ")"
+		} else if dl, ok := ctx.Deadline(); ok {
+			s += " (deadline in " + strconv.FormatFloat(time.Until(dl).Seconds(), 'f', 2, 64) + "s)"
+		} else {
+			s += " (active)"
 		}
 		L.Push(lua.LString(s))
 		return 1
@@ -130,10 +135,15 @@ func Check(L *lua.LState, n int) context.Context {
 	return nil
 }
 
-// optParentCtx reads a parent context; nil means background.
+// optParentCtx reads the parent context argument: absent means
+// background, but an explicit nil is refused: a forgotten parent (a nil
+// variable) would silently make a root context.
 func optParentCtx(L *lua.LState, n int) context.Context {
-	if L.Get(n) == lua.LNil {
+	if L.GetTop() < n {
 		return context.Background()
+	}
+	if L.Get(n) == lua.LNil {
+		L.ArgError(n, "parent context expected, got nil (use context.background() for a root)")
 	}
 	return Check(L, n)
 }

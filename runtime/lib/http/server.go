@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/netplay-lab/netplay/codecs/http1"
@@ -227,12 +226,12 @@ func loopHandler(v host.VM, handler string) (*lua.LFunction, error) {
 	var args []lua.LValue
 	var err error
 	if strings.HasSuffix(handler, ".lua") || strings.ContainsRune(handler, '/') {
-		path := handler
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(v.Dir(), path)
-		}
+		path, rerr := v.Resolve(handler) // the sandbox: inside the script's folder
 		var src []byte
-		if src, err = os.ReadFile(path); err == nil {
+		if err = rerr; err == nil {
+			src, err = os.ReadFile(path)
+		}
+		if err == nil {
 			if chunk, err = L.Load(bytes.NewReader(src), path); err != nil {
 				err = host.SyntaxError(path, err, strings.Count(string(src), "\n")+1)
 			}

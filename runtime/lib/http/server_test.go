@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -315,11 +314,7 @@ func TestMaxRequestsPerConn(t *testing.T) {
 }
 
 func TestLoopVMs(t *testing.T) {
-	dir := t.TempDir()
-	handler := dir + "/hello.lua"
-	if err := os.WriteFile(handler, []byte("local hits = 0\nreturn function(req)\n  hits = hits + 1\n  return 200, {['X-Hits'] = hits}, 'hello from a loop VM'\nend\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	handler := "testdata/hello_loop.lua" // inside the script's folder (the sandbox)
 	l := newLab(t)
 	addr := l.eval(fmt.Sprintf("srv = assert(http.listen('http://127.0.0.1:0', {vm = 'loop', handler = %q}))\nreturn srv.addr", handler))
 	client := &http.Client{Transport: &http.Transport{}}
@@ -336,8 +331,7 @@ func TestLoopVMs(t *testing.T) {
 		}
 	}
 	// A handler file that does not return a function is reported, not run.
-	bad := dir + "/bad.lua"
-	os.WriteFile(bad, []byte("return 42\n"), 0o644)
+	bad := "testdata/bad_loop.lua"
 	addr = l.eval(fmt.Sprintf("srv2 = assert(http.listen('http://127.0.0.1:0', nil, {vm = 'loop', handler = %q}))\nreturn srv2.addr", bad))
 	if _, err := http.Get("http://" + addr + "/"); err == nil {
 		t.Fatalf("a bad handler answered")
@@ -390,6 +384,20 @@ end`, "{max_outbound = 1048576}")
 	fmt.Sscanf(got, "%d %s", &i, &why)
 	if why != "closed" || i >= 200 {
 		t.Fatalf("handler: %s; want a stop with \"closed\" well before 200 chunks", got)
+	}
+}
+
+// Without --unsafe a loop-VM handler file outside the script's folder is
+// refused with a message naming --unsafe, and nothing of it is shown.
+func TestLoopHandlerSandboxed(t *testing.T) {
+	l := newLab(t)
+	addr := l.eval("srv3 = assert(http.listen('http://127.0.0.1:0', {vm = 'loop', handler = '../../../../../../etc/passwd'}))\nreturn srv3.addr")
+	if _, err := http.Get("http://" + addr + "/"); err == nil {
+		t.Fatalf("an outside handler answered")
+	}
+	waitFor(t, "the refusal logged", 2*time.Second, func() bool { return strings.Contains(l.err.String(), "--unsafe") })
+	if strings.Contains(l.err.String(), "root:") {
+		t.Errorf("the refusal shows the file: %s", l.err.String())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
@@ -33,6 +34,12 @@ var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
 	t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"encode": func(L *lua.LState) int {
 			gv, err := luaToJSON(L.CheckAny(1), 0)
+			if u, ok := err.(*unencodable); ok {
+				// a conn or a function where data belongs is a bug in the
+				// script, not a value to report: raise, naming it
+				L.RaiseError("json.encode: cannot encode %s%s (%s); only nil, json.null, booleans, numbers, strings and tables",
+					article(u.v.Type().String()), u.path, luautil.ToString(L, u.v))
+			}
 			if err == nil {
 				var buf bytes.Buffer
 				enc := json.NewEncoder(&buf)
@@ -68,6 +75,22 @@ var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
 })
 
 type jsonNull struct{}
+
+// unencodable is luaToJSON's error for a value JSON has no form for (a
+// userdata, function or thread) at path (" at .a[2]", "" at the top).
+type unencodable struct {
+	v    lua.LValue
+	path string
+}
+
+func (u *unencodable) Error() string { return "cannot encode a " + u.v.Type().String() + u.path }
+
+func article(t string) string {
+	if t == "userdata" {
+		return "a userdata value"
+	}
+	return "a " + t
+}
 
 const maxJSONDepth = 200
 
@@ -105,7 +128,7 @@ func luaToJSON(v lua.LValue, depth int) (any, error) {
 			for i := 1; i <= n; i++ {
 				e, err := luaToJSON(x.RawGetInt(i), depth+1)
 				if err != nil {
-					return nil, err
+					return nil, atPath(err, "["+strconv.Itoa(i)+"]")
 				}
 				arr[i-1] = e
 			}
@@ -128,10 +151,22 @@ func luaToJSON(v lua.LValue, depth int) (any, error) {
 				return
 			}
 			obj[key], err = luaToJSON(val, depth+1)
+			if err != nil {
+				err = atPath(err, "."+key)
+			}
 		})
 		return obj, err
 	}
-	return nil, fmt.Errorf("cannot encode a %s", v.Type())
+	return nil, &unencodable{v: v}
+}
+
+// atPath prefixes step to an unencodable value's path.
+func atPath(err error, step string) error {
+	if u, ok := err.(*unencodable); ok {
+		p := strings.TrimPrefix(u.path, " at ")
+		return &unencodable{v: u.v, path: " at " + step + p}
+	}
+	return err
 }
 
 // jsonToLua maps a decoded value to Lua; null becomes the json.null sentinel.

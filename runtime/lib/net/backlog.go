@@ -2,15 +2,13 @@ package net
 
 import (
 	"sync"
+	"unsafe"
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	lua "github.com/yuin/gopher-lua"
 )
-
-// maxBacklog is how many decoded messages may wait for a conn's handler (or
-// its c:receive) before the conn's reads are paused; they resume below half.
-const maxBacklog = 1024
 
 // backlog holds a conn's decoded messages until on_message (or c:receive)
 // takes them, one at a time: the next waits while a handler is suspended.
@@ -18,12 +16,16 @@ const maxBacklog = 1024
 type backlog struct {
 	busy, pumping bool
 	msgs          []lua.LValue // messages waiting: msgs[head:]
+	sizes         []int        // the bytes of the frame behind each of msgs
 	head          int
 	msgDone       host.Done      // lc.messageDone, bound once
 	dispatchFn    *lua.LFunction // the VM's dispatch, looked up once
 	decoded       uint64         // messages pushed by the deliver running now
 	receivers     []*receiver
-	paused        bool // reads paused by a full backlog
+
+	// bytes is the sum of sizes[head:]; repBytes and repMsgs are what
+	// settle last counted in the conn's inflow account.
+	bytes, repBytes, repMsgs int
 }
 
 // receiver is one c:receive waiting for a message.
@@ -51,14 +53,45 @@ func (r *receiver) resolve(vals ...lua.LValue) bool {
 
 // deliver turns frames into messages with the conn's framer and hands them
 // to on_message or c:receive; replies sent meanwhile go out together.
-func (lc *luaConn) deliver(frames [][]byte) {
+// frames lie in src (the read buffer or a queued block) unless the
+// splitter copied them; frozen says src is a block copied for the queue,
+// which nothing writes again, so Lua strings may alias it. posted and
+// postedMsgs are what the loop counted for frames when it queued them (0
+// for frames handled inline): from here the backlog counts what still
+// waits.
+func (lc *luaConn) deliver(frames [][]byte, src []byte, frozen bool, posted, postedMsgs int64) {
 	L := lc.v.L()
 	lc.decoded = 0
+	sd, _ := lc.cf.(codec.StringDecoder)
+	var span string
+	var base uintptr
+	joined := false
+	if sd != nil && (len(frames) > 1 || frozen) {
+		if frozen { // a queued block nobody writes: alias it
+			span, base, joined = unsafe.String(unsafe.SliceData(src), len(src)), uintptr(unsafe.Pointer(unsafe.SliceData(src))), len(src) > 0
+		} else {
+			span, base, joined = joinFrames(frames, src)
+		}
+	}
 	for _, f := range frames {
-		if err := lc.cf.Decode(L, f, lc); err != nil {
-			lc.counters.MsgsIn.Add(lc.decoded)
+		n := len(lc.msgs)
+		var err error
+		switch {
+		case joined && len(f) == 0:
+			err = sd.DecodeString(L, "", lc)
+		case joined:
+			off := uintptr(unsafe.Pointer(unsafe.SliceData(f))) - base
+			err = sd.DecodeString(L, span[off:off+uintptr(len(f))], lc)
+		default:
+			err = lc.cf.Decode(L, f, lc)
+		}
+		if err != nil { // the conn closes; what came before the bad frame is still handled
 			lc.conn.CloseWithError(err)
-			return
+			break
+		}
+		if len(lc.msgs) > n { // the frame's bytes wait with its last message
+			lc.sizes[len(lc.sizes)-1] += len(f)
+			lc.bytes += len(f)
 		}
 	}
 	lc.counters.MsgsIn.Add(lc.decoded) // one atomic add per read, not per message
@@ -66,6 +99,47 @@ func (lc *luaConn) deliver(frames [][]byte) {
 	lc.pump()
 	lc.w.batching = false
 	lc.w.flush()
+	lc.settle(posted, postedMsgs)
+}
+
+// joinFrames copies the part of src (the read buffer, or a queued block)
+// that frames lie in, delimiters between them included, into one string,
+// and returns it with the address of its first byte; ok is false when a
+// frame is not inside src (a splitter that returned a copy), and the
+// frames are then decoded one by one.
+func joinFrames(frames [][]byte, src []byte) (span string, base uintptr, ok bool) {
+	if len(src) == 0 {
+		return "", 0, false
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(src)))
+	hi := lo + uintptr(len(src))
+	start, end := hi, lo
+	for _, f := range frames {
+		if len(f) == 0 {
+			continue
+		}
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(f)))
+		if p < lo || p+uintptr(len(f)) > hi {
+			return "", 0, false
+		}
+		start, end = min(start, p), max(end, p+uintptr(len(f)))
+	}
+	if end <= start {
+		return "", 0, false
+	}
+	return string(src[start-lo : end-lo]), start, true
+}
+
+// settle brings the conn's inflow account up to date with the backlog,
+// less what the loop had counted for frames now decoded (posted). VM
+// goroutine.
+func (lc *luaConn) settle(posted, postedMsgs int64) {
+	db := int64(lc.bytes-lc.repBytes) - posted
+	dm := int64(lc.queued()-lc.repMsgs) - postedMsgs
+	lc.repBytes, lc.repMsgs = lc.bytes, lc.queued()
+	if lc.st != nil {
+		lc.st.account(db, dm)
+	}
 }
 
 // Push takes one decoded message (codec.Sink).
@@ -81,10 +155,7 @@ func (lc *luaConn) Push(msg lua.LValue) {
 		}
 	}
 	lc.msgs = append(lc.msgs, msg)
-	if lc.queued() >= maxBacklog && !lc.paused && lc.conn != nil {
-		lc.paused = true
-		lc.conn.Pause()
-	}
+	lc.sizes = append(lc.sizes, 0)
 }
 
 // queued is how many messages wait in the backlog.
@@ -94,11 +165,18 @@ func (lc *luaConn) queued() int { return len(lc.msgs) - lc.head }
 func (lc *luaConn) pop() lua.LValue {
 	m := lc.msgs[lc.head]
 	lc.msgs[lc.head] = nil
+	lc.bytes -= lc.sizes[lc.head]
 	lc.head++
 	if lc.head == len(lc.msgs) {
-		lc.msgs, lc.head = lc.msgs[:0], 0
+		lc.msgs, lc.sizes, lc.head = lc.msgs[:0], lc.sizes[:0], 0
 	}
 	return m
+}
+
+// dropBacklog forgets every waiting message (a handler failed: its conn
+// closes).
+func (lc *luaConn) dropBacklog() {
+	lc.msgs, lc.sizes, lc.head, lc.bytes = nil, nil, 0, 0
 }
 
 // pump runs on_message for waiting messages, one at a time per conn: the
@@ -122,23 +200,15 @@ func (lc *luaConn) pump() {
 		}
 	}
 	lc.pumping = false
-	lc.maybeUnpause()
+	lc.settle(0, 0)
 	lc.maybeFinishClose()
-}
-
-// maybeUnpause resumes reading once the backlog has drained to half.
-func (lc *luaConn) maybeUnpause() {
-	if lc.paused && lc.queued() < maxBacklog/2 && !lc.w.closing {
-		lc.paused = false
-		lc.conn.Resume()
-	}
 }
 
 func (lc *luaConn) messageDone(rets []lua.LValue, e *host.ScriptError) {
 	lc.busy = false
 	if e != nil {
 		lc.handlerDone(rets, e)
-		lc.msgs, lc.head = nil, 0
+		lc.dropBacklog()
 	}
 	lc.pump()
 }
@@ -186,7 +256,6 @@ func nextMessage(v host.VM, L *lua.LState) int {
 	}
 	v.Conns().RestartBudget()
 	L.Push(lc.pop())
-	lc.maybeUnpause()
 	return 1
 }
 
@@ -198,7 +267,7 @@ func connReceive(L *lua.LState) int {
 	}
 	if lc.queued() > 0 {
 		m := lc.pop()
-		lc.maybeUnpause()
+		lc.settle(0, 0)
 		L.Push(m)
 		return 1
 	}

@@ -2,6 +2,7 @@ package net
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	lua "github.com/yuin/gopher-lua"
@@ -14,6 +15,7 @@ type closer struct {
 	eof       bool   // the peer half-closed; close once its messages are handled
 	closeDone bool   // on_close has been scheduled
 	closeErr  string // why the conn closed; "" for a clean close
+	bye       []byte // written last before a farewell close (limits.go)
 	release   func() // lets the script end once the conn is gone; nil when not held
 }
 
@@ -24,12 +26,45 @@ func (lc *luaConn) hold() {
 	}
 }
 
-// handlerDone closes the conn when a handler failed.
-func (lc *luaConn) handlerDone(_ []lua.LValue, e *host.ScriptError) {
+// handlerDone closes the conn when on_message failed; openDone and
+// writableDone when on_open or on_writable did.
+func (lc *luaConn) handlerDone(_ []lua.LValue, e *host.ScriptError) { lc.failed("on_message", e) }
+func (lc *luaConn) openDone(_ []lua.LValue, e *host.ScriptError)    { lc.failed("on_open", e) }
+func (lc *luaConn) writableDone(_ []lua.LValue, e *host.ScriptError) {
+	lc.failed("on_writable", e)
+}
+
+// closeDoneLog logs a failed on_close naming the conn.
+func (lc *luaConn) closeDoneLog(_ []lua.LValue, e *host.ScriptError) {
+	if e != nil {
+		lc.v.LogError(&host.ScriptError{Msg: lc.origin() + " on_close: " + e.Msg, Traceback: e.Traceback})
+	}
+}
+
+// origin names the conn for a handler error: "server tcp://127.0.0.1:9000
+// conn 3", "conn 4 to tcp://127.0.0.1:6379".
+func (lc *luaConn) origin() string {
+	if lc.conn == nil {
+		return "conn to " + lc.target
+	}
+	id := "conn " + strconv.FormatUint(lc.conn.ID(), 10)
+	if lc.target != "" {
+		return id + " to " + lc.target
+	}
+	if ln := lc.conn.Listener(); ln != nil {
+		return "server " + ln.URL() + " " + id
+	}
+	return id
+}
+
+// failed logs a handler's error, naming the server, conn and callback
+// ("server tcp://127.0.0.1:9000 conn 3 on_message: echo.lua:5: …"), and
+// closes the conn with it.
+func (lc *luaConn) failed(cb string, e *host.ScriptError) {
 	if e == nil {
 		return
 	}
-	lc.v.LogError(e)
+	lc.v.LogError(&host.ScriptError{Msg: lc.origin() + " " + cb + ": " + e.Msg, Traceback: e.Traceback})
 	if lc.conn != nil {
 		lc.w.flush() // replies sent before the failure still go out, as unbatched ones would
 		lc.conn.CloseWithError(errors.New(e.Msg))
@@ -68,12 +103,21 @@ func (lc *luaConn) maybeFinishClose() {
 	if lc.eof && !lc.w.closing && lc.drained() && lc.conn != nil {
 		lc.eof = false
 		lc.w.flush()
+		if lc.bye != nil {
+			lc.w.write(lc.bye)
+			lc.w.flush()
+			lc.bye = nil
+		}
 		lc.conn.Close() // flushes the replies queued so far
 	}
 	if !lc.w.closing || lc.closeDone || !lc.drained() {
 		return
 	}
 	lc.closeDone = true
+	if lc.st != nil {
+		lc.st.in.forget(lc.st)
+	}
+	lc.untrack()
 	if lc.cancel != nil {
 		lc.cancel()
 	}
@@ -91,6 +135,6 @@ func (lc *luaConn) maybeFinishClose() {
 		if lc.closeErr != "" {
 			e = lua.LString(lc.closeErr)
 		}
-		lc.v.Call(lc.cb.onClose, nil, lc.ud, e)
+		lc.v.Call(lc.cb.onClose, lc.closeDoneLog, lc.ud, e)
 	}
 }

@@ -44,6 +44,7 @@ type luaConn struct {
 	cancel   stdctx.CancelFunc
 	ctxUD    *lua.LUserData // c.ctx: one userdata, so c.ctx == c.ctx
 	lookups  int            // through the shared __index, until promote
+	target   string         // the URL a dialed conn goes to; "" for an accepted one
 
 	backlog
 	w writer
@@ -65,9 +66,10 @@ func newLuaConn(v host.VM, f codec.Framer, cb callbacks, highWater int) *luaConn
 // opened binds the reactor conn and runs on_open.
 func (lc *luaConn) opened(c *reactor.Conn, st *connState) {
 	lc.bind(c, st)
+	lc.track(st.h)
 	lc.hold()
 	if lc.cb.onOpen != nil {
-		lc.v.Call(lc.cb.onOpen, lc.handlerDone, lc.ud)
+		lc.v.Call(lc.cb.onOpen, lc.openDone, lc.ud)
 	}
 }
 
@@ -76,9 +78,7 @@ func (lc *luaConn) bind(c *reactor.Conn, st *connState) {
 	lc.conn, lc.st = c, st
 	lc.w.conn = c
 	lc.w.direct = st.own == c.Loop()
-	if st.h.trace {
-		lc.w.trace = func(dir string, b []byte) { trace(lc.v, c, dir, b) }
-	}
+	lc.w.taps, lc.w.framer = &st.h.taps, lc.framer
 	st.lc = lc
 }
 
@@ -87,12 +87,14 @@ func (lc *luaConn) bind(c *reactor.Conn, st *connState) {
 // with the new one.
 func (lc *luaConn) setFramer(f codec.Framer) {
 	lc.framer, lc.cf = f, f.Conn(lc.v)
+	lc.w.framer = f
 	c, st := lc.conn, lc.st
 	if c == nil || st == nil {
 		return
 	}
 	swap := func() {
 		st.split = f.Splitter()
+		st.tap.framer = f
 		c.Wake(nil)
 	}
 	if lc.w.onConnLoop() {
@@ -146,6 +148,46 @@ func connField(L *lua.LState, lc *luaConn, key string) (v lua.LValue, fixed, ok 
 		return lua.LString(lc.framer.Name()), false, true
 	}
 	return nil, false, false
+}
+
+// connFields are the fields connField answers, published as the
+// metatable's __fields so the shell completes them after "c.".
+var connFields = []string{"id", "remote", "local_addr", "ctx", "data", "codec"}
+
+// describe is the conn's live state for tostring: "conn 3 tcp
+// 127.0.0.1:9000 <- 127.0.0.1:53122 (open)"; a dialed conn shows "->",
+// one not connected yet its target, a failed dial its error.
+func (lc *luaConn) describe() string {
+	state := "open"
+	switch {
+	case lc.closeDone || lc.w.closing:
+		state = "closed"
+		if lc.closeErr != "" {
+			state += ": " + lc.closeErr
+		}
+	case lc.eof:
+		state = "closing"
+	}
+	if lc.conn == nil {
+		if state == "open" {
+			state = "connecting"
+		} else if lc.closeErr != "" {
+			state = "dial failed: " + lc.closeErr
+		}
+		return "conn " + lc.target + " (" + state + ")"
+	}
+	arrow, la, ra := " <- ", "?", "?"
+	if lc.target != "" {
+		arrow = " -> "
+	}
+	network := "tcp"
+	if a := lc.conn.LocalAddr(); a != nil {
+		la, network = a.String(), a.Network()
+	}
+	if a := lc.conn.RemoteAddr(); a != nil {
+		ra = a.String()
+	}
+	return "conn " + luautil.FmtNumber(float64(lc.conn.ID())) + " " + network + " " + la + arrow + ra + " (" + state + ")"
 }
 
 // promoteAfter is how many lookups a conn makes through the shared __index
@@ -227,19 +269,19 @@ func ownConnIndex(methods, own *lua.LTable) lua.LGFunction {
 func openConnType(L *lua.LState) {
 	cm := L.NewTypeMetatable(connType)
 	methods := L.SetFuncs(L.NewTable(), connMethods)
-	methods.RawSetString("receive", luautil.ExactResults(L, connReceive))
+	methods.RawSetString("receive", luautil.NamedExactResults(L, "receive", connReceive))
 	own := L.NewTable() // the metatable of a promoted conn's own metatable
 	own.RawSetString("__index", L.NewFunction(ownConnIndex(methods, own)))
 	own.RawSetString(luautil.MethodsField, methods)
 	L.SetField(cm, "__index", L.NewFunction(connIndex(methods, own)))
 	L.SetField(cm, luautil.MethodsField, methods)
 	L.SetField(cm, "__tostring", L.NewFunction(func(L *lua.LState) int {
-		lc := checkConn(L)
-		if lc.conn == nil {
-			L.Push(lua.LString("conn (connecting)"))
-		} else {
-			L.Push(lua.LString("conn " + luautil.FmtNumber(float64(lc.conn.ID())) + " " + lc.conn.RemoteAddr().String()))
-		}
+		L.Push(lua.LString(checkConn(L).describe()))
 		return 1
 	}))
+	fields := L.NewTable()
+	for _, f := range connFields {
+		fields.Append(lua.LString(f))
+	}
+	L.SetField(cm, "__fields", fields)
 }

@@ -1,7 +1,6 @@
 package net
 
 import (
-	"encoding/hex"
 	"errors"
 	"strings"
 	"sync/atomic"
@@ -27,11 +26,20 @@ type connState struct {
 	lastRead  time.Time
 	idleTimer *reactor.Timer
 
-	frames [][]byte // reused by OnTraffic when the VM runs inline
+	frames [][]byte   // reused by OnTraffic when the VM runs inline
+	tap    tapConn    // the traffic tap's view of the conn (tap.go)
+	frame  frameState // frame_timeout and a farewell reply (limits.go)
 
 	// queued counts this conn's events waiting in the script VM's queue;
 	// while any waits, its later events queue behind them.
 	queued atomic.Int32
+
+	// What the peer sent that waits for the VM: frames in the VM's queue
+	// plus messages in the conn's backlog (inflow.go). Any goroutine.
+	conn            *reactor.Conn
+	in              *inflow
+	inBytes, inMsgs atomic.Int64
+	pausedIn        bool // reads paused by account; under in.mu
 }
 
 // errIdle closes a conn that read nothing for idle_timeout.
@@ -62,9 +70,12 @@ type netHandler struct {
 	cb        callbacks    // script mode
 	dial      *luaConn     // a dialed conn, created before it opens
 	srv       *luaServer
-	trace     bool
+	trace     bool   // trace = true: a tap printing all traffic (initTrace)
+	taps      tapSet // net.tap, :tap, trace (tap.go)
 	highWater int
 	idle      time.Duration // idle_timeout; 0: none
+	// frameTimeout bounds a started frame (limits.go); 0: none.
+	frameTimeout time.Duration
 }
 
 // run executes fn on st's VM: inline when that VM lives on this loop or is
@@ -133,7 +144,9 @@ func (h *netHandler) newState(c *reactor.Conn) (*connState, codec.Framer, callba
 	}
 	st.ch = st.v.Conns()
 	st.own = st.ch.OwnLoop()
+	st.conn, st.in = c, inflowOf(st.v)
 	st.split = f.Splitter()
+	st.tap.framer = f
 	c.SetContext(st)
 	return st, f, cb, nil
 }
@@ -192,11 +205,10 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 	if h.idle > 0 {
 		st.lastRead = time.Now()
 	}
-	if h.trace {
-		trace(h.v, c, "<", buf)
-	}
 	frames, n, ferr := st.splitFrames(buf)
+	st.tap.seen(h, c, buf, n, frames)
 	c.Discard(n) // buf stays valid until OnTraffic returns
+	st.framePending(c, n < len(buf) && ferr == nil)
 	if len(frames) > 0 {
 		if st.enter(c) {
 			var lc *luaConn
@@ -204,7 +216,7 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 				if lc = st.lc; lc != nil {
 					lc.w.holdReplies = st.own != c.Loop() // the script VM: write after leaving it
 					defer func() { lc.w.holdReplies = false }()
-					lc.deliver(frames)
+					lc.deliver(frames, buf[:n], false, 0, 0)
 				}
 			})
 			st.leave(c)
@@ -212,23 +224,40 @@ func (h *netHandler) OnTraffic(c *reactor.Conn) reactor.Action {
 				lc.w.writeHeld(c)
 			}
 		} else {
-			copied := make([][]byte, len(frames))
-			for i, f := range frames {
-				copied[i] = append([]byte(nil), f...)
-			}
-			st.post(func() {
-				if st.lc != nil {
-					st.lc.deliver(copied)
-				}
-			})
+			st.post(st.copyFrames(frames))
 		}
 		clear(frames)
 		st.frames = frames[:0]
 	}
 	if ferr != nil {
-		c.CloseWithError(ferr)
+		st.frameError(c, ferr)
 	}
 	return reactor.None
+}
+
+// copyFrames copies frames into one block, counts them against the conn's
+// and the VM's queue limits (which may pause the conn's reads) and returns
+// the queued event that delivers them.
+func (st *connState) copyFrames(frames [][]byte) func() {
+	n := 0
+	for _, f := range frames {
+		n += len(f)
+	}
+	block := make([]byte, 0, n)
+	copied := make([][]byte, len(frames))
+	for i, f := range frames {
+		block = append(block, f...)
+		copied[i] = block[len(block)-len(f) : len(block) : len(block)]
+	}
+	b, m := int64(n), int64(len(frames))
+	st.account(b, m)
+	return func() {
+		if lc := st.lc; lc != nil {
+			lc.deliver(copied, block, true, b, m)
+		} else {
+			st.account(-b, -m)
+		}
+	}
 }
 
 // splitFrames cuts the whole frames out of buf with the conn's splitter
@@ -280,6 +309,8 @@ func (h *netHandler) OnClose(c *reactor.Conn, err error) {
 	if st.idleTimer != nil {
 		st.idleTimer.Stop()
 	}
+	h.tapClosed(c)
+	st.stopFrameTimer()
 	st.run(c, func() {
 		if st.lc != nil {
 			st.lc.closed(err)
@@ -310,9 +341,4 @@ func (h *netHandler) OnShutdown(ln *reactor.Listener) {
 	if srv := h.srv; srv != nil {
 		srv.v.Post(srv.release)
 	}
-}
-
-// trace prints one frame in or out as a hexdump (net.listen{trace = true}).
-func trace(v host.VM, c *reactor.Conn, dir string, b []byte) {
-	v.Logf("conn %d %s %d bytes\n%s", c.ID(), dir, len(b), strings.TrimSuffix(hex.Dump(b), "\n"))
 }

@@ -3,6 +3,7 @@ package net
 import (
 	stdctx "context"
 	"strings"
+	"sync"
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -15,15 +16,65 @@ const serverType = "netplay.server"
 
 // luaServer is a listener as Lua sees it; VM goroutine only.
 type luaServer struct {
-	v      host.VM
-	ln     *reactor.Listener
-	held   func() // lets the script end once the server is gone
-	closed bool
-	ctx    stdctx.Context // cancelled when the server has shut down
-	cancel stdctx.CancelFunc
+	v     host.VM
+	id    int // 1, 2, … per VM, for net.servers() and the shell's :close
+	ud    *lua.LUserData
+	ln    *reactor.Listener
+	h     *netHandler
+	loops int // the listener's loops option (0: all), for reload
+	// reloadMu lets one srv:reload run at a time (reload.go).
+	reloadMu sync.Mutex
+	watching bool   // srv:watch started (watch.go)
+	held     func() // lets the script end once the server is gone
+	closed   bool
+	ctx      stdctx.Context // cancelled when the server has shut down
+	cancel   stdctx.CancelFunc
+}
+
+// serverList is a VM's open servers, in the order they started
+// (net.servers()); VM goroutine only.
+type serverList struct {
+	n    int
+	open []*luaServer
+}
+
+type serverListKey struct{}
+
+func servers(v host.VM) *serverList {
+	return v.Local(serverListKey{}, func() any { return &serverList{} }).(*serverList)
+}
+
+// add gives s its id and lists it.
+func (l *serverList) add(s *luaServer) {
+	l.n++
+	s.id = l.n
+	l.open = append(l.open, s)
+}
+
+func (l *serverList) remove(s *luaServer) {
+	for i, x := range l.open {
+		if x == s {
+			l.open = append(l.open[:i], l.open[i+1:]...)
+			return
+		}
+	}
+}
+
+// netServers is net.servers(): the VM's servers not closed yet.
+func netServers(v host.VM, L *lua.LState) int {
+	l := servers(v)
+	t := L.CreateTable(len(l.open), 0)
+	for _, s := range l.open {
+		if !s.closed {
+			t.Append(s.value(L))
+		}
+	}
+	L.Push(t)
+	return 1
 }
 
 func (s *luaServer) release() {
+	servers(s.v).remove(s)
 	s.cancel()
 	if s.held != nil {
 		s.held()
@@ -33,25 +84,34 @@ func (s *luaServer) release() {
 
 // value wraps s for Lua.
 func (s *luaServer) value(L *lua.LState) *lua.LUserData {
-	ud := L.NewUserData()
-	ud.Value = s
-	L.SetMetatable(ud, L.GetTypeMetatable(serverType))
-	return ud
+	if s.ud == nil { // one userdata, so net.servers()[i] == srv
+		s.ud = L.NewUserData()
+		s.ud.Value = s
+		L.SetMetatable(s.ud, L.GetTypeMetatable(serverType))
+	}
+	return s.ud
 }
 
 // openServerType registers the server type's metatable in L.
 func openServerType(L *lua.LState) {
 	sm := L.NewTypeMetatable(serverType)
 	smethods := L.SetFuncs(L.NewTable(), serverMethods)
+	smethods.RawSetString("reload", luautil.ExactResults(L, srvReload))
+	smethods.RawSetString("watch", L.NewFunction(srvWatch))
 	L.SetField(sm, "__index", L.NewFunction(serverIndex(smethods)))
 	L.SetField(sm, luautil.MethodsField, smethods)
+	fields := L.NewTable()
+	for _, f := range []string{"id", "addr", "url", "ctx"} {
+		fields.Append(lua.LString(f))
+	}
+	L.SetField(sm, "__fields", fields)
 	L.SetField(sm, "__tostring", L.NewFunction(func(L *lua.LState) int {
 		srv := checkServer(L)
 		state := luautil.FmtNumber(float64(srv.ln.Stats().Active)) + " conns"
 		if srv.closed {
 			state = "closed"
 		}
-		L.Push(lua.LString("server " + srv.ln.URL() + " (" + state + ")"))
+		L.Push(lua.LString("server " + luautil.FmtNumber(float64(srv.id)) + " " + srv.ln.URL() + " (" + state + ")"))
 		return 1
 	}))
 }
@@ -118,6 +178,8 @@ func serverIndex(methods *lua.LTable) lua.LGFunction {
 	return func(L *lua.LState) int {
 		s := checkServer(L)
 		switch key := L.CheckString(2); key {
+		case "id":
+			L.Push(lua.LNumber(s.id))
 		case "addr":
 			L.Push(lua.LString(s.ln.Addr().String()))
 		case "ctx":

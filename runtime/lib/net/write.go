@@ -30,7 +30,8 @@ type writer struct {
 	conn      *reactor.Conn
 	ch        host.ConnHost
 	counters  *host.Counters
-	trace     func(dir string, b []byte) // nil unless net.listen{trace = true}
+	taps      *tapSet      // the conn's handler's taps (tap.go)
+	framer    codec.Framer // describes what c:send writes, for the taps
 	highWater int
 
 	direct   bool // the VM is a loop VM of the conn's loop: write inline
@@ -101,8 +102,8 @@ func (w *writer) write(b []byte) (bool, string) {
 	if w.closing {
 		return false, "closed"
 	}
-	if w.trace != nil {
-		w.trace(">", b)
+	if w.taps != nil && w.taps.active() {
+		w.tapWrote(b)
 	}
 	over := int64(w.conn.OutboundBuffered())+w.inflight.Load()+int64(len(w.pend))+int64(len(b)) > int64(w.highWater)
 	var err error
@@ -201,6 +202,6 @@ func (lc *luaConn) writable() {
 		return
 	}
 	if lc.cb.onWritable != nil {
-		lc.v.Call(lc.cb.onWritable, lc.handlerDone, lc.ud)
+		lc.v.Call(lc.cb.onWritable, lc.writableDone, lc.ud)
 	}
 }

@@ -27,7 +27,8 @@ type Tap struct {
 	pcapOut io.Writer
 	stopped bool
 	events  uint64
-	err     error // the first write error; the sink that failed is dropped
+	ws      map[uint64]*wsStream // conns the tap saw switch to WebSocket (describe.go)
+	err     error                // the first write error; the sink that failed is dropped
 }
 
 // New starts a tap. It fails only when the pcap header cannot be written.
@@ -64,6 +65,7 @@ func (t *Tap) Emit(ev Event) {
 		return
 	}
 	t.events++
+	t.describe(&ev)
 	if t.text != nil {
 		s := Line(ev) + "\n"
 		if len(ev.Data) > 0 && (t.hex || !isText(ev.Data)) {
@@ -86,6 +88,7 @@ func (t *Tap) Emit(ev Event) {
 func (t *Tap) ConnClosed(ev Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	delete(t.ws, ev.ConnID)
 	if t.stopped || t.pcap == nil || t.conns != nil && !t.conns[ev.ConnID] {
 		return
 	}

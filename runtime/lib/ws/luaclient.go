@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -198,12 +197,12 @@ func loadLoopHandler(v host.VM, handler string) (serverCallbacks, error) {
 	var args []lua.LValue
 	var err error
 	if strings.HasSuffix(handler, ".lua") || strings.ContainsRune(handler, '/') {
-		path := handler
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(v.Dir(), path)
-		}
+		path, rerr := v.Resolve(handler) // the sandbox: inside the script's folder
 		var src []byte
-		if src, err = os.ReadFile(path); err == nil {
+		if err = rerr; err == nil {
+			src, err = os.ReadFile(path)
+		}
+		if err == nil {
 			fn, err = L.Load(bytes.NewReader(src), path)
 		}
 	} else {

@@ -67,9 +67,23 @@ func optFunc(L *lua.LState, o *lua.LTable, k string) *lua.LFunction {
 	return nil
 }
 
+// The options each table-taking function accepts (luautil.Options).
+var (
+	wsListenOpts = luautil.NewOptions("ws.listen", "on_open:function", "on_message:function", "on_close:function",
+		"ping_interval:number", "ping_timeout:number", "max_message:integer", "subprotocols:table", "deflate:boolean",
+		"vm:string", "handler:string", "loops:integer", "max_conns:integer",
+		"tcp_no_delay:boolean", "tcp_keepalive:number", "max_outbound:integer")
+	wsDialOpts = luautil.NewOptions("ws.dial", "on_open:function", "on_message:function", "on_close:function", "on_state:function",
+		"queue:integer", "max_age:number", "connect_timeout:number", "reconnect:any", "heartbeat:table", "ctx:context",
+		"subprotocols:table", "deflate:boolean", "max_message:integer", "pool:boolean", "on_result:function")
+	wsReconnectOpts = luautil.NewOptions("ws.dial reconnect", "min:number", "max:number", "factor:number", "jitter:number",
+		"retries:integer", "min_uptime:number")
+	wsHeartbeatOpts = luautil.NewOptions("ws.dial heartbeat", "interval:number", "timeout:number")
+)
+
 func wsListen(v host.VM, L *lua.LState) int {
 	raw := L.CheckString(1)
-	o := luautil.OptTable(L, 2)
+	o := wsListenOpts.Table(L, 2)
 	if v.Kind() != host.Script {
 		L.RaiseError("ws.listen: only the script VM can listen")
 	}
@@ -129,7 +143,7 @@ func readServerOptions(L *lua.LState, o *lua.LTable) ServerOptions {
 
 func wsDial(v host.VM, L *lua.LState) int {
 	raw := L.CheckString(1)
-	o := luautil.OptTable(L, 2)
+	o := wsDialOpts.Table(L, 2)
 	cfg := Config{
 		Queue:          luautil.OptInt(L, o, "queue", 0),
 		MaxAge:         luautil.Seconds(luautil.OptNum(L, o, "max_age", 0)),
@@ -140,6 +154,7 @@ func wsDial(v host.VM, L *lua.LState) int {
 		cfg.NoReconnect = !bool(rc)
 		cfg.Backoff.Jitter = DefaultJitter
 	case *lua.LTable:
+		wsReconnectOpts.Check(L, rc)
 		cfg.Backoff = Backoff{
 			Min:       luautil.Seconds(luautil.OptNum(L, rc, "min", 0.5)),
 			Max:       luautil.Seconds(luautil.OptNum(L, rc, "max", 30)),
@@ -154,6 +169,7 @@ func wsDial(v host.VM, L *lua.LState) int {
 		L.RaiseError("option reconnect: a table or false expected")
 	}
 	if hb, ok := o.RawGetString("heartbeat").(*lua.LTable); ok {
+		wsHeartbeatOpts.Check(L, hb)
 		cfg.Heartbeat = HeartbeatConfig{
 			Interval: luautil.Seconds(luautil.OptNum(L, hb, "interval", 10)),
 			Timeout:  luautil.Seconds(luautil.OptNum(L, hb, "timeout", 5)),

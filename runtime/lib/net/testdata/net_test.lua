@@ -240,7 +240,7 @@ do
   t:eq(c.remote, remote, "c.remote after promotion")
   t:eq(c.ctx, ctx, "c.ctx after promotion")
   t:eq(c.data, data, "c.data after promotion")
-  t:ok(tostring(c):find("^conn %d+ 127%.0%.0%.1:%d+$"), "tostring after promotion: " .. tostring(c))
+  t:ok(tostring(c):find("^conn %d+ tcp 127%.0%.0%.1:%d+ %-> 127%.0%.0%.1:%d+ %(open%)$"), "tostring after promotion: " .. tostring(c))
   local ok, err = pcall(function() c:recieve() end)
   t:ok(not ok and err:find("conn has no field or method 'recieve'", 1, true), "typo after promotion: " .. tostring(err))
   ok, err = pcall(function() return c[1] end)

@@ -1,0 +1,10 @@
+-- a nil parent is an error, not a silent root; tostring shows the state
+local ok, err = pcall(context.with_timeout, nil, 1)
+t:ok(not ok and err:find("parent context expected, got nil", 1, true), tostring(err))
+ok, err = pcall(context.with_cancel, nil)
+t:ok(not ok and err:find("parent context expected", 1, true), tostring(err))
+local ctx, cancel = context.with_timeout(context.background(), 60)
+t:ok(tostring(ctx):find("^context %(deadline in %d+%.%d%ds%)$"), tostring(ctx))
+cancel()
+t:eq(tostring(ctx), "context (context canceled)", "cancelled")
+t:eq(tostring(context.background()), "context (active)", "background")

@@ -1,0 +1,68 @@
+package tap
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// HTTP heads are named; after a 101 answer the conn's chunks are read as
+// WebSocket frames, also when a frame spans two chunks.
+func TestDescribeHTTPAndWS(t *testing.T) {
+	var out bytes.Buffer
+	tp, _ := New(Options{Text: &out})
+	tp.Emit(ev(In, 1, "GET /chat HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"))
+	tp.Emit(ev(Out, 1, "HTTP/1.1 101 Switching Protocols\r\n\r\n"))
+	// A masked text frame "hi" from the client, then a ping and the first
+	// 2 of 4 bytes of a binary frame from netplay.
+	tp.Emit(ev(In, 1, "\x81\x82\x01\x02\x03\x04"+string([]byte{'h' ^ 1, 'i' ^ 2})))
+	tp.Emit(ev(Out, 1, "\x89\x00\x82\x04ab"))
+	tp.Emit(ev(Out, 1, "cd\x88\x02\x03\xe8"))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		"HTTP GET /chat HTTP/1.1",
+		"HTTP HTTP/1.1 101 Switching Protocols",
+		`WS text fin masked 2 B "hi"`,
+		"WS ping fin 0 B; WS binary fin 4 B",
+		"WS close fin 2 B code 1000",
+	}
+	var got []string
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "  ") { // skip hexdump lines
+			got = append(got, l)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("lines:\n%s", out.String())
+	}
+	for i, w := range want {
+		if !strings.HasSuffix(got[i], "  "+w) {
+			t.Errorf("line %d: %q, want suffix %q", i, got[i], w)
+		}
+	}
+}
+
+// FuzzDescribe feeds arbitrary chunks to the HTTP and WebSocket sniffing
+// of a tap, as a conn after a 101 answer would: it must not panic, and a
+// line stays one line.
+func FuzzDescribe(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"), []byte("\x81\x85\x01\x02\x03\x04hello"))
+	f.Add([]byte("HTTP/1.1 200 OK\r\n"), []byte("\x82\x7e\x01\x00ab"))
+	f.Add([]byte("\x7f\xff"), []byte("\x88\x7f\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		var out bytes.Buffer
+		tp, _ := New(Options{Text: &out})
+		tp.Emit(ev(Out, 1, "HTTP/1.1 101 Switching Protocols\r\n\r\n"))
+		for _, chunk := range [][]byte{a, b, a} {
+			e := ev(In, 1, "")
+			e.Data = chunk
+			tp.Emit(e)
+		}
+		tp.Emit(ev(In, 2, string(a)))
+		for _, l := range strings.Split(out.String(), "\n") {
+			if l != "" && !strings.HasPrefix(l, "  ") && !strings.Contains(l, " conn ") {
+				t.Fatalf("a line broke: %q", l)
+			}
+		}
+	})
+}
