@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -82,23 +81,22 @@ func (l *upLab) eval(src string) string {
 	return got
 }
 
-// echoHandler is an http.listen handler: /chat upgrades to an echo that
-// closes with 4002 on "bye" and records close codes in `closes`; any other
-// path answers 200 "page <path>".
-const echoHandler = `function(req)
-  if req.path == '/chat' then
-    return ws.upgrade(req, {
-      subprotocols = {'chat'},
-      on_open = function(c, r) opened = (opened or 0) + 1; last_proto = r.protocol end,
-      on_message = function(c, msg, kind)
-        if msg == 'bye' then return c:close(4002, 'server bye') end
-        if kind == 'binary' then c:send_binary(msg) else c:send(msg) end
-      end,
-      on_close = function(c, code, reason) closes = closes or {}; closes[#closes+1] = code end,
-    })
-  end
-  return 200, nil, 'page ' .. req.path
-end`
+// handlerFile is the http.listen handler the tests serve, on the script VM
+// and on loop VMs (read there as a file in the script's folder).
+const handlerFile = "testdata/upgrade_handler.lua"
+
+// echoHandler is handlerFile's function, as Lua source.
+func echoHandler(t *testing.T) string {
+	src, err := os.ReadFile(handlerFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, fn, ok := strings.Cut(string(src), "\nreturn ")
+	if !ok {
+		t.Fatalf("%s: no 'return function'", handlerFile)
+	}
+	return fn
+}
 
 func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
@@ -114,18 +112,14 @@ func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
 // startScriptVM serves echoHandler on the script VM and returns its address.
 func startScriptVM(t *testing.T) (*upLab, string) {
 	l := newUpLab(t)
-	addr := l.eval("srv = assert(http.listen('http://127.0.0.1:0', " + echoHandler + "))\nreturn srv.addr")
+	addr := l.eval("srv = assert(http.listen('http://127.0.0.1:0', " + echoHandler(t) + "))\nreturn srv.addr")
 	return l, addr
 }
 
 // startLoopVMs serves echoHandler on loop VMs (vm = "loop").
 func startLoopVMs(t *testing.T) (*upLab, string) {
 	l := newUpLab(t)
-	file := filepath.Join(t.TempDir(), "h.lua")
-	if err := os.WriteFile(file, []byte("return "+echoHandler+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := l.eval(fmt.Sprintf("srv = assert(http.listen('http://127.0.0.1:0', {vm = 'loop', handler = %q}))\nreturn srv.addr", file))
+	addr := l.eval(fmt.Sprintf("srv = assert(http.listen('http://127.0.0.1:0', {vm = 'loop', handler = %q}))\nreturn srv.addr", handlerFile))
 	return l, addr
 }
 
