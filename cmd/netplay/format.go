@@ -5,10 +5,10 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/netplay-lab/netplay/runtime"
 )
 
 // Limits for printing values at the prompt; past them the output says how
@@ -246,50 +246,10 @@ func isIdentifier(s string) bool {
 // runes) is a three-digit decimal escape such as \255 — Lua 5.1 has no \x
 // escapes, and three digits are never ambiguous before a digit.
 func quoteLua(s string, max int) string {
-	cut := 0
-	if len(s) > max {
-		cut = len(s) - max
-		s = s[:max]
+	if len(s) <= max {
+		return runtime.QuoteLua(s)
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r != utf8.RuneError && unicode.IsPrint(r) {
-				b.WriteString(s[i : i+size])
-			} else {
-				for _, c := range []byte(s[i : i+size]) {
-					fmt.Fprintf(&b, `\%03d`, c)
-				}
-			}
-			i += size
-			continue
-		}
-		switch {
-		case c == '"':
-			b.WriteString(`\"`)
-		case c == '\\':
-			b.WriteString(`\\`)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20 || c == 0x7f:
-			fmt.Fprintf(&b, `\%03d`, c)
-		default:
-			b.WriteByte(c)
-		}
-		i++
-	}
-	b.WriteByte('"')
-	if cut > 0 {
-		fmt.Fprintf(&b, "…(+%d bytes)", cut)
-	}
-	return b.String()
+	return runtime.QuoteLua(s[:max]) + fmt.Sprintf("…(+%d bytes)", len(s)-max)
 }
 
 // visibleLen is the length of s without ANSI colour sequences.

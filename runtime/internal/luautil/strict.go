@@ -150,8 +150,11 @@ func Closest(word string, candidates []string) string {
 	return best
 }
 
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and swaps of two neighbours cost 1.
+// EditDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and swaps of two neighbours cost 1. Strings
+// over 64 bytes are either equal (0) or far apart (1<<20).
+func EditDistance(a, b string) int { return editDistance(a, b) }
+
 func editDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		if a == b {

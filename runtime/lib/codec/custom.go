@@ -10,7 +10,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-var customOpts = luautil.NewOptions("codec.custom", "decode:function", "encode:function")
+var customOpts = luautil.NewOptions("codec.custom", "decode:function", "encode:function", "max_buffer:integer")
 
 var customKind = Kind{
 	Doc: doc.Func("custom"),

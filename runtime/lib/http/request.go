@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/netplay-lab/netplay/codecs/http1"
+	"github.com/netplay-lab/netplay/reactor"
 	luactx "github.com/netplay-lab/netplay/runtime/lib/context"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -22,8 +23,10 @@ type request struct {
 	n                           int
 
 	st              *sconn
-	headersT, listT *lua.LTable // req.headers and req.header_list, made on first access
-	extra           *lua.LTable // fields the handler set
+	rp              *reply                         // the response under way
+	hijack          func(c *reactor.Conn) Takeover // set by Hijack (ws.upgrade)
+	headersT, listT *lua.LTable                    // req.headers and req.header_list, made on first access
+	extra           *lua.LTable                    // fields the handler set
 }
 
 func (st *sconn) copyRequest(r *http1.Request) *request {

@@ -36,10 +36,21 @@ func (st *sconn) dispatch(r *request) {
 func (st *sconn) call(r *request) {
 	L := st.v.L()
 	rp := &reply{st: st, r: r}
+	r.rp = rp
 	ud := L.NewUserData()
 	ud.Value = rp
 	L.SetMetatable(ud, L.GetTypeMetatable(resType))
 	st.v.Call2(st.fn, func(rets []lua.LValue, err *host.ScriptError) {
+		if r.hijack != nil {
+			// ws.upgrade: the takeover answers; the handler's returns
+			// (and an error after the upgrade) change nothing.
+			if err != nil {
+				st.v.LogError(err)
+			}
+			rp.done = true
+			st.takeover(r.hijack)
+			return
+		}
 		if err != nil {
 			st.v.LogError(err)
 			if rp.started {

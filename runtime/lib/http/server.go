@@ -179,6 +179,7 @@ func openServerType(L *lua.LState) {
 			ls.closed = true
 			grace := luautil.Seconds(float64(L.OptNumber(2, 5)))
 			ln := ls.ln
+			ls.s.upgraded.goingAway() // WebSockets get a 1001 before the listener closes them
 			go func() {
 				ctx, cancel := stdctx.WithTimeout(stdctx.Background(), grace)
 				defer cancel()

@@ -30,6 +30,9 @@ type sconn struct {
 	closing bool
 	pumping bool
 	sent100 bool
+	// upgraded: the conn was handed to up (ws.upgrade); HTTP is done with it.
+	upgraded bool
+	up       Takeover
 
 	queued atomic.Int32 // events waiting in the script VM's queue
 	gone   atomic.Bool  // the conn has closed (read by the handler's VM)
@@ -53,6 +56,7 @@ type server struct {
 	keepAlive atomic.Bool
 	active    atomic.Int64
 	conns     connSet
+	upgraded  upgradedSet    // conns taken over (ws.upgrade), told of a shutdown
 	ctx       stdctx.Context // cancelled when the server shuts down
 	cancel    stdctx.CancelFunc
 	onDown    func() // runs on the script VM once the listener is gone
@@ -91,14 +95,29 @@ func (s *server) OnOpen(c *reactor.Conn) reactor.Action {
 
 func (s *server) OnTraffic(c *reactor.Conn) reactor.Action {
 	if st, ok := c.Context().(*sconn); ok && st != nil {
+		if st.upgraded {
+			if st.up == nil {
+				return reactor.None
+			}
+			return st.up.OnTraffic(c)
+		}
 		st.pump()
 	}
 	return reactor.None
 }
 
 func (s *server) OnClose(c *reactor.Conn, err error) {
-	s.active.Add(-1)
 	st, ok := c.Context().(*sconn)
+	if ok && st != nil && st.upgraded {
+		st.gone.Store(true)
+		st.cancel()
+		if st.up != nil {
+			s.upgraded.remove(st.up)
+			st.up.OnClose(c, err)
+		}
+		return // no longer counted: takeover did that
+	}
+	s.active.Add(-1)
 	if !ok || st == nil {
 		return
 	}

@@ -48,7 +48,8 @@ var connKeys = []string{"codec:codec", "on_open:function", "on_message:function"
 // The options each table-taking function accepts (luautil.Options).
 var (
 	listenOpts = luautil.NewOptions("net.listen", append([]string{"loops:integer", "reuse_port:boolean", "max_conns:integer",
-		"lb:string", "idle_timeout:number", "vm:string", "handler:string"}, connKeys...)...)
+		"lb:string", "idle_timeout:number", "vm:string", "handler:string", "frame_timeout:number",
+		"max_conns_per_ip:integer"}, connKeys...)...)
 	dialOpts    = luautil.NewOptions("net.dial", append([]string{"timeout:number"}, connKeys...)...)
 	connectOpts = luautil.NewOptions("net.connect", append([]string{"timeout:number"}, connKeys...)...)
 	configOpts  = luautil.NewOptions("net.config", "max_conns:integer")

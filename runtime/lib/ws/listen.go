@@ -114,6 +114,10 @@ type SConn struct {
 	out   *[]byte        // during a loop callback: its loop's scratch, gathering writes
 	inCB  bool           // in a loop callback: SendOnLoop gathers into out
 	fin   bool           // the close frame is written; close TCP after the flush
+	// behind: in this callback the script VM ran inline while AsyncWrites
+	// of its earlier (queued) replies were still on their way to the loop;
+	// the callback's writes then queue behind them. Loop goroutine.
+	behind bool
 }
 
 // ID returns the conn's id (the reactor's).
@@ -153,7 +157,7 @@ func (c *SConn) SendOnLoop(msg []byte, binary bool) error {
 	}
 	out, err := c.sc.AppendMessage(nil, msg, binary)
 	if err == nil {
-		_, err = c.rc.Write(out)
+		_, err = c.writeOnLoop(out)
 	}
 	return err
 }
@@ -178,6 +182,36 @@ func (c *SConn) Close(code int, reason string) error {
 	if err := c.rc.AsyncWrite(out, nil); err != nil {
 		return err
 	}
+	rc := c.rc
+	rc.Loop().AfterFunc(CloseGrace, func() { rc.Close() })
+	return nil
+}
+
+// PingOnLoop is Ping from the conn's loop goroutine: inside a callback the
+// ping joins the callback's writes (after the 101 and earlier replies).
+func (c *SConn) PingOnLoop(payload []byte) error {
+	if !c.inCB {
+		return c.Ping(payload)
+	}
+	out, err := c.sc.AppendPing(*c.out, payload)
+	if err == nil {
+		*c.out = out
+	}
+	return err
+}
+
+// CloseOnLoop is Close from the conn's loop goroutine: inside a callback
+// the close frame joins the callback's writes, so it follows the 101 and
+// the replies gathered before it.
+func (c *SConn) CloseOnLoop(code int, reason string) error {
+	if !c.inCB {
+		return c.Close(code, reason)
+	}
+	out, err := c.sc.AppendClose(*c.out, code, reason)
+	if err != nil {
+		return err
+	}
+	*c.out = out
 	rc := c.rc
 	rc.Loop().AfterFunc(CloseGrace, func() { rc.Close() })
 	return nil
@@ -230,7 +264,12 @@ func (c *SConn) emit(ev Event) {
 }
 
 func (h *shandler) OnTraffic(rc *reactor.Conn) reactor.Action {
-	c := rc.Context().(*SConn)
+	return rc.Context().(*SConn).traffic()
+}
+
+// traffic feeds what the conn has buffered to the WebSocket side.
+func (c *SConn) traffic() reactor.Action {
+	rc := c.rc
 	in, _ := rc.Peek(-1)
 	c.beginCallback()
 	used, done := c.sc.Feed(time.Now(), in, c.out, c.emit)
@@ -241,6 +280,7 @@ func (h *shandler) OnTraffic(rc *reactor.Conn) reactor.Action {
 // beginCallback lends the conn its loop's scratch buffer.
 func (c *SConn) beginCallback() {
 	c.inCB = true
+	c.behind = false
 	c.out = c.srv.scratch[c.rc.Loop()]
 	*c.out = (*c.out)[:0]
 }
@@ -253,16 +293,41 @@ func (c *SConn) endCallback(done bool) reactor.Action {
 		*c.out = nil // a burst's buffer is not kept
 	}
 	c.out = nil
-	if len(out) > 0 {
+	async := c.behind && len(out) > 0
+	if async {
+		// Behind replies the script VM's goroutine handed to AsyncWrite
+		// before this callback's Lua ran: a direct Write would overtake them.
+		if c.rc.AsyncWrite(append([]byte(nil), out...), nil) != nil {
+			return reactor.Close
+		}
+	} else if len(out) > 0 {
 		if _, err := c.rc.Write(out); err != nil {
 			return reactor.Close
 		}
 	}
 	if c.fin || (done && c.sc.ws == nil) {
-		return reactor.Close // our close is written, or the handshake was refused
+		// Our close is written, or the handshake was refused. Behind an
+		// AsyncWrite the close must queue behind it too.
+		if async {
+			c.rc.Close()
+			return reactor.None
+		}
+		return reactor.Close
 	}
 	c.arm()
 	return reactor.None
+}
+
+// writeOnLoop writes out from the loop goroutine outside a callback: at
+// once when nothing waits, else (async) as an AsyncWrite of a copy, behind
+// the AsyncWrites the loop has not taken up yet, which a direct Write
+// would overtake.
+func (c *SConn) writeOnLoop(out []byte) (async bool, err error) {
+	if c.rc.OutboundBuffered() == 0 {
+		_, err = c.rc.Write(out)
+		return false, err
+	}
+	return true, c.rc.AsyncWrite(append([]byte(nil), out...), nil)
 }
 
 // arm sets the heartbeat timer to the next tick (loop goroutine).
@@ -291,7 +356,12 @@ func (c *SConn) tick() {
 }
 
 func (h *shandler) OnClose(rc *reactor.Conn, err error) {
-	c := rc.Context().(*SConn)
+	rc.Context().(*SConn).closed(err)
+}
+
+// closed reports the end of the TCP conn (EvClose with 1006 unless a close
+// was already reported).
+func (c *SConn) closed(err error) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}

@@ -30,7 +30,10 @@ type luaServerH struct {
 	v       host.VM // the script VM
 	cb      serverCallbacks
 	handler string // vm = "loop": the handler module
-	ls      *luaServer
+	// loopVM: ws.upgrade called on this loop VM; its callbacks (cb) run
+	// inline on its loop, where the upgraded conn lives.
+	loopVM host.VM
+	ls     *luaServer
 }
 
 // luaConn is one server conn as one VM sees it.
@@ -46,6 +49,14 @@ type luaConn struct {
 
 // OnEvent runs on the conn's loop goroutine.
 func (h *luaServerH) OnEvent(c *SConn, ev Event) {
+	if h.loopVM != nil {
+		var data lua.LString
+		if ev.Kind == EvMessage {
+			data = lua.LString(ev.Data)
+		}
+		h.deliver(h.conn(c, h.loopVM, h.cb, true), ev, data, func() { c.FinishOnLoop(ev) })
+		return
+	}
 	if h.handler != "" {
 		h.inline(c, ev)
 		return
@@ -60,6 +71,11 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 	// this conn has nothing queued (as net.listen does): no hand-off to
 	// the VM goroutine, and replies join the loop's write.
 	if ch.Enter(c.Conn().Loop(), &c.queued) {
+		// The VM's earlier runs for this conn are over; their AsyncWrites
+		// are visible now. This callback's writes must follow them.
+		if c.inCB && c.rc.OutboundBuffered() > 0 {
+			c.behind = true
+		}
 		lc := h.conn(c, v, h.cb, false)
 		lc.inline = true
 		h.deliver(lc, ev, data, func() { c.FinishOnLoop(ev) })
@@ -116,7 +132,7 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, finish fun
 	onErr := func(_ []lua.LValue, e *host.ScriptError) {
 		if e != nil {
 			v.LogError(e)
-			lc.c.Close(1011, "handler error")
+			lc.close(1011, "handler error")
 		}
 	}
 	switch ev.Kind {
@@ -172,13 +188,25 @@ var connMethods = map[string]lua.LGFunction{
 	"send_binary": func(L *lua.LState) int { return connSend(L, true) },
 	"ping": func(L *lua.LState) int {
 		lc := checkConn(L)
+		if lc.onLoop || lc.inline {
+			return result(L, lc.c.PingOnLoop([]byte(L.OptString(2, ""))))
+		}
 		return result(L, lc.c.Ping([]byte(L.OptString(2, ""))))
 	},
 	"close": func(L *lua.LState) int {
 		lc := checkConn(L)
 		code := L.OptInt(2, 1000)
-		return result(L, lc.c.Close(code, L.OptString(3, "")))
+		return result(L, lc.close(code, L.OptString(3, "")))
 	},
+}
+
+// close starts the close handshake from lc's VM: on the conn's loop the
+// frame joins the callback's writes, elsewhere it is queued.
+func (lc *luaConn) close(code int, reason string) error {
+	if lc.onLoop || lc.inline {
+		return lc.c.CloseOnLoop(code, reason)
+	}
+	return lc.c.Close(code, reason)
 }
 
 func connSend(L *lua.LState, binary bool) int {

@@ -26,8 +26,9 @@ var Module = host.NewModule(docMD, host.Script|host.Loop, func(v host.VM) *lua.L
 	openServerType(L)
 	openClientType(L)
 	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"listen": func(L *lua.LState) int { return wsListen(v, L) },
-		"dial":   func(L *lua.LState) int { return wsDial(v, L) },
+		"listen":  func(L *lua.LState) int { return wsListen(v, L) },
+		"dial":    func(L *lua.LState) int { return wsDial(v, L) },
+		"upgrade": func(L *lua.LState) int { return wsUpgrade(v, L) },
 	})
 })
 
@@ -86,14 +87,7 @@ func wsListen(v host.VM, L *lua.LState) int {
 	if v.Kind() != host.Script {
 		L.RaiseError("ws.listen: only the script VM can listen")
 	}
-	interval := luautil.Seconds(luautil.OptNum(L, o, "ping_interval", 0))
-	opts := ServerOptions{
-		MaxMessage:   int64(luautil.OptInt(L, o, "max_message", 0)),
-		Subprotocols: optStrings(L, o, "subprotocols"),
-		Deflate:      luautil.OptBool(L, o, "deflate", false),
-		PingInterval: interval,
-		PingTimeout:  luautil.Seconds(luautil.OptNum(L, o, "ping_timeout", interval.Seconds())),
-	}
+	opts := readServerOptions(L, o)
 	h := &luaServerH{v: v, cb: readServerCallbacks(L, o)}
 	switch mode := luautil.OptString(L, o, "vm", "script"); mode {
 	case "script":
@@ -133,6 +127,18 @@ func wsListen(v host.VM, L *lua.LState) int {
 	h.ls = ls
 	L.Push(ls.value(L))
 	return 1
+}
+
+// readServerOptions reads the options ws.listen and ws.upgrade share.
+func readServerOptions(L *lua.LState, o *lua.LTable) ServerOptions {
+	interval := luautil.Seconds(luautil.OptNum(L, o, "ping_interval", 0))
+	return ServerOptions{
+		MaxMessage:   int64(luautil.OptInt(L, o, "max_message", 0)),
+		Subprotocols: optStrings(L, o, "subprotocols"),
+		Deflate:      luautil.OptBool(L, o, "deflate", false),
+		PingInterval: interval,
+		PingTimeout:  luautil.Seconds(luautil.OptNum(L, o, "ping_timeout", interval.Seconds())),
+	}
 }
 
 func wsDial(v host.VM, L *lua.LState) int {
