@@ -14,8 +14,8 @@ import "time"
 // out every ticket that fell due meanwhile.
 const minPace = 50 * time.Microsecond
 
-// startPacing splits the rate over the loops and starts the pacer.
-func (r *runner) startPacing() {
+// splitRate gives each loop its share of the rate, by the conns it holds.
+func (r *runner) splitRate() {
 	total := 0
 	for _, ls := range r.loops {
 		total += len(ls.clients)
@@ -23,7 +23,6 @@ func (r *runner) startPacing() {
 	for _, ls := range r.loops {
 		ls.rate = r.cfg.Rate * float64(len(ls.clients)) / float64(total)
 	}
-	go r.pace()
 }
 
 // due is the number of the loop's tickets due by t (ns since start).

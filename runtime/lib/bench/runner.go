@@ -185,13 +185,16 @@ func (r *runner) dialAll(ctx context.Context) (opened, failed int, first error) 
 // start begins sending on every ready conn.
 func (r *runner) start() {
 	r.startNs = r.now()
+	if r.cfg.Rate > 0 {
+		r.splitRate() // before started: a loop that sees started reads its rate
+	}
 	r.started.Store(true)
 	every := min(max(r.cfg.Timeout/10, time.Millisecond), 250*time.Millisecond)
 	for _, ls := range r.loops {
 		ls.l.EveryFunc(every, ls.checkTimeouts)
 	}
 	if r.cfg.Rate > 0 {
-		r.startPacing()
+		go r.pace()
 		return
 	}
 	for _, ls := range r.loops {
