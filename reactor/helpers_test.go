@@ -4,6 +4,7 @@ package reactor
 
 import (
 	"context"
+	"github.com/netplay-lab/netplay/internal/testkit"
 	"io"
 	"log"
 	"net"
@@ -12,16 +13,10 @@ import (
 	"time"
 )
 
-// waitFor polls cond until it holds or timeout passes.
+// waitFor is testkit.WaitFor with the reactor tests' argument order.
 func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.WaitFor(t, timeout, what, cond)
 }
 
 func quietLogger() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/netplay-lab/netplay/internal/testkit"
 	"io"
 	"net"
 	"path/filepath"
@@ -69,16 +70,11 @@ func Start[R Runner](t testing.TB, mk func(stdout, stderr io.Writer) (R, error))
 	return r, out, errOut
 }
 
-// WaitFor polls cond until it holds, failing the test after timeout.
+// WaitFor is testkit.WaitFor (the one wait of the project's tests) with
+// the runtime tests' argument order.
 func WaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	testkit.WaitFor(t, timeout, what, cond)
 }
 
 // InstallT exposes a `t` table to Lua: t:eq(a, b, msg), t:ok(v, msg),

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/netplay-lab/netplay/internal/testkit"
 	"io"
 	"net"
 	"strings"
@@ -91,16 +92,10 @@ func (l *lab) serve(handler, opts string) string {
 // log returns the requests the server saw as "conn:n" strings.
 func (l *lab) log() string { return l.eval("return table.concat(log, ' ')") }
 
-// waitFor polls cond until it holds or the deadline passes.
+// waitFor is testkit.WaitFor with this package's argument order.
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testkit.WaitFor(t, d, what, cond)
 }
 
 // rawConn is a client conn that writes bytes and reads responses as text.
