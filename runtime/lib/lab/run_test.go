@@ -40,17 +40,17 @@ func TestCheckBounds(t *testing.T) {
 		want        []string
 	}{
 		{name: "stage overruns", failed: 1, check: `
-check.stage{name = "fine", run = function() check.note("quick") end}
+check.stage{name = "fine", run = function() check.expect_output("started", 5); check.note("quick") end}
 check.stage{name = "slow", timeout = 0.3, run = function() check.note("about to sleep"); sleep(10) end}
 check.stage{name = "never", run = function() end}
 `, want: []string{"stage 2: 0.3 s", "the stage did not finish within its 0.3 s", "· about to sleep"}},
 		{name: "checker bug", failed: 0, check: `
-check.stage{name = "buggy", hint = "not this one", run = function() local x = nil; return x.y end}
+check.stage{name = "buggy", hint = "not this one", run = function() check.expect_output("started", 5); local x = nil; return x.y end}
 check.stage{name = "x", run = function() end}
 check.stage{name = "y", run = function() end}
 `, want: []string{"the checker stopped: 99-test/check.lua:2:", "a bug in the lab's check.lua"}},
 		{name: "parallel failure", failed: 0, check: `
-check.stage{name = "parallel", run = function()
+check.stage{name = "parallel", run = function() check.expect_output("started", 5)
   check.parallel{function() sleep(0.01) end, function() check.fail("client 2 saw a problem", {hint = "h2"}) end}
 end}
 check.stage{name = "x", run = function() end}
