@@ -116,8 +116,11 @@ func BenchmarkLargeFrame(b *testing.B) {
 // well under a second; with a buffer that grew by 64 KiB per read it cost
 // 9 s (every read copied everything buffered so far).
 func TestLargeFrameCPUGrowsLinearly(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("-short or -race: a CPU measurement (sends 192 MiB); TestInboundGrowthCopiesLinearly checks the growth itself")
+	// A CPU measurement is a benchmark's job, not a plain test's: on a
+	// shared 2-core machine one run took 10x for 2x the bytes. The growth
+	// itself is checked by counting copies (TestInboundGrowthCopiesLinearly).
+	if testing.Short() || raceEnabled || os.Getenv("NETPLAY_TIMING_TESTS") == "" {
+		t.Skip("a CPU measurement (sends 192 MiB): set NETPLAY_TIMING_TESTS=1 to run it; TestInboundGrowthCopiesLinearly checks the growth by counting copies")
 	}
 	e := newEngine(t, WithLoops(1))
 	h := &frameCloser{closed: make(chan int, 1)}
