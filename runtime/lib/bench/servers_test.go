@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"github.com/netplay-lab/netplay/internal/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -11,7 +12,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,88 +23,50 @@ import (
 // if not nil, may change each chunk before it goes back.
 func goEchoServer(t *testing.T, corrupt func([]byte)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	addr := testkit.GoServer(t, func(c net.Conn) {
+		if corrupt == nil {
+			io.Copy(c, c)
+			return
+		}
+		buf := make([]byte, 32<<10)
 		for {
-			c, err := ln.Accept()
+			n, err := c.Read(buf)
+			if n > 0 {
+				corrupt(buf[:n])
+				if _, err := c.Write(buf[:n]); err != nil {
+					return
+				}
+			}
 			if err != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				if corrupt == nil {
-					io.Copy(c, c)
-					return
-				}
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := c.Read(buf)
-					if n > 0 {
-						corrupt(buf[:n])
-						if _, err := c.Write(buf[:n]); err != nil {
-							return
-						}
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return "tcp://" + ln.Addr().String()
+	})
+	return "tcp://" + addr
 }
 
 // goLineServer answers each line with fn(line) (nil fn: the line itself).
 func goLineServer(t *testing.T, fn func(string) string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	addr := testkit.GoServer(t, func(c net.Conn) {
+		br, bw := bufio.NewReader(c), bufio.NewWriter(c)
 		for {
-			c, err := ln.Accept()
+			line, err := br.ReadString('\n')
 			if err != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br, bw := bufio.NewReader(c), bufio.NewWriter(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if fn != nil {
-						line = fn(line)
-					}
-					bw.WriteString(line)
-					if br.Buffered() == 0 {
-						if bw.Flush() != nil {
-							return
-						}
-					}
+			if fn != nil {
+				line = fn(line)
+			}
+			bw.WriteString(line)
+			if br.Buffered() == 0 {
+				if bw.Flush() != nil {
+					return
 				}
-			}()
+			}
 		}
-	}()
-	return "tcp://" + ln.Addr().String()
+	})
+	return "tcp://" + addr
 }
 
 // need returns the path of an outside tool, skipping the test when it is
@@ -215,29 +177,10 @@ func redisServer(t *testing.T) string {
 // silentServer reads everything and never answers.
 func silentServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				io.Copy(io.Discard, c)
-			}()
-		}
-	}()
-	return "tcp://" + ln.Addr().String()
+	addr := testkit.GoServer(t, func(c net.Conn) {
+		io.Copy(io.Discard, c)
+	})
+	return "tcp://" + addr
 }
 
 // pythonWSServer runs testdata/ws_echo.py (python3-websockets).

@@ -3,12 +3,12 @@ package http_test
 import (
 	"bufio"
 	"fmt"
+	"github.com/netplay-lab/netplay/internal/testkit"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -110,42 +110,23 @@ return tostring(a.reused) .. ',' .. tostring(b.reused) .. ',' .. tostring(c.reus
 // a server that closed an idle conn just as the client reused it.
 func flakyServer(t *testing.T) (addr string, requests *atomic.Int32) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	requests = &atomic.Int32{}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
+	addr = testkit.GoServer(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		for n := 0; ; n++ {
+			req, err := http.ReadRequest(r)
 			if err != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for n := 0; ; n++ {
-					req, err := http.ReadRequest(r)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					requests.Add(1)
-					if n == 1 {
-						return // close instead of answering
-					}
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-				}
-			}()
+			io.Copy(io.Discard, req.Body)
+			requests.Add(1)
+			if n == 1 {
+				return // close instead of answering
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 		}
-	}()
-	return ln.Addr().String(), requests
+	})
+	return addr, requests
 }
 
 func TestClientRetryRule(t *testing.T) {

@@ -3,10 +3,10 @@ package proxy
 import (
 	"context"
 	"errors"
+	"github.com/netplay-lab/netplay/internal/testkit"
 	"io"
 	"log"
 	"net"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -64,30 +64,11 @@ func dial(t testing.TB, p *Proxy) *net.TCPConn {
 // running serve on every conn.
 func goServer(t testing.TB, serve func(c net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(30 * time.Second))
-				serve(c)
-			}()
-		}
-	}()
-	return "tcp://" + ln.Addr().String()
+	addr := testkit.GoServer(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		serve(c)
+	})
+	return "tcp://" + addr
 }
 
 // echoServer echoes everything back.
