@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # netplay's side-by-side benchmark runner.
 #
-#   bench/run.sh [echo] [idle] [lua] [redis] [ws] [http]   (default: echo idle)
+#   bench/run.sh [echo] [idle] [lua] [line] [redis] [ws] [http]   (default: echo idle)
 #
 #   echo   netplay's reactor vs Go's net vs cloudwego/netpoll (and panjf2000/gnet
 #          v2 as a reference point) echo servers under
@@ -10,6 +10,10 @@
 #   idle   RSS per idle conn ($IDLE_N conns) for each server in $IDLE_SERVERS.
 #   lua    the same echo scenarios with netplay's Lua echo (script VM: "lua",
 #          loop VMs: "lualoop") beside the reactor's Go echo and Go's net.
+#   line   '\n'-terminated lines (loadgen -mode line, so a read carries
+#          DEPTH frames): netplay's codec.line() Lua echo (script VM
+#          "lualine", loop VMs "lualineloop") vs Go's net with bufio line
+#          framing, a goroutine per conn ("netline").
 #   redis  scripts/examples/redis.lua vs redis-server under redis-benchmark
 #          -c 50, with -P 1 and -P 16, interleaved; one redis-benchmark run per
 #          test in $REDIS_TESTS, with CPU per command (srv_us, cli_us).
@@ -27,6 +31,7 @@
 #   R=3 D=5s WARMUP=1s CONNS=50 SIZE=64 DEPTHS="1 16"   echo scenarios
 #   SERVERS="reactor net netpoll"              servers of the echo mode, in run order
 #   LUA_SERVERS="lua lualoop reactor net"      servers of the lua mode
+#   LINE_SERVERS="lualineloop lualine netline" LINE_ECHO_SCRIPT=scripts/examples/line_echo.lua
 #   RATIOS="reactor/net reactor/netpoll lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server"
 #   IDLE_N=10000 IDLE_SERVERS="net netpoll reactor"
 #   REDIS_N=200000 REDIS_PIPELINES="1 16" REDIS_CONNS=50 REDIS_TESTS="ping_inline ping_mbulk set get"
@@ -61,7 +66,10 @@ SIZE=${SIZE:-64}
 DEPTHS=${DEPTHS:-"1 16"}
 SERVERS=${SERVERS:-"reactor net netpoll gnet"}
 LUA_SERVERS=${LUA_SERVERS:-"lua lualoop reactor net"}
-RATIOS=${RATIOS:-"reactor/net reactor/netpoll reactor/gnet gnet/net lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server wslualoop/wsgorilla wslua/wsgorilla wsreactor/wsgorilla wslualoop/wsreactor"}
+LINE_SERVERS=${LINE_SERVERS:-"lualineloop lualine netline"}
+LINE_ECHO_SCRIPT=${LINE_ECHO_SCRIPT:-scripts/examples/line_echo.lua}
+LOADGEN_MODE=echo # loadgen -mode; the line mode sets "line"
+RATIOS=${RATIOS:-"lualineloop/netline lualine/netline reactor/net reactor/netpoll reactor/gnet gnet/net lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server wslualoop/wsgorilla wslua/wsgorilla wsreactor/wsgorilla wslualoop/wsreactor"}
 IDLE_N=${IDLE_N:-10000}
 IDLE_SERVERS=${IDLE_SERVERS:-"net netpoll reactor"}
 REDIS_N=${REDIS_N:-200000}
@@ -148,7 +156,10 @@ have_netplay() {
 # server_available NAME: whether NAME can run here (prints why not).
 server_available() {
   case $1 in
-    net | netpoll | gnet) return 0 ;;
+    net | netpoll | gnet | netline) return 0 ;;
+    lualine | lualineloop)
+      have_netplay || { note "skip $1: netplay's runtime is not ready"; return 1; }
+      [ -f "$ROOT/$LINE_ECHO_SCRIPT" ] || { note "skip $1: $LINE_ECHO_SCRIPT does not exist yet"; return 1; } ;;
     reactor) [ "$HAVE_REACTOR" = 1 ] || { note "skip reactor: reactorecho does not build"; return 1; } ;;
     lua | lualoop)
       local s=$LUA_ECHO_SCRIPT
@@ -171,6 +182,9 @@ server_argv() {
   local port=$2
   case $1 in
     net) printf '%q -addr 127.0.0.1:0' "$BIN/netecho" ;;
+    netline) printf '%q -addr 127.0.0.1:0 -line' "$BIN/netecho" ;;
+    lualine) printf '%q run %q %s' "$NETPLAY" "$ROOT/$LINE_ECHO_SCRIPT" "$port" ;;
+    lualineloop) printf '%q run %q %s loop' "$NETPLAY" "$ROOT/$LINE_ECHO_SCRIPT" "$port" ;;
     netpoll) printf '%q -addr 127.0.0.1:0' "$BIN/netpollecho" ;;
     gnet) printf '%q -addr 127.0.0.1:0' "$BIN/gnetecho" ;;
     reactor) printf '%q -addr 127.0.0.1:0' "$BIN/reactorecho" ;;
@@ -183,7 +197,7 @@ server_argv() {
 }
 
 # needs_port NAME: whether NAME must be told a port.
-needs_port() { case $1 in net | netpoll | gnet | reactor) return 1 ;; *) return 0 ;; esac; }
+needs_port() { case $1 in net | netline | netpoll | gnet | reactor) return 1 ;; *) return 0 ;; esac; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -239,7 +253,7 @@ echo_scenarios() {
       for s in "${names[@]}"; do
         [ -n "${addr[$s]:-}" ] || continue
         local line tpid lpid s0 s1 l0 l1 w0 w1
-        timeout "$RUN_TIMEOUT" "$LOADGEN" -addr "${addr[$s]}" -c "$CONNS" -size "$SIZE" -depth "$depth" \
+        timeout "$RUN_TIMEOUT" "$LOADGEN" -addr "${addr[$s]}" -mode "$LOADGEN_MODE" -c "$CONNS" -size "$SIZE" -depth "$depth" \
           -warmup "$WARMUP" -d "$D" >"$LOGDIR/loadgen.out" 2>&1 &
         tpid=$!
         # CPU of the server and of loadgen over the middle of loadgen's
@@ -610,11 +624,12 @@ for mode in "${MODES[@]}"; do
       else
         note "skip lua: neither Lua echo can run yet"
       fi ;;
+    line) LOADGEN_MODE=line; echo_scenarios line $LINE_SERVERS; LOADGEN_MODE=echo ;;
     idle) idle_conns ;;
     redis) redis_scenarios ;;
     ws) ws_scenarios ;;
     http) http_scenarios ;;
-    *) echo "usage: run.sh [echo] [idle] [lua] [redis] [ws] [http]" >&2; exit 2 ;;
+    *) echo "usage: run.sh [echo] [idle] [lua] [line] [redis] [ws] [http]" >&2; exit 2 ;;
   esac
 done
 summary

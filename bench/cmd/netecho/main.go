@@ -1,7 +1,8 @@
 // Command netecho is the benchmark's echo server on Go's net package: one
-// goroutine per connection, each echoing through its own reused buffer.
+// goroutine per connection, each echoing through its own reused buffer, or
+// with -line echoing '\n'-terminated lines through bufio (servers.NetLineEcho).
 //
-//	netecho [-addr 127.0.0.1:0] [-buf 4096]
+//	netecho [-addr 127.0.0.1:0] [-buf 4096] [-line]
 //
 // The first line on stdout is "listening HOST:PORT". SIGINT or SIGTERM stops
 // it.
@@ -19,6 +20,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (host:port; port 0 picks a free one)")
 	buf := flag.Int("buf", servers.DefaultNetBuffer, "per-connection buffer size in bytes")
+	line := flag.Bool("line", false, "echo lines with bufio framing instead of raw chunks")
 	flag.Parse()
 
 	ln, err := net.Listen("tcp", *addr)
@@ -30,7 +32,13 @@ func main() {
 		os.Exit(1)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- servers.NetEcho(ln, *buf) }()
+	go func() {
+		if *line {
+			errc <- servers.NetLineEcho(ln)
+			return
+		}
+		errc <- servers.NetEcho(ln, *buf)
+	}()
 	go func() {
 		servers.WaitSignal()
 		ln.Close()
