@@ -34,6 +34,7 @@ type luaServerH struct {
 	// inline on its loop, where the upgraded conn lives.
 	loopVM host.VM
 	ls     *luaServer
+	pool   *serverPool // pool = true (script VM only): pool.go
 }
 
 // luaConn is one server conn as one VM sees it.
@@ -43,8 +44,9 @@ type luaConn struct {
 	cb     serverCallbacks
 	ud     *lua.LUserData
 	data   *lua.LTable
-	onLoop bool // a loop VM's conn: sends are gathered on the loop
-	inline bool // the script VM runs this conn's event on its loop right now
+	onLoop bool      // a loop VM's conn: sends are gathered on the loop
+	inline bool      // the script VM runs this conn's event on its loop right now
+	pc     *poolConn // pool = true: the conn's messages on the worker pool
 }
 
 // OnEvent runs on the conn's loop goroutine.
@@ -128,6 +130,10 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 // deliver calls the handler for ev on lc's VM; finish writes an EvClose's
 // close frame after on_close.
 func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, finish func()) {
+	if h.pool != nil && ev.Kind != EvOpen && (lc.pc == nil || !lc.pc.closed) {
+		h.poolEvent(lc, ev, data)
+		return
+	}
 	v := lc.v
 	onErr := func(_ []lua.LValue, e *host.ScriptError) {
 		if e != nil {
