@@ -111,19 +111,13 @@ func wsListen(v host.VM, L *lua.LState) int {
 	if err != nil {
 		return pushErr(L, err)
 	}
-	maxMsg := opts.MaxMessage
-	if maxMsg <= 0 {
-		maxMsg = 1 << 20
-	}
 	cfg := reactor.ListenConfig{
 		Loops:    luautil.OptInt(L, o, "loops", 0),
 		MaxConns: luautil.OptInt(L, o, "max_conns", 0),
 		ConnConfig: reactor.ConnConfig{
-			NoDelayOff: !luautil.OptBool(L, o, "tcp_no_delay", true),
-			KeepAlive:  luautil.Seconds(luautil.OptNum(L, o, "tcp_keepalive", 30)),
-			// Room for a reply as large as the largest message (an echo),
-			// twice over, so max_message and the outbound cap agree.
-			MaxOutbound: luautil.OptInt(L, o, "max_outbound", int(max(4<<20, 2*maxMsg+1<<20))),
+			NoDelayOff:  !luautil.OptBool(L, o, "tcp_no_delay", true),
+			KeepAlive:   luautil.Seconds(luautil.OptNum(L, o, "tcp_keepalive", 30)),
+			MaxOutbound: luautil.OptInt(L, o, "max_outbound", defaultMaxOutbound(opts.MaxMessage)),
 		},
 	}
 	srv, err := Listen(eng, raw, opts, cfg, h)
