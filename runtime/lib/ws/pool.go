@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 
+	wsc "github.com/netplay-lab/netplay/codecs/ws"
 	"github.com/netplay-lab/netplay/runtime/host"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -65,7 +66,7 @@ func (h *luaServerH) poolEvent(lc *luaConn, ev Event, data lua.LString) {
 	case EvClose:
 		ev := ev
 		pc.closing = &ev
-		if ev.Code == 1006 {
+		if ev.Code == wsc.CloseAbnormal {
 			pc.waiting = nil // the TCP conn is gone: no reply could reach the peer
 		}
 		h.poolNext(lc)
