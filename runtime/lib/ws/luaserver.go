@@ -48,6 +48,7 @@ type luaConn struct {
 	lookups int       // through the type's shared __index (luautil.Fielded)
 	inline  bool      // the script VM runs this conn's event on its loop right now
 	onErr   host.Done // handlerDone, bound once: not a closure per message
+	backlog           // loop VMs: the messages of a read, for one dispatch
 }
 
 // OnEvent runs on the conn's loop goroutine.
@@ -57,7 +58,7 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		if ev.Kind == EvMessage {
 			data = lua.LString(ev.Data)
 		}
-		h.deliver(h.conn(c, h.loopVM, h.cb, true), ev, data, func() { c.FinishOnLoop(ev) })
+		h.deliver(h.conn(c, h.loopVM, h.cb, true), ev, data, true)
 		return
 	}
 	if h.handler != "" {
@@ -81,7 +82,7 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		}
 		lc := h.conn(c, v, h.cb, false)
 		lc.inline = true
-		h.deliver(lc, ev, data, func() { c.FinishOnLoop(ev) })
+		h.deliver(lc, ev, data, true)
 		lc.inline = false
 		ch.Leave()
 		return
@@ -90,7 +91,7 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 	ch.PostConn(func() {
 		c.queued.Add(-1)
 		lc := h.conn(c, v, h.cb, false)
-		h.deliver(lc, ev, data, func() { c.Finish(ev) })
+		h.deliver(lc, ev, data, false)
 	})
 }
 
@@ -111,7 +112,7 @@ func (h *luaServerH) inline(c *SConn, ev Event) {
 	if ev.Kind == EvMessage {
 		data = lua.LString(ev.Data)
 	}
-	h.deliver(lc, ev, data, func() { c.FinishOnLoop(ev) })
+	h.deliver(lc, ev, data, true)
 }
 
 // conn returns c's Lua conn on v, made on first use.
@@ -144,9 +145,10 @@ var (
 	kindBinary lua.LValue = lua.LString("binary")
 )
 
-// deliver calls the handler for ev on lc's VM; finish writes an EvClose's
-// close frame after on_close.
-func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, finish func()) {
+// deliver calls the handler for ev on lc's VM. After on_close, an EvClose's
+// close frame is written: joining the loop callback's writes when onLoop
+// (SConn.FinishOnLoop), else from the VM (SConn.Finish).
+func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop bool) {
 	v := lc.v
 	onErr := lc.onErr
 	switch ev.Kind {
@@ -160,18 +162,36 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, finish fun
 			if ev.Binary {
 				kind = kindBinary
 			}
+			if lc.onLoop {
+				lc.queue(data, kind)
+				return
+			}
 			v.Call3(lc.cb.onMessage, onErr, lc.ud, data, kind)
 		}
 	case EvClose:
-		if lc.cb.onClose != nil {
-			v.Call(lc.cb.onClose, func(_ []lua.LValue, e *host.ScriptError) {
-				if e != nil {
-					v.LogError(e)
-				}
-			}, lc.ud, lua.LNumber(ev.Code), lua.LString(ev.Reason))
+		c := lc.c
+		finish := func() { c.Finish(ev) } // made here: a closure per message would escape
+		if onLoop {
+			finish = func() { c.FinishOnLoop(ev) }
 		}
-		finish()
+		if lc.onLoop && lc.closeAfter(ev, finish) {
+			return
+		}
+		lc.deliverClose(ev, finish)
 	}
+}
+
+// deliverClose runs on_close, then finish (the close frame).
+func (lc *luaConn) deliverClose(ev Event, finish func()) {
+	v := lc.v
+	if lc.cb.onClose != nil {
+		v.Call(lc.cb.onClose, func(_ []lua.LValue, e *host.ScriptError) {
+			if e != nil {
+				v.LogError(e)
+			}
+		}, lc.ud, lua.LNumber(ev.Code), lua.LString(ev.Reason))
+	}
+	finish()
 }
 
 // requestTable is on_open's req: path, headers (lower-case names), protocol.
