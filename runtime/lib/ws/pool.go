@@ -157,11 +157,5 @@ func (h *luaServerH) poolFail(lc *luaConn, code int, reason string) {
 // else from the VM goroutine.
 func (h *luaServerH) poolClose(lc *luaConn, ev Event) {
 	lc.pc.closed = true
-	h.deliver(lc, ev, "", func() {
-		if lc.inline {
-			lc.c.FinishOnLoop(ev)
-		} else {
-			lc.c.Finish(ev)
-		}
-	})
+	h.deliver(lc, ev, "", lc.inline)
 }
