@@ -60,6 +60,20 @@ t:eq(got_b[3], "still here/text")
 a:close() b:close()
 srv:close()
 
+-- on_close waits for the messages that came before the close
+local order = {}
+local srv2 = assert(ws.listen("ws://127.0.0.1:0/", {pool = true,
+  on_message = function(msg) sleep(0.02) return msg end,
+  on_result = function(c, msg) order[#order + 1] = msg end,
+  on_close = function(c, code) order[#order + 1] = "close " .. code end}))
+local e = ws.dial("ws://" .. srv2.addr .. "/", {reconnect = false})
+until_(function() return e.state == "connected" end, "connected")
+e:send("m1") e:send("m2") e:send("m3")
+e:close(1000)
+until_(function() return #order == 4 end, "three results and the close")
+t:eq(table.concat(order, ","), "m1,m2,m3,close 1000", "on_close after the messages before it")
+srv2:close()
+
 -- what pool = true refuses
 local captured = 1
 t:error(function() ws.listen("ws://127.0.0.1:0/", {pool = true, on_message = function() return captured end}) end,
