@@ -59,6 +59,8 @@ func main() {
 		os.Exit(1)
 	}
 	servers.WaitSignal()
-	// RunListener retries a failed Accept for ever, so the listener is not
-	// closed here: the process exits and the kernel closes it.
+	// RunListener retries a failed Accept at once and for ever (out of
+	// file descriptors it spins; run.sh raises the limit to the hard one),
+	// so the listener is not closed here: the process exits and the
+	// kernel closes it.
 }
