@@ -168,11 +168,7 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop boo
 			if ev.Binary {
 				kind = kindBinary
 			}
-			if lc.onLoop {
-				lc.queue(data, kind)
-				return
-			}
-			v.Call3(lc.cb.onMessage, onErr, lc.ud, data, kind)
+			lc.queue(data, kind)
 		}
 	case EvClose:
 		c := lc.c
@@ -180,7 +176,7 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop boo
 		if onLoop {
 			finish = func() { c.FinishOnLoop(ev) }
 		}
-		if lc.onLoop && lc.closeAfter(ev, finish) {
+		if lc.closeAfter(ev, finish) {
 			return
 		}
 		lc.deliverClose(ev, finish)
