@@ -7,7 +7,6 @@ import (
 
 	"github.com/netplay-lab/netplay/codecs/http1"
 	"github.com/netplay-lab/netplay/reactor"
-	luactx "github.com/netplay-lab/netplay/runtime/lib/context"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -27,6 +26,7 @@ type request struct {
 	hijack          func(c *reactor.Conn) Takeover // set by Hijack (ws.upgrade)
 	headersT, listT *lua.LTable                    // req.headers and req.header_list, made on first access
 	extra           *lua.LTable                    // fields the handler set
+	rc              reqCtx                         // req.ctx (reqctx.go)
 }
 
 func (st *sconn) copyRequest(r *http1.Request) *request {
@@ -97,10 +97,7 @@ func (r *request) field(L *lua.LState, key string) lua.LValue {
 		}
 		return lua.LString(r.upgrade)
 	case "ctx":
-		if r.st.ctxUD == nil {
-			r.st.ctxUD = luactx.New(L, r.st.ctx)
-		}
-		return r.st.ctxUD
+		return r.ctxValue(L)
 	case "headers":
 		if r.headersT == nil {
 			r.headersT = L.CreateTable(0, len(r.header))

@@ -41,6 +41,10 @@ func (st *sconn) call(r *request) {
 	ud.Value = rp
 	L.SetMetatable(ud, L.GetTypeMetatable(resType))
 	st.v.Call2(st.fn, func(rets []lua.LValue, err *host.ScriptError) {
+		// As Go cancels r.Context() when ServeHTTP returns, before its
+		// buffered response is flushed; before the send also keeps the
+		// next request's ctx (dispatched inline by the send) untouched.
+		r.endCtx()
 		if r.hijack != nil {
 			// ws.upgrade: the takeover answers; the handler's returns
 			// (and an error after the upgrade) change nothing.
