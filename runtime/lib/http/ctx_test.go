@@ -17,6 +17,8 @@ func TestReqCtxDoneAfterReply(t *testing.T) {
   kept, kept_req = req.ctx, req
   same = rawequal(req.ctx, req.ctx)
   during = tostring(req.ctx:err())
+  child = context.with_timeout(req.ctx, 30)
+  req.ctx:on_done(function(e) on_done_saw = e end)
   timer.after(0.05, function() later = tostring(kept:err()) end)
   return 200, nil, 'ok'
 end`, "")
@@ -34,6 +36,10 @@ end`, "")
 	}
 	waitFor(t, "the timer to check the kept ctx", 2*time.Second, func() bool {
 		return l.eval("return tostring(later)") == "context canceled"
+	})
+	// A child context and ctx:on_done follow it.
+	waitFor(t, "the child ctx and on_done", 2*time.Second, func() bool {
+		return l.eval("return tostring(child:err()) .. ' ' .. tostring(on_done_saw)") == "context canceled context canceled"
 	})
 	// req.ctx first read after the handler returned is done too.
 	if got := l.eval("return tostring(kept_req.ctx:err())"); got != "context canceled" {
@@ -135,4 +141,22 @@ func TestReqCtxServerShutdown(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("took %v, not at the start of a 10 s grace period", d)
 	}
+}
+
+// TestReqCtxLoopVM: the same on loop VMs: live while the handler runs, done
+// after its reply, a fresh one for the next request on the conn.
+func TestReqCtxLoopVM(t *testing.T) {
+	l := newLab(t)
+	addr := l.eval("srv = assert(http.listen('http://127.0.0.1:0', {vm = 'loop', handler = 'testdata/ctx_loop.lua'}))\nreturn srv.addr")
+	rc := dialRaw(t, addr)
+	for range 2 {
+		rc.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+		if status, _, _ := rc.response(2 * time.Second); status != "HTTP/1.1 200 OK" {
+			t.Fatalf("status %q", status)
+		}
+	}
+	const q = "local d = shared.dict('ctx'); return tostring(d:get('during1')) .. ' ' .. tostring(d:get('during2')) .. ' ' .. tostring(d:get('later1')) .. ' ' .. tostring(d:get('later2'))"
+	waitFor(t, "the loop VM's timers to check the kept ctxs", 2*time.Second, func() bool {
+		return l.eval(q) == "nil nil context canceled context canceled"
+	})
 }

@@ -26,7 +26,6 @@ type request struct {
 	hijack          func(c *reactor.Conn) Takeover // set by Hijack (ws.upgrade)
 	headersT, listT *lua.LTable                    // req.headers and req.header_list, made on first access
 	extra           *lua.LTable                    // fields the handler set
-	rc              reqCtx                         // req.ctx (reqctx.go)
 }
 
 func (st *sconn) copyRequest(r *http1.Request) *request {
