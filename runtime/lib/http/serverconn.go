@@ -40,9 +40,11 @@ type sconn struct {
 
 	// Reused by the handler's VM from response to response (one request
 	// at a time per conn): the fields and the bytes of a direct write.
-	fields  []http1.Pair
-	scratch []byte
-	rctx    ctxSlot // the request under way's req.ctx, once read
+	fields   []http1.Pair
+	scratch  []byte
+	next     *request // the request dispatch hands to callNext
+	callNext func()
+	rctx     ctxSlot // the request under way's req.ctx, once read
 }
 
 // server is the reactor.Handler of one http.listen.
