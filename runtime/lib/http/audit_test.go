@@ -205,3 +205,41 @@ return 'opened=' .. s.opened .. ' idle=' .. s.idle`)
 		t.Fatalf("got %s", got)
 	}
 }
+
+// TestClientAbortClosesConn: a request ended by its ctx or its timeout
+// closes its conn (Go's error text) instead of pooling it; a large body
+// read to the end leaves its conn reusable.
+func TestClientAbortClosesConn(t *testing.T) {
+	l := newLab(t)
+	l.serve(`function(req)
+  if req.path == '/slow' then sleep(1) end
+  if req.path == '/big' then return 200, nil, string.rep('x', 1048576) end
+  return 200, nil, 'ok'
+end`, "")
+	got := l.eval(`
+local cl = http.client{}
+local out = {}
+local function note(res, err)
+  local s = cl:stats()[srv.url]
+  out[#out+1] = (res and (#res.body .. ' reused=' .. tostring(res.reused)) or tostring(err)) .. ' opened=' .. s.opened .. ' idle=' .. s.idle
+end
+note(cl:get(srv.url .. '/big'))
+note(cl:get(srv.url .. '/'))
+local ctx = context.with_timeout(context.background(), 0.1)
+note(cl:get(srv.url .. '/slow', {ctx = ctx}))
+note(cl:get(srv.url .. '/'))
+note(cl:get(srv.url .. '/slow', {timeout = 0.1}))
+note(cl:get(srv.url .. '/'))
+return table.concat(out, '\n')`)
+	want := strings.Join([]string{
+		"1048576 reused=false opened=1 idle=1",
+		"2 reused=true opened=1 idle=1",
+		"context deadline exceeded opened=1 idle=0",
+		"2 reused=false opened=2 idle=1",
+		"context deadline exceeded opened=2 idle=0",
+		"2 reused=false opened=3 idle=1",
+	}, "\n")
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -110,3 +110,35 @@ func firstResponseSize(b *testing.B, c net.Conn, req, buf []byte) int {
 		}
 	}
 }
+
+// BenchmarkServerConnPerRequest measures a request on a conn of its own
+// (Connection: close): accept, request, response, close. allocs/op counts
+// the client's dial too, the same for every server build.
+func BenchmarkServerConnPerRequest(b *testing.B) {
+	addr := benchListen(b, `http.listen('http://127.0.0.1:0', function() return 200, nil, 'hello' end)`)
+	req := []byte("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+	buf := make([]byte, 4096)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			m, err := c.Read(buf[n:])
+			n += m
+			if err != nil {
+				break
+			}
+		}
+		c.Close()
+		if !bytes.HasSuffix(buf[:n], []byte("hello")) {
+			b.Fatalf("response %q", buf[:n])
+		}
+	}
+}
