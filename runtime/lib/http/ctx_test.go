@@ -160,3 +160,19 @@ func TestReqCtxLoopVM(t *testing.T) {
 		return l.eval(q) == "nil nil context canceled context canceled"
 	})
 }
+
+// TestReqCtxWriteTimeout: write_timeout closes the conn of a handler that
+// is too slow, which ends its req.ctx (so the handler can stop; Go's
+// WriteTimeout leaves r.Context() alone).
+func TestReqCtxWriteTimeout(t *testing.T) {
+	l := newLab(t)
+	addr := l.serve(`function(req) saw = req.ctx:wait(); return 200 end`, "{write_timeout = 0.2}")
+	rc := dialRaw(t, addr)
+	rc.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	if closed, _ := rc.closedWithin(3 * time.Second); !closed {
+		t.Fatalf("not closed at write_timeout")
+	}
+	waitFor(t, "req.ctx to end at write_timeout", 2*time.Second, func() bool {
+		return l.eval("return tostring(saw)") == "context canceled"
+	})
+}
