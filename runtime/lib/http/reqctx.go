@@ -16,14 +16,14 @@ import (
 // timer, a coroutine) sees it done after its response.
 //
 // It is made on the first read of req.ctx, so a handler that never reads
-// it costs nothing; then it is one allocation with its Lua value (a
+// it costs nothing; then it is one allocation, its Lua value included (a
 // context.WithCancel would add its cancel func and a registration with a
 // parent shared by every loop). Its Done channel is made only when asked
 // for, and AfterFunc (context.AfterFunc, ctx:wait, ctx:on_done, a child
 // context) registers a func instead of starting a goroutine to watch it.
 // Safe for concurrent use.
 type reqContext struct {
-	ud *lua.LUserData // its Lua value; VM goroutine
+	ud lua.LUserData // its Lua value, in the same allocation; VM goroutine
 
 	mu    sync.Mutex
 	err   error
@@ -116,15 +116,20 @@ type ctxSlot struct {
 func (r *request) ctxValue(L *lua.LState) *lua.LUserData {
 	rp := r.rp
 	if rp.ctx != nil {
-		return rp.ctx.ud
+		return &rp.ctx.ud
 	}
 	st := r.st
+	if st.ctxMT == nil {
+		// The context module's metatable, taken from a value it makes:
+		// once per conn, so a request's ctx is one allocation.
+		st.ctxMT = luactx.New(L, stdctx.Background()).Metatable
+	}
 	c := &reqContext{}
-	c.ud = luactx.New(L, c)
+	c.ud.Value, c.ud.Metatable = c, st.ctxMT
 	rp.ctx = c
 	if rp.ended {
 		c.cancel() // read after the handler returned: already over
-		return c.ud
+		return &c.ud
 	}
 	st.rctx.mu.Lock()
 	st.rctx.cur = c
@@ -133,7 +138,7 @@ func (r *request) ctxValue(L *lua.LState) *lua.LUserData {
 	if gone {
 		c.cancel()
 	}
-	return c.ud
+	return &c.ud
 }
 
 // endCtx cancels req.ctx as the handler returns (Go cancels r.Context()

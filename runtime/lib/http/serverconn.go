@@ -44,7 +44,8 @@ type sconn struct {
 	scratch  []byte
 	next     *request // the request dispatch hands to callNext
 	callNext func()
-	rctx     ctxSlot // the request under way's req.ctx, once read
+	rctx     ctxSlot    // the request under way's req.ctx, once read
+	ctxMT    lua.LValue // req.ctx's metatable, fetched on the conn's first read
 }
 
 // server is the reactor.Handler of one http.listen.
