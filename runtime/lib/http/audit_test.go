@@ -193,7 +193,14 @@ end`, "")
 // conns per host: three conns opened at once leave two idle.
 func TestClientDefaultIdlePerHost(t *testing.T) {
 	l := newLab(t)
-	l.serve(`function(req) sleep(0.1); return 200, nil, 'ok' end`, "")
+	// Each handler waits until all three requests are in: three conns at once.
+	l.serve(`function(req)
+  hits = hits + 1
+  local t0 = timer.now()
+  while hits < 3 and timer.now() - t0 < 5 do sleep(0.01) end
+  return 200, nil, 'ok'
+end`, "")
+	l.eval("hits = 0")
 	got := l.eval(`
 local cl = http.client{}
 local left = 3
