@@ -43,6 +43,7 @@ func commandRegistry() map[string]*command {
 		{name: "budget", args: "[on|off]", summary: "show or set whether a line runs under the handlers' budget (on by default)",
 			run: (*shell).cmdBudget, complete: func(*shell, string) []string { return []string{"on", "off"} }},
 		tapCommand,
+		traceCommand,
 		reloadCommand,
 		{name: "stats", summary: "engine statistics (the same as stats() in Lua)",
 			run: (*shell).cmdStats},

@@ -84,8 +84,11 @@ type backend struct {
 	// closeConn closes conn id (:close ID) and describes it; nil when the
 	// runtime has no engine.
 	closeConn func(id uint64) (string, error)
-	topics    func() []helpTopic
-	stop      func(ctx context.Context) error
+	// connTracer finds conn id's trace switch (:trace ID) and describes
+	// the conn; nil when the runtime has no engine.
+	connTracer func(id uint64) (tracer, string, error)
+	topics     func() []helpTopic
+	stop       func(ctx context.Context) error
 }
 
 // shell is the interactive loop. It is used from one goroutine, except
