@@ -66,6 +66,9 @@ func (st *sconn) call(r *request) {
 		// buffered response is flushed; before the send also keeps the
 		// next request's ctx (dispatched inline by the send) untouched.
 		rp.endCtx()
+		if err != nil {
+			err.Traceback = luautil.NameCallback(err.Traceback, "handler")
+		}
 		if r.hijack != nil {
 			// ws.upgrade: the takeover answers; the handler's returns
 			// (and an error after the upgrade) change nothing.

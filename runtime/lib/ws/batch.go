@@ -119,12 +119,13 @@ func (lc *luaConn) closeAfter(ev Event, finish func()) bool {
 
 // dispatchSrc runs on_message over a conn's waiting messages in one
 // coroutine: next(c) hands out the next message and its kind (nil when
-// none waits) and starts its budget.
+// none waits) and starts its budget. The handler is called through a local
+// named luautil.CallbackLocal, which handlerDone renames in tracebacks.
 const dispatchSrc = `local next = ...
-return function(fn, c)
+return function(callback, c)
   local m, k = next(c)
   while m ~= nil do
-    fn(c, m, k)
+    callback(c, m, k)
     m, k = next(c)
   end
 end`

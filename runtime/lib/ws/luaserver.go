@@ -136,6 +136,7 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 // with 1011.
 func (lc *luaConn) handlerDone(_ []lua.LValue, e *host.ScriptError) {
 	if e != nil {
+		e.Traceback = luautil.NameCallback(e.Traceback, "on_message")
 		lc.v.LogError(e)
 		lc.close(1011, "handler error")
 	}
@@ -156,11 +157,16 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop boo
 		return
 	}
 	v := lc.v
-	onErr := lc.onErr
 	switch ev.Kind {
 	case EvOpen:
 		if lc.cb.onOpen != nil {
-			v.Call(lc.cb.onOpen, onErr, lc.ud, requestTable(v.L(), lc.c))
+			v.Call(lc.cb.onOpen, func(_ []lua.LValue, e *host.ScriptError) {
+				if e != nil {
+					e.Traceback = luautil.NameCallback(e.Traceback, "on_open")
+					lc.v.LogError(e)
+					lc.close(1011, "handler error")
+				}
+			}, lc.ud, requestTable(v.L(), lc.c))
 		}
 	case EvMessage:
 		if lc.cb.onMessage != nil {
@@ -189,6 +195,7 @@ func (lc *luaConn) deliverClose(ev Event, finish func()) {
 	if lc.cb.onClose != nil {
 		v.Call(lc.cb.onClose, func(_ []lua.LValue, e *host.ScriptError) {
 			if e != nil {
+				e.Traceback = luautil.NameCallback(e.Traceback, "on_close")
 				v.LogError(e)
 			}
 		}, lc.ud, lua.LNumber(ev.Code), lua.LString(ev.Reason))
