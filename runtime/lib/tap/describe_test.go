@@ -20,7 +20,7 @@ func TestDescribeHTTPAndWS(t *testing.T) {
 	tp.Emit(ev(Out, 1, "cd\x88\x02\x03\xe8"))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	want := []string{
-		"HTTP GET /chat HTTP/1.1",
+		"HTTP GET /chat HTTP/1.1 [Upgrade: websocket]",
 		"HTTP HTTP/1.1 101 Switching Protocols",
 		`WS text fin masked 2 B "hi"`,
 		"WS ping fin 0 B; WS binary fin 4 B",
@@ -38,6 +38,30 @@ func TestDescribeHTTPAndWS(t *testing.T) {
 	for i, w := range want {
 		if !strings.HasSuffix(got[i], "  "+w) {
 			t.Errorf("line %d: %q, want suffix %q", i, got[i], w)
+		}
+	}
+}
+
+// Key headers are shown; pipelined requests in one chunk are each named;
+// the frames after a 101 in the same chunk are read as WebSocket.
+func TestDescribeHeadsAndPipelining(t *testing.T) {
+	cases := []struct{ chunk, want string }{
+		{"POST /a HTTP/1.1\r\nHost: h\r\nX-Other: 1\r\nContent-Length: 3\r\n\r\nabcGET /b HTTP/1.1\r\n\r\n",
+			"HTTP POST /a HTTP/1.1 [Host: h, Content-Length: 3]; HTTP GET /b HTTP/1.1"},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n",
+			"HTTP HTTP/1.1 200 OK [Transfer-Encoding: chunked, Connection: close]"},
+		{"GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+			"HTTP GET / HTTP/1.1; HTTP GET / HTTP/1.1; HTTP GET / HTTP/1.1; …"},
+		{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: chat\r\n\r\n\x81\x02hi",
+			`HTTP HTTP/1.1 101 Switching Protocols [Upgrade: websocket, Sec-WebSocket-Protocol: chat]; WS text fin 2 B "hi"`},
+		{"hello GET / HTTP/1.1\r\n", ""},
+	}
+	for _, c := range cases {
+		tp, _ := New(Options{})
+		e := ev(In, 1, c.chunk)
+		tp.describe(&e)
+		if e.Frame != c.want {
+			t.Errorf("%q:\n got %q\nwant %q", c.chunk, e.Frame, c.want)
 		}
 	}
 }
