@@ -16,13 +16,13 @@ import (
 // tap then decodes its WebSocket frames. Loop goroutine.
 func (st *sconn) tapIn() {
 	buf, _ := st.c.Peek(0)
-	st.tapRd.In(&st.s.taps, st.c, buf, st.c.Info().BytesIn)
+	st.tapRd.In(&st.s.taps, st.c, buf, st.c.Info().BytesIn, st.upgraded)
 }
 
 // tapOut reports out, about to be written to the conn.
 func (st *sconn) tapOut(out []byte) {
 	if st.s.taps.Active() {
-		st.s.taps.Out(st.c, out)
+		st.s.taps.Out(st.c, out, false)
 	}
 }
 
@@ -43,6 +43,6 @@ func (ls *luaServer) TapSource() (*tap.Set, uint64, error) {
 // tapRefused reports the 503 a conn past max_conns gets.
 func (s *server) tapRefused(c *reactor.Conn, out []byte) {
 	if s.taps.Active() {
-		s.taps.Out(c, out)
+		s.taps.Out(c, out, false)
 	}
 }

@@ -22,6 +22,11 @@ func (t *Tap) describe(ev *Event) {
 	if ev.Frame != "" {
 		return
 	}
+	if _, isHead := httpHead(ev.Data); ev.WS && !isHead && len(ev.Data) > 0 {
+		t.follow(ev.ConnID)
+		ev.Frame = t.ws[ev.ConnID].describe(ev.Dir, ev.Data)
+		return
+	}
 	b := ev.Data
 	var parts []string
 	for n := 0; len(b) > 0; n++ {
@@ -35,11 +40,7 @@ func (t *Tap) describe(ev *Event) {
 		}
 		parts = append(parts, "HTTP "+h.summary())
 		if h.switching {
-			if t.ws == nil {
-				t.ws = make(map[uint64]*wsStream)
-			}
-			ws := &wsStream{}
-			t.ws[ev.ConnID] = ws
+			ws := t.follow(ev.ConnID)
 			if h.end < len(b) { // the peer's first frames in the same chunk
 				parts = append(parts, ws.describe(ev.Dir, b[h.end:]))
 			}
@@ -51,6 +52,16 @@ func (t *Tap) describe(ev *Event) {
 		b = b[h.end+h.body:]
 	}
 	ev.Frame = strings.Join(parts, "; ")
+}
+
+// follow starts reading conn id's chunks as WebSocket frames.
+func (t *Tap) follow(id uint64) *wsStream {
+	if t.ws == nil {
+		t.ws = make(map[uint64]*wsStream)
+	}
+	ws := &wsStream{}
+	t.ws[id] = ws
+	return ws
 }
 
 // httpMethods start an HTTP/1 request line.

@@ -74,8 +74,14 @@ type Endpoint interface {
 	RemoteAddr() net.Addr
 }
 
-// Out reports b written to c. Call it only when Active (it stamps the time).
-func (s *Set) Out(c Endpoint, b []byte) { s.Emit(ConnEvent(c, Out, b)) }
+// Out reports b written to c; ws says the conn speaks WebSocket once its
+// HTTP head is done (see Event.WS). Call it only when Active: it stamps
+// the time.
+func (s *Set) Out(c Endpoint, b []byte, ws bool) {
+	ev := ConnEvent(c, Out, b)
+	ev.WS = ws
+	s.Emit(ev)
+}
 
 // Closed marks the end of c for the taps (a FIN in a pcap file).
 func (s *Set) Closed(c Endpoint) {
@@ -97,9 +103,10 @@ func (s *Set) Closed(c Endpoint) {
 type Reader struct{ seen uint64 }
 
 // In reports the bytes of buf (all the conn has buffered) that arrived
-// since the last call; bytesIn is the conn's count of bytes read so far.
-// A tap attached mid-stream first shows what is buffered.
-func (r *Reader) In(s *Set, c Endpoint, buf []byte, bytesIn uint64) {
+// since the last call; bytesIn is the conn's count of bytes read so far;
+// ws says they are WebSocket frames (see Event.WS). A tap attached
+// mid-stream first shows what is buffered.
+func (r *Reader) In(s *Set, c Endpoint, buf []byte, bytesIn uint64, ws bool) {
 	n := bytesIn - r.seen
 	r.seen = bytesIn
 	if n == 0 || len(buf) == 0 {
@@ -108,7 +115,9 @@ func (r *Reader) In(s *Set, c Endpoint, buf []byte, bytesIn uint64) {
 	if n > uint64(len(buf)) {
 		n = uint64(len(buf))
 	}
-	s.Emit(ConnEvent(c, In, buf[len(buf)-int(n):]))
+	ev := ConnEvent(c, In, buf[len(buf)-int(n):])
+	ev.WS = ws
+	s.Emit(ev)
 }
 
 // ConnEvent is an event of c now.

@@ -228,7 +228,7 @@ func (r *Robust) write(fn func(out []byte) ([]byte, error)) error {
 		return ErrNotOpen
 	}
 	if r.taps.Active() {
-		r.taps.Out(r.conn, out)
+		r.taps.Out(r.conn, out, true) // the request (an HTTP head) or frames
 	}
 	return r.conn.AsyncWrite(out, nil)
 }
@@ -239,7 +239,7 @@ func (r *Robust) write(fn func(out []byte) ([]byte, error)) error {
 func (r *Robust) writeNow(fn func(out []byte) ([]byte, error)) {
 	if out, err := fn(nil); err == nil && r.conn != nil && len(out) > 0 {
 		if r.taps.Active() {
-			r.taps.Out(r.conn, out)
+			r.taps.Out(r.conn, out, true) // the request (an HTTP head) or frames
 		}
 		r.conn.Write(out)
 	}
@@ -340,11 +340,11 @@ func (d *dconn) OnOpen(c *reactor.Conn) reactor.Action {
 func (d *dconn) OnTraffic(c *reactor.Conn) reactor.Action {
 	r := d.r
 	in, _ := c.Peek(-1)
-	if r.taps.Active() {
-		d.tapRd.In(&r.taps, c, in, c.Info().BytesIn)
-	}
 	act, used := reactor.None, 0
 	r.do(func(now time.Time) {
+		if r.taps.Active() {
+			d.tapRd.In(&r.taps, c, in, c.Info().BytesIn, r.ws != nil)
+		}
 		if d.gen != r.gen {
 			act, used = reactor.Close, len(in)
 			return

@@ -19,13 +19,13 @@ func (s *Server) Taps() *tap.Set { return s.taps }
 // goroutine.
 func (c *SConn) tapIn() {
 	buf, _ := c.rc.Peek(0)
-	c.tapRd.In(c.srv.taps, c.rc, buf, c.rc.Info().BytesIn)
+	c.tapRd.In(c.srv.taps, c.rc, buf, c.rc.Info().BytesIn, c.sc.ws != nil)
 }
 
 // tapOut reports out, about to be written to the conn.
 func (c *SConn) tapOut(out []byte) {
 	if c.srv.taps.Active() && len(out) > 0 {
-		c.srv.taps.Out(c.rc, out)
+		c.srv.taps.Out(c.rc, out, true) // the 101 (an HTTP head) or frames
 	}
 }
 
