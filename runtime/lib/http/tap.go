@@ -46,3 +46,7 @@ func (s *server) tapRefused(c *reactor.Conn, out []byte) {
 		s.taps.Out(c, out, false)
 	}
 }
+
+// TapSource makes an http client a tap.Source for net.tap: every conn it
+// dials from then on, and those in its pool.
+func (cl *client) TapSource() (*tap.Set, uint64, error) { return &cl.taps, 0, nil }

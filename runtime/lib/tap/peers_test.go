@@ -256,3 +256,21 @@ func readHead(t *testing.T, r *bufio.Reader) string {
 		h.WriteString(l)
 	}
 }
+
+// An http.client tapped: its requests go out (>) and its responses come
+// in (<), on the conns it dials.
+func TestTapHTTPClient(t *testing.T) {
+	_, out := start(t, t.TempDir(), `
+SRV = assert(http.listen("http://127.0.0.1:0", function(req) return 200, nil, "ok" end))
+CL = http.client()
+T = net.tap(CL)
+assert(CL:get(SRV.url .. "/c").body == "ok")
+assert(CL:post(SRV.url .. "/d", "body").body == "ok")
+`)
+	waitLines(t, out,
+		ts+`> conn (\d+) .* HTTP GET /c HTTP/1\.1 \[Host: 127\.0\.0\.1:\d+\]$`,
+		ts+`< conn \d+ .* HTTP HTTP/1\.1 200 OK .*$`,
+		ts+`> conn \d+ .* HTTP POST /d HTTP/1\.1 \[Host: 127\.0\.0\.1:\d+, .*Content-Length: 4\]$`,
+		ts+`< conn \d+ .* HTTP HTTP/1\.1 200 OK .*$`,
+	)
+}
