@@ -41,12 +41,12 @@ func (t *Tap) describe(ev *Event) {
 		parts = append(parts, "HTTP "+h.summary())
 		if h.switching {
 			ws := t.follow(ev.ConnID)
-			if h.end < len(b) { // the peer's first frames in the same chunk
+			if h.end >= 0 && h.end < len(b) { // the peer's first frames in the same chunk
 				parts = append(parts, ws.describe(ev.Dir, b[h.end:]))
 			}
 			break
 		}
-		if h.end < 0 || h.body < 0 || h.end+h.body > len(b) {
+		if h.end < 0 || h.body < 0 || h.body > len(b)-h.end {
 			break // the head or its body goes on in a later chunk
 		}
 		b = b[h.end+h.body:]

@@ -73,6 +73,8 @@ func FuzzDescribe(f *testing.F) {
 	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"), []byte("\x81\x85\x01\x02\x03\x04hello"))
 	f.Add([]byte("HTTP/1.1 200 OK\r\n"), []byte("\x82\x7e\x01\x00ab"))
 	f.Add([]byte("\x7f\xff"), []byte("\x88\x7f\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Add([]byte("POST / HTTP/1.1\r\nContent-Length: 2\r\nHost: h\r\n\r\nabGET / HTTP/1.1\r\n\r\n"), []byte("HTTP/1.1 101 x\r\n\r\n\x81\x01a"))
+	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n"), []byte("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"))
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		var out bytes.Buffer
 		tp, _ := New(Options{Text: &out})
@@ -83,6 +85,11 @@ func FuzzDescribe(f *testing.F) {
 			tp.Emit(e)
 		}
 		tp.Emit(ev(In, 2, string(a)))
+		for _, chunk := range [][]byte{a, b} { // a ws module's conn tapped mid-stream
+			e := ev(Out, 3, "")
+			e.Data, e.WS = chunk, true
+			tp.Emit(e)
+		}
 		for _, l := range strings.Split(out.String(), "\n") {
 			if l != "" && !strings.HasPrefix(l, "  ") && !strings.Contains(l, " conn ") {
 				t.Fatalf("a line broke: %q", l)
