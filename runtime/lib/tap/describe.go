@@ -230,13 +230,17 @@ func (s *wsStream) describe(d Dir, b []byte) string {
 		if b[0]&0x80 != 0 {
 			sb.WriteString(" fin")
 		}
+		compressed := b[0]&0x40 != 0 // RSV1: permessage-deflate
+		if compressed {
+			sb.WriteString(" rsv1")
+		}
 		masked := b[1]&0x80 != 0
 		if masked {
 			sb.WriteString(" masked")
 		}
 		fmt.Fprintf(&sb, " %d B", plen)
 		avail := min(plen, uint64(len(b)-hlen))
-		if (op == 1 || op == 8) && avail > 0 {
+		if (op == 1 && !compressed || op == 8) && avail > 0 {
 			p := append([]byte(nil), b[hlen:hlen+int(min(avail, 48))]...)
 			if masked {
 				key := b[hlen-4 : hlen]
