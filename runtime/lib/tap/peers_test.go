@@ -171,7 +171,8 @@ asyncio.run(asyncio.wait_for(main(), 5))
 // (ws.upgrade in the handler) and frames. The tap follows it across the
 // 101: HTTP lines, then WS lines, all on the same conn id.
 func TestTapHTTPUpgradeMidStream(t *testing.T) {
-	rt, out := start(t, t.TempDir(), `
+	dir := t.TempDir()
+	rt, out := start(t, dir, `
 SRV = assert(http.listen("http://127.0.0.1:0", function(req)
   if req.path == "/ws" then
     return ws.upgrade(req, {on_message = function(c, m) c:send("echo " .. m) end})
@@ -179,9 +180,11 @@ SRV = assert(http.listen("http://127.0.0.1:0", function(req)
   return 200, nil, "plain"
 end))
 T = net.tap(SRV)
+P = net.tap(SRV, {to = "u.pcap"})
 ADDR = SRV.addr
 `)
-	c, err := net.DialTimeout("tcp", global(rt, "ADDR"), 2*time.Second)
+	addr := global(rt, "ADDR")
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,6 +223,21 @@ ADDR = SRV.addr
 		if m[1] != ids[0][1] {
 			t.Fatalf("lines of two conns: %v", ids)
 		}
+	}
+	// tshark, told the port is HTTP, follows the upgrade too: the two
+	// frames as WebSocket text, the client's masked.
+	if global(rt, "P:stop()") != "true" {
+		t.Fatal("P:stop() failed")
+	}
+	tshark := testkit.NeedTool(t, "tshark")
+	_, port, _ := net.SplitHostPort(addr)
+	got, err := exec.Command(tshark, "-r", filepath.Join(dir, "u.pcap"), "-d", "tcp.port=="+port+",http",
+		"-Y", "websocket", "-T", "fields", "-e", "websocket.opcode", "-e", "websocket.mask").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	if s := strings.TrimSpace(string(got)); s != "1\t1\n1\t0" {
+		t.Fatalf("tshark's WebSocket frames (opcode, mask): %q", s)
 	}
 }
 
