@@ -4,6 +4,7 @@ import (
 	stdctx "context"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
@@ -38,13 +39,16 @@ type luaServerH struct {
 
 // luaConn is one server conn as one VM sees it.
 type luaConn struct {
-	c      *SConn
-	v      host.VM
-	cb     serverCallbacks
-	ud     *lua.LUserData
-	data   *lua.LTable
-	onLoop bool // a loop VM's conn: sends are gathered on the loop
-	inline bool // the script VM runs this conn's event on its loop right now
+	c       *SConn
+	v       host.VM
+	cb      serverCallbacks
+	ud      *lua.LUserData
+	data    *lua.LTable
+	onLoop  bool      // a loop VM's conn: sends are gathered on the loop
+	lookups int       // through the type's shared __index (luautil.Fielded)
+	inline  bool      // the script VM runs this conn's event on its loop right now
+	onErr   host.Done // handlerDone, bound once: not a closure per message
+	backlog           // loop VMs: the messages of a read, for one dispatch
 }
 
 // OnEvent runs on the conn's loop goroutine.
@@ -54,7 +58,7 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		if ev.Kind == EvMessage {
 			data = lua.LString(ev.Data)
 		}
-		h.deliver(h.conn(c, h.loopVM, h.cb, true), ev, data, func() { c.FinishOnLoop(ev) })
+		h.deliver(h.conn(c, h.loopVM, h.cb, true), ev, data, true)
 		return
 	}
 	if h.handler != "" {
@@ -78,7 +82,7 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		}
 		lc := h.conn(c, v, h.cb, false)
 		lc.inline = true
-		h.deliver(lc, ev, data, func() { c.FinishOnLoop(ev) })
+		h.deliver(lc, ev, data, true)
 		lc.inline = false
 		ch.Leave()
 		return
@@ -87,7 +91,7 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 	ch.PostConn(func() {
 		c.queued.Add(-1)
 		lc := h.conn(c, v, h.cb, false)
-		h.deliver(lc, ev, data, func() { c.Finish(ev) })
+		h.deliver(lc, ev, data, false)
 	})
 }
 
@@ -108,7 +112,7 @@ func (h *luaServerH) inline(c *SConn, ev Event) {
 	if ev.Kind == EvMessage {
 		data = lua.LString(ev.Data)
 	}
-	h.deliver(lc, ev, data, func() { c.FinishOnLoop(ev) })
+	h.deliver(lc, ev, data, true)
 }
 
 // conn returns c's Lua conn on v, made on first use.
@@ -118,6 +122,7 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 	}
 	L := v.L()
 	lc := &luaConn{c: c, v: v, cb: cb, onLoop: onLoop}
+	lc.onErr = lc.handlerDone
 	lc.ud = L.NewUserData()
 	lc.ud.Value = lc
 	L.SetMetatable(lc.ud, L.GetTypeMetatable(connType))
@@ -125,16 +130,27 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 	return lc
 }
 
-// deliver calls the handler for ev on lc's VM; finish writes an EvClose's
-// close frame after on_close.
-func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, finish func()) {
-	v := lc.v
-	onErr := func(_ []lua.LValue, e *host.ScriptError) {
-		if e != nil {
-			v.LogError(e)
-			lc.close(1011, "handler error")
-		}
+// handlerDone ends a handler's run: an error is logged and fails the conn
+// with 1011.
+func (lc *luaConn) handlerDone(_ []lua.LValue, e *host.ScriptError) {
+	if e != nil {
+		lc.v.LogError(e)
+		lc.close(1011, "handler error")
 	}
+}
+
+// The kinds on_message gets, boxed once.
+var (
+	kindText   lua.LValue = lua.LString("text")
+	kindBinary lua.LValue = lua.LString("binary")
+)
+
+// deliver calls the handler for ev on lc's VM. After on_close, an EvClose's
+// close frame is written: joining the loop callback's writes when onLoop
+// (SConn.FinishOnLoop), else from the VM (SConn.Finish).
+func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop bool) {
+	v := lc.v
+	onErr := lc.onErr
 	switch ev.Kind {
 	case EvOpen:
 		if lc.cb.onOpen != nil {
@@ -142,22 +158,40 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, finish fun
 		}
 	case EvMessage:
 		if lc.cb.onMessage != nil {
-			kind := lua.LString("text")
+			kind := kindText
 			if ev.Binary {
-				kind = "binary"
+				kind = kindBinary
 			}
-			v.Call(lc.cb.onMessage, onErr, lc.ud, data, kind)
+			if lc.onLoop {
+				lc.queue(data, kind)
+				return
+			}
+			v.Call3(lc.cb.onMessage, onErr, lc.ud, data, kind)
 		}
 	case EvClose:
-		if lc.cb.onClose != nil {
-			v.Call(lc.cb.onClose, func(_ []lua.LValue, e *host.ScriptError) {
-				if e != nil {
-					v.LogError(e)
-				}
-			}, lc.ud, lua.LNumber(ev.Code), lua.LString(ev.Reason))
+		c := lc.c
+		finish := func() { c.Finish(ev) } // made here: a closure per message would escape
+		if onLoop {
+			finish = func() { c.FinishOnLoop(ev) }
 		}
-		finish()
+		if lc.onLoop && lc.closeAfter(ev, finish) {
+			return
+		}
+		lc.deliverClose(ev, finish)
 	}
+}
+
+// deliverClose runs on_close, then finish (the close frame).
+func (lc *luaConn) deliverClose(ev Event, finish func()) {
+	v := lc.v
+	if lc.cb.onClose != nil {
+		v.Call(lc.cb.onClose, func(_ []lua.LValue, e *host.ScriptError) {
+			if e != nil {
+				v.LogError(e)
+			}
+		}, lc.ud, lua.LNumber(ev.Code), lua.LString(ev.Reason))
+	}
+	finish()
 }
 
 // requestTable is on_open's req: path, headers (lower-case names), protocol.
@@ -211,7 +245,8 @@ func (lc *luaConn) close(code int, reason string) error {
 
 func connSend(L *lua.LState, binary bool) int {
 	lc := checkConn(L)
-	msg := []byte(L.CheckString(2))
+	s := L.CheckString(2)
+	msg := unsafe.Slice(unsafe.StringData(s), len(s)) // read-only: the frame encoder copies it
 	var err error
 	if lc.onLoop || lc.inline {
 		err = lc.c.SendOnLoop(msg, binary)
@@ -253,37 +288,39 @@ func checkConn(L *lua.LState) *luaConn {
 func openConnType(L *lua.LState) {
 	mt := L.NewTypeMetatable(connType)
 	methods := L.SetFuncs(L.NewTable(), connMethods)
-	L.SetField(mt, luautil.MethodsField, methods)
-	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
-		lc := checkConn(L)
-		key := L.CheckString(2)
-		switch key {
-		case "id":
-			L.Push(lua.LNumber(lc.c.ID()))
-		case "remote":
-			L.Push(lua.LString(lc.c.Remote()))
-		case "local_addr":
-			L.Push(lua.LString(lc.c.Local()))
-		case "path":
-			L.Push(lua.LString(lc.c.sc.Path))
-		case "protocol":
-			L.Push(lua.LString(lc.c.Protocol()))
-		case "data":
-			if lc.data == nil {
-				lc.data = L.NewTable() // made on first use: most conns never need one
-			}
-			L.Push(lc.data)
-		default:
-			L.Push(luautil.MethodOf(L, methods, "ws conn", key))
-		}
-		return 1
-	}))
+	luautil.SetPromotingIndex(L, mt, "ws conn", methods)
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
 		lc := checkConn(L)
 		L.Push(lua.LString("ws conn " + lc.c.Remote()))
 		return 1
 	}))
 }
+
+// Field answers c.id, c.remote, c.local_addr, c.path, c.protocol and
+// c.data (luautil.Fielded: the conn type's __index).
+func (lc *luaConn) Field(L *lua.LState, key string) (lua.LValue, bool, bool) {
+	switch key {
+	case "id":
+		return lua.LNumber(lc.c.ID()), true, true
+	case "remote":
+		return lua.LString(lc.c.Remote()), true, true
+	case "local_addr":
+		return lua.LString(lc.c.Local()), true, true
+	case "path":
+		return lua.LString(lc.c.sc.Path), true, true
+	case "protocol":
+		return lua.LString(lc.c.Protocol()), true, true
+	case "data":
+		if lc.data == nil {
+			lc.data = L.NewTable() // made on first use: most conns never need one
+		}
+		return lc.data, true, true
+	}
+	return nil, false, false
+}
+
+// Lookup counts a lookup through the type's shared __index.
+func (lc *luaConn) Lookup() int { lc.lookups++; return lc.lookups }
 
 // luaServer is a ws server as Lua sees it; script VM only.
 type luaServer struct {
