@@ -7,9 +7,10 @@ import (
 	"github.com/netplay-lab/netplay/runtime/lib/tap"
 )
 
-// The traffic tap's hooks (runtime/lib/tap, docs/tap.md): net.tap(srv),
-// net.tap(req.conn_id's conn via {conns = …}) and the shell's :tap attach
-// to server.taps. With no tap attached each hook is one atomic load.
+// The traffic tap's hooks (runtime/lib/tap, docs/tap.md): net.tap(srv)
+// (one conn: {conns = {req.conn_id}}) and the shell's :tap attach to
+// server.taps, net.tap(cl) to client.taps. With no tap attached each hook
+// is one atomic load.
 
 // tapIn reports the bytes the read that called OnTraffic added to the
 // conn's buffer, also once the conn was taken over (ws.upgrade): the
