@@ -35,6 +35,7 @@ type luaServerH struct {
 	// inline on its loop, where the upgraded conn lives.
 	loopVM host.VM
 	ls     *luaServer
+	pool   *serverPool // pool = true (script VM only): pool.go
 }
 
 // luaConn is one server conn as one VM sees it.
@@ -49,6 +50,7 @@ type luaConn struct {
 	inline  bool      // the script VM runs this conn's event on its loop right now
 	onErr   host.Done // handlerDone, bound once: not a closure per message
 	backlog           // loop VMs: the messages of a read, for one dispatch
+	pc      *poolConn // pool = true: the conn's messages on the worker pool
 }
 
 // OnEvent runs on the conn's loop goroutine.
@@ -149,6 +151,10 @@ var (
 // close frame is written: joining the loop callback's writes when onLoop
 // (SConn.FinishOnLoop), else from the VM (SConn.Finish).
 func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop bool) {
+	if h.pool != nil && ev.Kind != EvOpen && (lc.pc == nil || !lc.pc.closed) {
+		h.poolEvent(lc, ev, data)
+		return
+	}
 	v := lc.v
 	onErr := lc.onErr
 	switch ev.Kind {
@@ -162,11 +168,7 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop boo
 			if ev.Binary {
 				kind = kindBinary
 			}
-			if lc.onLoop {
-				lc.queue(data, kind)
-				return
-			}
-			v.Call3(lc.cb.onMessage, onErr, lc.ud, data, kind)
+			lc.queue(data, kind)
 		}
 	case EvClose:
 		c := lc.c
@@ -174,7 +176,7 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop boo
 		if onLoop {
 			finish = func() { c.FinishOnLoop(ev) }
 		}
-		if lc.onLoop && lc.closeAfter(ev, finish) {
+		if lc.closeAfter(ev, finish) {
 			return
 		}
 		lc.deliverClose(ev, finish)
