@@ -3,18 +3,24 @@ package main
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
+	"github.com/netplay-lab/netplay/runtime/lib/tap"
 	lua "github.com/yuin/gopher-lua"
 )
 
 // tapCommand is :tap: watch the traffic of the shell's servers with
 // net.tap, printed above the prompt like print() (docs/tap.md).
-var tapCommand = &command{name: "tap", args: "[sN|CONN|off]",
-	summary: "show every chunk in and out of the open servers (sN: one server, CONN: one conn id); :tap off stops",
+var tapCommand = &command{name: "tap", args: "[sN|hN|wN|CONN|off]",
+	summary: "show every chunk in and out of the open servers (sN: one net server, hN/wN: one http/ws server, CONN: one conn id); :tap off stops",
 	run:     (*shell).cmdTap,
 	complete: func(s *shell, arg string) []string {
-		return append([]string{"off"}, s.handleIDs(arg)...)
+		ids := append([]string{"off"}, s.handleIDs(arg)...)
+		s.be.ev.Do(func(L *lua.LState) {
+			for _, t := range tap.TrackedSources(L) {
+				ids = append(ids, t.ID)
+			}
+		})
+		return ids
 	}}
 
 // shellTapsKey is where the shell keeps its taps, in the Lua registry.
@@ -65,12 +71,15 @@ func (s *shell) tap(L *lua.LState, arg string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	for _, t := range tap.TrackedSources(L) { // http and ws servers
+		live = append(live, liveHandle{id: t.ID, val: t.Val, desc: describe(L, t.Val)})
+	}
 	var opts lua.LValue = lua.LNil
 	var what string
 	switch {
 	case arg == "":
 		what = "every server"
-	case strings.HasPrefix(arg, "s"):
+	case arg[0] >= 'a' && arg[0] <= 'z':
 		var keep []liveHandle
 		for _, h := range live {
 			if h.id == arg {
@@ -78,13 +87,13 @@ func (s *shell) tap(L *lua.LState, arg string) (string, error) {
 			}
 		}
 		if keep == nil {
-			return "", fmt.Errorf("no open server %s (see :servers)", arg)
+			return "", fmt.Errorf("no open server %s (sN from :servers, hN/wN an http/ws server in the order they started)", arg)
 		}
 		live = keep
 	default:
 		id, err := strconv.ParseUint(arg, 10, 64)
 		if err != nil {
-			return "", fmt.Errorf("give sN (a server from :servers), a conn id (from :conns) or off")
+			return "", fmt.Errorf("give sN (a server from :servers), hN or wN (an http or ws server), a conn id (from :conns) or off")
 		}
 		o := L.NewTable()
 		o.RawSetString("conns", L.NewTable())

@@ -12,6 +12,7 @@ import (
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/lib/tap"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -36,6 +37,7 @@ type client struct {
 	trace           bool
 	limits          http1.Limits
 	reapArmed       bool
+	taps            tap.Set // net.tap(cl), every conn the client dials (tap.go)
 }
 
 // The options of http.client and of each request (luautil.Options).
@@ -307,6 +309,9 @@ func (c *call) send(cc *cconn) {
 				c.abort(errHeaderTimeout)
 			}
 		})
+	}
+	if c.cl.taps.Active() {
+		c.cl.taps.Out(cc.c, out, false)
 	}
 	if err := cc.c.AsyncWrite(out, cc.written); err != nil {
 		cc.abandon()

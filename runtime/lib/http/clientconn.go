@@ -7,6 +7,7 @@ import (
 
 	"github.com/netplay-lab/netplay/codecs/http1"
 	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/lib/tap"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -22,8 +23,9 @@ type cconn struct {
 	mu       sync.Mutex
 	cur      *call
 	dec      *http1.ResponseDecoder
-	wrote    bool // a byte of cur's request reached the socket
-	gotBytes bool // a byte of cur's response arrived
+	wrote    bool       // a byte of cur's request reached the socket
+	gotBytes bool       // a byte of cur's response arrived
+	tapRd    tap.Reader // the inbound bytes the taps saw (tap.go); loop goroutine
 }
 
 func (cc *cconn) start(c *call, head bool) {
@@ -93,6 +95,10 @@ func (h *clientHandler) OnTraffic(rc *reactor.Conn) reactor.Action {
 	if !ok {
 		return reactor.Close
 	}
+	if h.cl.taps.Active() {
+		buf, _ := rc.Peek(0)
+		cc.tapRd.In(&h.cl.taps, rc, buf, rc.Info().BytesIn, false)
+	}
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	for {
@@ -129,6 +135,7 @@ func (h *clientHandler) OnTraffic(rc *reactor.Conn) reactor.Action {
 }
 
 func (h *clientHandler) OnClose(rc *reactor.Conn, err error) {
+	h.cl.taps.Closed(rc)
 	cc, ok := rc.Context().(*cconn)
 	if !ok {
 		return

@@ -205,6 +205,7 @@ func (rp *reply) send(body []byte) {
 // loop, else through AsyncWrite. last ends the response.
 func (rp *reply) write(out []byte, last bool) {
 	st := rp.st
+	st.tapOut(out)
 	closeAfter := !rp.keep
 	if !rp.async && st.ch.RunsOn(st.c.Loop()) {
 		st.c.Write(out)

@@ -13,6 +13,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	luactx "github.com/netplay-lab/netplay/runtime/lib/context"
+	"github.com/netplay-lab/netplay/runtime/lib/tap"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -133,6 +134,7 @@ func listen(v host.VM, L *lua.LState) int {
 	ud := L.NewUserData()
 	ud.Value = ls
 	L.SetMetatable(ud, L.GetTypeMetatable(serverType))
+	tap.Track(L, "h", ud) // the shell's :tap (runtime/lib/tap)
 	L.Push(ud)
 	return 1
 }

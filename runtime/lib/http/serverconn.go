@@ -8,6 +8,7 @@ import (
 	"github.com/netplay-lab/netplay/codecs/http1"
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/lib/tap"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -37,6 +38,7 @@ type sconn struct {
 	queued atomic.Int32 // events waiting in the script VM's queue
 	gone   atomic.Bool  // the conn has closed (read by the handler's VM)
 	remote string       // the peer's address, formatted once
+	tapRd  tap.Reader   // the inbound bytes the taps saw (tap.go)
 
 	// Reused by the handler's VM from response to response (one request
 	// at a time per conn): the fields and the bytes of a direct write.
@@ -58,6 +60,7 @@ type server struct {
 	active    atomic.Int64
 	conns     connSet
 	upgraded  upgradedSet    // conns taken over (ws.upgrade), told of a shutdown
+	taps      tap.Set        // net.tap, :tap (tap.go)
 	ctx       stdctx.Context // cancelled when the server shuts down
 	cancel    stdctx.CancelFunc
 	onDown    func() // runs on the script VM once the listener is gone
@@ -70,6 +73,7 @@ func (s *server) OnOpen(c *reactor.Conn) reactor.Action {
 		out, _ := http1.AppendResponse(nil, 503, []http1.Pair{{Name: "Date", Value: serverDate.get(now)}, {Name: "Server", Value: "netplay"}, {Name: "Connection", Value: "close"}},
 			[]byte("server at max_conns\n"), false)
 		c.Write(out)
+		s.tapRefused(c, out)
 		return reactor.Close
 	}
 	st := &sconn{s: s, c: c, dec: http1.NewRequestDecoder(s.opts.limits), timer: NewConnTimer(s.opts.timeouts, now),
@@ -95,6 +99,9 @@ func (s *server) OnOpen(c *reactor.Conn) reactor.Action {
 
 func (s *server) OnTraffic(c *reactor.Conn) reactor.Action {
 	if st, ok := c.Context().(*sconn); ok && st != nil {
+		if s.taps.Active() {
+			st.tapIn()
+		}
 		if st.upgraded {
 			if st.up == nil {
 				return reactor.None
@@ -107,6 +114,7 @@ func (s *server) OnTraffic(c *reactor.Conn) reactor.Action {
 }
 
 func (s *server) OnClose(c *reactor.Conn, err error) {
+	s.taps.Closed(c)
 	st, ok := c.Context().(*sconn)
 	if ok && st != nil && st.upgraded {
 		st.gone.Store(true)
@@ -166,7 +174,9 @@ func (st *sconn) pump() {
 				}
 				if p.ExpectContinue && !st.sent100 {
 					st.sent100 = true
-					c.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+					cont := []byte("HTTP/1.1 100 Continue\r\n\r\n")
+					st.tapOut(cont)
+					c.Write(cont)
 				}
 			}
 			if n == 0 {
@@ -197,6 +207,7 @@ func (st *sconn) fail(err error) {
 		status = e.Status
 	}
 	out, _ := http1.AppendResponse(nil, status, st.s.baseFields(time.Now(), "close", true), []byte(msg+"\n"), false)
+	st.tapOut(out)
 	st.c.Write(out)
 	st.closing = true
 	st.c.Close()
@@ -278,6 +289,7 @@ func (st *sconn) expire() {
 	st.closing = true
 	if st.timer.Answer408(e) && !st.busy {
 		out, _ := http1.AppendResponse(nil, 408, st.s.baseFields(now, "close", true), []byte(e.String()+" exceeded\n"), false)
+		st.tapOut(out)
 		st.c.Write(out)
 		st.c.Close()
 		return

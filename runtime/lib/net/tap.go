@@ -1,13 +1,8 @@
 package net
 
 import (
-	gonet "net"
-	"net/netip"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
@@ -21,51 +16,7 @@ import (
 // tapSet is the taps attached to one netHandler (a listener or a dialed
 // conn): net.tap, the shell's :tap and trace = true. The zero value has
 // none, and then the hooks cost one atomic load per read and per send.
-type tapSet struct {
-	mu   sync.Mutex // serializes add and remove
-	list atomic.Pointer[[]*tap.Tap]
-}
-
-func (s *tapSet) active() bool { return s.list.Load() != nil }
-
-func (s *tapSet) add(t *tap.Tap) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var l []*tap.Tap
-	if old := s.list.Load(); old != nil {
-		l = append(l, *old...)
-	}
-	l = append(l, t)
-	s.list.Store(&l)
-}
-
-func (s *tapSet) remove(t *tap.Tap) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.list.Load()
-	if old == nil {
-		return
-	}
-	var l []*tap.Tap
-	for _, x := range *old {
-		if x != t {
-			l = append(l, x)
-		}
-	}
-	if len(l) == 0 {
-		s.list.Store(nil)
-	} else {
-		s.list.Store(&l)
-	}
-}
-
-func (s *tapSet) emit(ev tap.Event) {
-	if l := s.list.Load(); l != nil {
-		for _, t := range *l {
-			t.Emit(ev)
-		}
-	}
-}
+type tapSet = tap.Set
 
 // tapConn is what a conn's loop keeps for the tap (connState.tap).
 type tapConn struct {
@@ -77,10 +28,10 @@ type tapConn struct {
 // OnTraffic left unconsumed) with the frames it completed, then records
 // that n bytes were consumed. Loop goroutine.
 func (tc *tapConn) seen(h *netHandler, c *reactor.Conn, buf []byte, n int, frames [][]byte) {
-	if h.taps.active() && len(buf) > tc.leftover {
+	if h.taps.Active() && len(buf) > tc.leftover {
 		ev := connEvent(c, tap.In, buf[tc.leftover:])
 		ev.Frame = describeFrames(tc.framer, frames)
-		h.taps.emit(ev)
+		h.taps.Emit(ev)
 	}
 	tc.leftover = len(buf) - n
 }
@@ -91,19 +42,17 @@ func (w *writer) tapWrote(b []byte) {
 	if w.framer != nil {
 		ev.Frame = codec.Describe(w.framer, b)
 	}
-	w.taps.emit(ev)
+	w.taps.Emit(ev)
 }
 
 // tapClosed marks the end of c for the taps (a FIN in a pcap file).
 func (h *netHandler) tapClosed(c *reactor.Conn) {
-	if l := h.taps.list.Load(); l != nil {
-		ev := connEvent(c, tap.Out, nil)
-		for _, t := range *l {
-			t.ConnClosed(ev)
-		}
-		if h.dial == nil && h.traced(c.ID()) { // a shell's :trace of this conn ends with it
-			h.setTrace(c.ID(), false)
-		}
+	if !h.taps.Active() {
+		return
+	}
+	h.taps.Closed(c)
+	if h.dial == nil && h.traced(c.ID()) { // a shell's :trace of this conn ends with it
+		h.setTrace(c.ID(), false)
 	}
 }
 
@@ -128,33 +77,7 @@ func describeFrames(f codec.Framer, frames [][]byte) string {
 	return strings.Join(parts, "; ")
 }
 
-func connEvent(c *reactor.Conn, d tap.Dir, b []byte) tap.Event {
-	ev := tap.Event{Time: time.Now(), Dir: d, ConnID: c.ID(), Data: b,
-		Local: addrPort(c.LocalAddr()), Remote: addrPort(c.RemoteAddr())}
-	switch n := c.Network(); {
-	case strings.HasPrefix(n, "udp"):
-		ev.Network = "udp"
-	case strings.HasPrefix(n, "unix"):
-		ev.Network = "unix"
-	default:
-		ev.Network = "tcp"
-	}
-	return ev
-}
-
-// addrPort is a's address and port, IPv4 shown as such (not ::ffff:…).
-func addrPort(a gonet.Addr) netip.AddrPort {
-	var ap netip.AddrPort
-	switch x := a.(type) {
-	case *gonet.TCPAddr:
-		ap = x.AddrPort()
-	case *gonet.UDPAddr:
-		ap = x.AddrPort()
-	default:
-		return ap
-	}
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-}
+func connEvent(c *reactor.Conn, d tap.Dir, b []byte) tap.Event { return tap.ConnEvent(c, d, b) }
 
 // printer is a tap's text sink: the runtime's stdout, which the shell
 // prints above its prompt.
@@ -185,7 +108,8 @@ type luaTap struct {
 	path string // the pcap file, or ""
 }
 
-// netTap is net.tap(srv_or_conn, {to, conns, hex}) -> tap | nil, err.
+// netTap is net.tap(srv_or_conn, {to, conns, hex}) -> tap | nil, err: a
+// server or conn of net, or any tap.Source (http and ws servers and conns).
 func netTap(v host.VM, L *lua.LState) int {
 	var set *tapSet
 	var conns []uint64
@@ -198,8 +122,17 @@ func netTap(v host.VM, L *lua.LState) int {
 		}
 		set = &x.st.h.taps
 		conns = []uint64{x.conn.ID()}
+	case tap.Source: // http and ws servers and conns
+		s, id, err := x.TapSource()
+		if err != nil {
+			L.ArgError(1, err.Error())
+		}
+		set = s
+		if id != 0 {
+			conns = []uint64{id}
+		}
 	default:
-		L.ArgError(1, "server or conn expected")
+		L.ArgError(1, "a server or conn of net, http or ws expected")
 	}
 	o := tapOpts.Table(L, 2)
 	if ct, ok := o.RawGetString("conns").(*lua.LTable); ok && conns == nil {
@@ -238,7 +171,7 @@ func netTap(v host.VM, L *lua.LState) int {
 		return pushErr(L, err)
 	}
 	lt.t = t
-	set.add(t)
+	set.Add(t)
 	ud := L.NewUserData()
 	ud.Value = lt
 	L.SetMetatable(ud, L.GetTypeMetatable(tapType))
@@ -263,7 +196,7 @@ func openTapType(L *lua.LState) {
 	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"stop": func(L *lua.LState) int {
 			lt := checkTap(L)
-			lt.set.remove(lt.t)
+			lt.set.Remove(lt.t)
 			if err := lt.t.Stop(); err != nil {
 				return pushErr(L, err)
 			}

@@ -25,7 +25,7 @@ func (h *netHandler) setTrace(key uint64, on bool) {
 		return
 	}
 	if !on {
-		h.taps.remove(t)
+		h.taps.Remove(t)
 		t.Stop()
 		delete(h.traces.on, key)
 		return
@@ -39,7 +39,7 @@ func (h *netHandler) setTrace(key uint64, on bool) {
 		h.traces.on = make(map[uint64]*tap.Tap)
 	}
 	h.traces.on[key] = t
-	h.taps.add(t)
+	h.taps.Add(t)
 }
 
 func (h *netHandler) traced(key uint64) bool {

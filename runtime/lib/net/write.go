@@ -102,7 +102,7 @@ func (w *writer) write(b []byte) (bool, string) {
 	if w.closing {
 		return false, "closed"
 	}
-	if w.taps != nil && w.taps.active() {
+	if w.taps.Active() {
 		w.tapWrote(b)
 	}
 	over := int64(w.conn.OutboundBuffered())+w.inflight.Load()+int64(len(w.pend))+int64(len(b)) > int64(w.highWater)

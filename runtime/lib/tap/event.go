@@ -38,6 +38,10 @@ type Event struct {
 	Remote  netip.AddrPort // the peer's side; invalid for unix conns
 	Data    []byte         // the bytes; a sink must not keep it after Write returns
 	Frame   string         // the decoded frame when a codec knows one ("RESP [SET k v]"), else ""
+	// WS says the conn speaks WebSocket once its HTTP head is done (a ws
+	// module's conn): a chunk that is not an HTTP head is read as frames
+	// even when the tap did not see the 101 (attached mid-stream).
+	WS bool
 }
 
 // Line formats ev as one trace line: time, direction, conn, peer, length

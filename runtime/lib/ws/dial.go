@@ -9,6 +9,7 @@ import (
 
 	wsc "github.com/netplay-lab/netplay/codecs/ws"
 	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/lib/tap"
 )
 
 // DialOptions configures a [Robust] client (Lua ws.dial's options).
@@ -57,6 +58,8 @@ type Robust struct {
 	events     []func() // handler calls waiting to be delivered
 	delivering bool
 	dials      int // dials requested under the lock, started after it
+
+	taps tap.Set // net.tap, :tap (tap.go): every conn the client dials
 }
 
 // ParseWSURL splits ws://host:port/path?query into the reactor's
@@ -224,6 +227,9 @@ func (r *Robust) write(fn func(out []byte) ([]byte, error)) error {
 	if r.conn == nil {
 		return ErrNotOpen
 	}
+	if r.taps.Active() {
+		r.taps.Out(r.conn, out, true) // the request (an HTTP head) or frames
+	}
 	return r.conn.AsyncWrite(out, nil)
 }
 
@@ -232,6 +238,9 @@ func (r *Robust) write(fn func(out []byte) ([]byte, error)) error {
 // (an AsyncWrite would be queued behind the close).
 func (r *Robust) writeNow(fn func(out []byte) ([]byte, error)) {
 	if out, err := fn(nil); err == nil && r.conn != nil && len(out) > 0 {
+		if r.taps.Active() {
+			r.taps.Out(r.conn, out, true) // the request (an HTTP head) or frames
+		}
 		r.conn.Write(out)
 	}
 }
@@ -306,9 +315,10 @@ func (r *Robust) Stats() Stats {
 // events from the current one's.
 type dconn struct {
 	reactor.BaseHandler
-	r   *Robust
-	gen int
-	buf []byte // the 101's head as it arrives
+	r     *Robust
+	gen   int
+	buf   []byte     // the 101's head as it arrives
+	tapRd tap.Reader // the inbound bytes the taps saw (tap.go)
 }
 
 func (d *dconn) OnOpen(c *reactor.Conn) reactor.Action {
@@ -332,6 +342,9 @@ func (d *dconn) OnTraffic(c *reactor.Conn) reactor.Action {
 	in, _ := c.Peek(-1)
 	act, used := reactor.None, 0
 	r.do(func(now time.Time) {
+		if r.taps.Active() {
+			d.tapRd.In(&r.taps, c, in, c.Info().BytesIn, r.ws != nil)
+		}
 		if d.gen != r.gen {
 			act, used = reactor.Close, len(in)
 			return
@@ -358,6 +371,7 @@ func (d *dconn) OnTraffic(c *reactor.Conn) reactor.Action {
 
 func (d *dconn) OnClose(c *reactor.Conn, err error) {
 	r := d.r
+	r.taps.Closed(c)
 	why := "server closed the TCP conn"
 	if err != nil {
 		why = err.Error()

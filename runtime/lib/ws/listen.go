@@ -8,6 +8,7 @@ import (
 
 	wsc "github.com/netplay-lab/netplay/codecs/ws"
 	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/lib/tap"
 )
 
 // ServerHandlers receive a WebSocket server's events on the conn's loop
@@ -30,6 +31,7 @@ type Server struct {
 
 	mu    sync.Mutex
 	conns map[*SConn]struct{} // open conns, for Broadcast and Conns
+	taps  *tap.Set            // net.tap, :tap (tap.go); nil: none can attach
 
 	// scratch is each loop's write buffer for one callback, so that an
 	// idle conn holds none; filled before Listen, only read afterwards.
@@ -47,7 +49,7 @@ func Listen(eng *reactor.Engine, raw string, opts ServerOptions, cfg reactor.Lis
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, h: h, conns: map[*SConn]struct{}{}, scratch: map[*reactor.Loop]*[]byte{}}
+	s := &Server{opts: opts, h: h, conns: map[*SConn]struct{}{}, scratch: map[*reactor.Loop]*[]byte{}, taps: new(tap.Set)}
 	for _, l := range eng.Loops() {
 		s.scratch[l] = new([]byte)
 	}
@@ -118,6 +120,7 @@ type SConn struct {
 	// of its earlier (queued) replies were still on their way to the loop;
 	// the callback's writes then queue behind them. Loop goroutine.
 	behind bool
+	tapRd  tap.Reader // the inbound bytes the taps saw (tap.go)
 }
 
 // ID returns the conn's id (the reactor's).
@@ -144,6 +147,7 @@ func (c *SConn) Send(msg []byte, binary bool) error {
 	if err != nil {
 		return err
 	}
+	c.tapOut(out)
 	return c.rc.AsyncWrite(out, nil)
 }
 
@@ -168,6 +172,7 @@ func (c *SConn) Ping(payload []byte) error {
 	if err != nil {
 		return err
 	}
+	c.tapOut(out)
 	return c.rc.AsyncWrite(out, nil)
 }
 
@@ -179,6 +184,7 @@ func (c *SConn) Close(code int, reason string) error {
 	if err != nil {
 		return err
 	}
+	c.tapOut(out)
 	if err := c.rc.AsyncWrite(out, nil); err != nil {
 		return err
 	}
@@ -221,6 +227,7 @@ func (c *SConn) CloseOnLoop(code int, reason string) error {
 // conn after it; safe for concurrent use.
 func (c *SConn) Finish(ev Event) {
 	if out := c.sc.AppendCloseFor(nil, ev); len(out) > 0 {
+		c.tapOut(out)
 		c.rc.AsyncWrite(out, nil)
 	}
 	c.rc.Close()
@@ -264,7 +271,11 @@ func (c *SConn) emit(ev Event) {
 }
 
 func (h *shandler) OnTraffic(rc *reactor.Conn) reactor.Action {
-	return rc.Context().(*SConn).traffic()
+	c := rc.Context().(*SConn)
+	if h.s.taps.Active() {
+		c.tapIn()
+	}
+	return c.traffic()
 }
 
 // traffic feeds what the conn has buffered to the WebSocket side.
@@ -300,6 +311,7 @@ func (c *SConn) endCallback(done bool) reactor.Action {
 		*c.out = nil // a burst's buffer is not kept
 	}
 	c.out = nil
+	c.tapOut(out)
 	async := c.behind && len(out) > 0
 	if async {
 		// Behind replies the script VM's goroutine handed to AsyncWrite
@@ -330,6 +342,7 @@ func (c *SConn) endCallback(done bool) reactor.Action {
 // the AsyncWrites the loop has not taken up yet, which a direct Write
 // would overtake.
 func (c *SConn) writeOnLoop(out []byte) (async bool, err error) {
+	c.tapOut(out)
 	if c.rc.OutboundBuffered() == 0 {
 		_, err = c.rc.Write(out)
 		return false, err
@@ -363,6 +376,7 @@ func (c *SConn) tick() {
 }
 
 func (h *shandler) OnClose(rc *reactor.Conn, err error) {
+	h.s.taps.Closed(rc)
 	rc.Context().(*SConn).closed(err)
 }
 

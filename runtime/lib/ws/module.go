@@ -10,6 +10,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	luactx "github.com/netplay-lab/netplay/runtime/lib/context"
+	"github.com/netplay-lab/netplay/runtime/lib/tap"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -126,7 +127,9 @@ func wsListen(v host.VM, L *lua.LState) int {
 	}
 	ls := &luaServer{v: v, srv: srv, held: v.Hold()}
 	h.ls = ls
-	L.Push(ls.value(L))
+	ud := ls.value(L)
+	tap.Track(L, "w", ud) // the shell's :tap (runtime/lib/tap)
+	L.Push(ud)
 	return 1
 }
 

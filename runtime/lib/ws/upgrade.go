@@ -23,7 +23,7 @@ import (
 // goroutine.
 func Adopt(rc *reactor.Conn, head *wsc.Head, opts ServerOptions, h ServerHandlers) *Adopted {
 	s := &Server{opts: opts, h: h, conns: map[*SConn]struct{}{},
-		scratch: map[*reactor.Loop]*[]byte{rc.Loop(): new([]byte)}}
+		scratch: map[*reactor.Loop]*[]byte{rc.Loop(): new([]byte)}, taps: adoptedTaps(rc)}
 	c := &SConn{rc: rc, sc: NewServerConn(&s.opts), srv: s}
 	c.beginCallback()
 	if c.sc.Accept(time.Now(), head, c.out, c.emit) {
