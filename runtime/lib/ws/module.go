@@ -77,6 +77,9 @@ var (
 	wsDialOpts = luautil.NewOptions("ws.dial", "on_open:function", "on_message:function", "on_close:function", "on_state:function",
 		"queue:integer", "max_age:number", "connect_timeout:number", "reconnect:any", "heartbeat:table", "ctx:context",
 		"subprotocols:table", "deflate:boolean", "max_message:integer", "pool:boolean", "on_result:function")
+	wsUpgradeOpts = luautil.NewOptions("ws.upgrade", "on_open:function", "on_message:function", "on_close:function",
+		"ping_interval:number", "ping_timeout:number", "max_message:integer", "subprotocols:table", "deflate:boolean",
+		"max_conns:integer", "max_outbound:integer")
 	wsReconnectOpts = luautil.NewOptions("ws.dial reconnect", "min:number", "max:number", "factor:number", "jitter:number",
 		"retries:integer", "min_uptime:number")
 	wsHeartbeatOpts = luautil.NewOptions("ws.dial heartbeat", "interval:number", "timeout:number")

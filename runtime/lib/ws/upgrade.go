@@ -75,7 +75,7 @@ func defaultMaxOutbound(maxMessage int64) int {
 // its conn into a WebSocket conn once the handler returns.
 func wsUpgrade(v host.VM, L *lua.LState) int {
 	reqV := L.Get(1)
-	o := luautil.OptTable(L, 2)
+	o := wsUpgradeOpts.Table(L, 2)
 	opts := readServerOptions(L, o)
 	h := &luaServerH{v: v, cb: readServerCallbacks(L, o)}
 	switch v.Kind() {

@@ -72,3 +72,7 @@ local captured = 1
 t:error(function() ws.dial("ws://127.0.0.1:1/", {pool = true, on_message = function() return captured end}) end,
   "on_message uses upvalues (captured)", "pool handlers cannot capture upvalues")
 srv2:close()
+
+-- ws.upgrade's options are strict, as ws.listen's
+t:error(function() return ws.upgrade(nil, {on_mesage = function() end}) end,
+  "ws.upgrade: unknown option 'on_mesage' (did you mean 'on_message'?)", "ws.upgrade names a misspelt option")
