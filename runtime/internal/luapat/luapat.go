@@ -201,6 +201,12 @@ func Gsub(subject, pattern string, maxN int, replace Replacer, opt Options) (out
 		if opt.MaxResult > 0 && b.Len()+len(str) > opt.MaxResult {
 			panic(tooLarge(opt.MaxResult))
 		}
+		if opt.Reserve != nil && b.Len()+len(str) > b.Cap() {
+			// the builder is about to double: ask for the new buffer first
+			if err := opt.Reserve(int64(2*b.Cap() + len(str))); err != nil {
+				panic(stopped{err})
+			}
+		}
 		b.WriteString(str)
 	}
 	s := 0
