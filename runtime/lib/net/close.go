@@ -115,7 +115,7 @@ func (lc *luaConn) maybeFinishClose() {
 	}
 	lc.closeDone = true
 	if lc.st != nil {
-		lc.st.in.forget(lc.st)
+		lc.st.in.Forget()
 	}
 	lc.untrack()
 	if lc.cancel != nil {
