@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/inflow"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -83,11 +84,21 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		ch.Leave()
 		return
 	}
+	if !c.inInit {
+		c.inInit = true
+		c.in.Init(inflow.Of(v), c.Conn())
+	}
+	size := int64(len(data))
+	c.in.Add(size, 1) // taken away once delivered; may pause the conn's reads
 	c.queued.Add(1)
 	ch.PostConn(func() {
 		c.queued.Add(-1)
 		lc := h.conn(c, v, h.cb, false)
 		h.deliver(lc, ev, data, func() { c.Finish(ev) })
+		c.in.Add(-size, -1)
+		if ev.Kind == EvClose {
+			c.in.Forget()
+		}
 	})
 }
 
