@@ -17,11 +17,12 @@ import (
 
 // A handler that sends a huge reply in pieces (c:send in a loop, the
 // replies batched until the handler returns) is stopped by the memory cap
-// as its batch grows, not after: under a 64 MiB cap c:send raises
+// as its batch grows, not after: under a 32 MiB cap c:send raises
 // "c:send: memory limit exceeded" before the batch passes the cap, the
 // conn closes with that error, and the server goes on.
 func TestMemoryCapStopsHugeReply(t *testing.T) {
-	rt, err := runtime.New(runtime.Options{MaxMemory: 64 << 20, Stdout: io.Discard, Stderr: io.Discard})
+	rt, err := runtime.New(runtime.Options{MaxMemory: 32 << 20, Stdout: io.Discard, Stderr: io.Discard,
+		Budget: 30 * time.Second}) // copying 256 MiB takes seconds under -race
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,10 +43,10 @@ func TestMemoryCapStopsHugeReply(t *testing.T) {
 		}
 		return got
 	}
-	addr := eval(`KB = ("y"):rep(64 * 1024)
-srv = assert(net.listen('tcp://127.0.0.1:0', {codec = codec.line(), max_outbound = 1024 * 1024 * 1024,
+	addr := eval(`MB = ("y"):rep(1024 * 1024)
+srv = assert(net.listen('tcp://127.0.0.1:0', {codec = codec.line{max_length = 2 * 1024 * 1024}, max_outbound = 1024 * 1024 * 1024,
   on_message = function(c, msg)
-    if msg == 'big' then for i = 1, 4096 do c:send(KB) end end -- 256 MiB
+    if msg == 'big' then for i = 1, 256 do c:send(MB) end end -- 256 MiB
     c:send('ok')
   end,
   on_close = function(c, err) closed = tostring(err) end}))
@@ -65,10 +66,10 @@ return srv.addr`)
 		t.Errorf("on_close got %q; want c:send: memory limit exceeded", got)
 	}
 	// the batch's doublings (under the cap) and the copy of what was
-	// batched into the conn's outbound buffer; before: 170-200 MiB, until
+	// batched into the conn's outbound buffer; before: 70 MiB, until
 	// the watchdog stopped the handler
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 128<<20 {
-		t.Errorf("allocated %d MiB under a 64 MiB cap", grew>>20)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("allocated %d MiB under a 32 MiB cap", grew>>20)
 	}
 	// the server goes on
 	b, err := net.DialTimeout("tcp", addr, 2*time.Second)
