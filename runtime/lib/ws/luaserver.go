@@ -2,12 +2,14 @@ package ws
 
 import (
 	stdctx "context"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/inflow"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -44,9 +46,14 @@ type luaConn struct {
 	cb     serverCallbacks
 	ud     *lua.LUserData
 	data   *lua.LTable
-	onLoop bool // a loop VM's conn: sends are gathered on the loop
-	inline bool // the script VM runs this conn's event on its loop right now
+	onLoop bool               // a loop VM's conn: sends are gathered on the loop
+	inline bool               // the script VM runs this conn's event on its loop right now
+	mem    *memwatch.Watchdog // the memory cap; nil: none
 }
+
+// gatherAsk is the size of a callback's gathered writes from which their
+// growth asks the memory cap.
+const gatherAsk = 1 << 20
 
 // OnEvent runs on the conn's loop goroutine.
 func (h *luaServerH) OnEvent(c *SConn, ev Event) {
@@ -128,7 +135,7 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 		return lc
 	}
 	L := v.L()
-	lc := &luaConn{c: c, v: v, cb: cb, onLoop: onLoop}
+	lc := &luaConn{c: c, v: v, cb: cb, onLoop: onLoop, mem: memwatch.Of(v.Shared)}
 	lc.ud = L.NewUserData()
 	lc.ud.Value = lc
 	L.SetMetatable(lc.ud, L.GetTypeMetatable(connType))
@@ -225,6 +232,15 @@ func connSend(L *lua.LState, binary bool) int {
 	msg := []byte(L.CheckString(2))
 	var err error
 	if lc.onLoop || lc.inline {
+		if c := lc.c; c.inCB && len(*c.out) >= gatherAsk && len(*c.out)+len(msg) > cap(*c.out) {
+			// A huge reply built in pieces inside one callback: the
+			// gathered writes are about to grow. Ask the memory cap for
+			// the new buffer and the old (garbage until the next GC), then
+			// double it (append's 1.25 steps add up to several times it).
+			grown := 2 * (len(*c.out) + len(msg) + 14) // 14: a frame header
+			lc.mem.Check(L, "c:send", int64(grown+cap(*c.out)))
+			*c.out = slices.Grow(*c.out, grown-len(*c.out))
+		}
 		err = lc.c.SendOnLoop(msg, binary)
 	} else {
 		err = lc.c.Send(msg, binary)
