@@ -20,8 +20,9 @@
 #   ws     WebSocket echo under wsload (bench/cmd/wsload), c=$CONNS size=$SIZE
 #          text messages for each depth in $DEPTHS, interleaved: netplay's Lua
 #          ws_echo.lua (script VM "wslua", loop VMs "wslualoop"), the Go-native
-#          reactor + codecs/ws server "wsreactor", and gorilla/websocket
-#          (goroutine per conn) "wsgorilla".
+#          reactor + codecs/ws server "wsreactor", gorilla/websocket
+#          (goroutine per conn) "wsgorilla" and lxzan/gws (goroutine per
+#          conn, its own accept loop) "wsgws".
 #   http   wrk -t2 -c64 on a "hello" handler: netplay's Lua handler (script
 #          VM, loop VMs) vs Go's net/http vs nginx+content_by_lua_block,
 #          interleaved; then netplay's http.client vs Go's http.Client
@@ -40,7 +41,7 @@
 #   NETPLAY=path   use this netplay binary instead of building ./cmd/netplay
 #   LUA_ECHO_SCRIPT=scripts/examples/echo.lua LUA_ECHO_LOOP_SCRIPT=scripts/examples/echo_loops.lua
 #   REDIS_LUA_SCRIPT=scripts/examples/redis.lua
-#   WS_SERVERS="wslua wslualoop wsreactor wsgorilla" WS_LUA_SCRIPT=scripts/examples/ws_echo.lua
+#   WS_SERVERS="wslua wslualoop wsreactor wsgorilla wsgws" WS_LUA_SCRIPT=scripts/examples/ws_echo.lua
 #
 # Netplay scripts are started as `netplay run SCRIPT PORT` (the examples'
 # convention: arg[1] is the port to listen on at 127.0.0.1) with a port that
@@ -69,7 +70,7 @@ LUA_SERVERS=${LUA_SERVERS:-"lua lualoop reactor net"}
 LINE_SERVERS=${LINE_SERVERS:-"lualineloop lualine netline"}
 LINE_ECHO_SCRIPT=${LINE_ECHO_SCRIPT:-scripts/examples/line_echo.lua}
 LOADGEN_MODE=echo # loadgen -mode; the line mode sets "line"
-RATIOS=${RATIOS:-"lualineloop/netline lualine/netline reactor/net reactor/netpoll reactor/gnet gnet/net lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server wslualoop/wsgorilla wslua/wsgorilla wsreactor/wsgorilla wslualoop/wsreactor"}
+RATIOS=${RATIOS:-"lualineloop/netline lualine/netline reactor/net reactor/netpoll reactor/gnet gnet/net lua/reactor lualoop/reactor lua/net lualoop/net redis-lua/redis-server redis-lua1/redis-server wslualoop/wsgorilla wslua/wsgorilla wsreactor/wsgorilla wslualoop/wsreactor wslualoop/wsgws wslua/wsgws wsgorilla/wsgws"}
 IDLE_N=${IDLE_N:-10000}
 IDLE_SERVERS=${IDLE_SERVERS:-"net netpoll reactor"}
 REDIS_N=${REDIS_N:-200000}
@@ -80,7 +81,7 @@ LUA_ECHO_SCRIPT=${LUA_ECHO_SCRIPT:-scripts/examples/echo.lua}
 LUA_ECHO_LOOP_SCRIPT=${LUA_ECHO_LOOP_SCRIPT:-scripts/examples/echo_loops.lua}
 REDIS_LUA_SCRIPT=${REDIS_LUA_SCRIPT:-scripts/examples/redis.lua}
 REDIS_SERVERS=${REDIS_SERVERS:-"redis-server redis-lua redis-lua1"} # redis-lua1: redis.lua with one event loop
-WS_SERVERS=${WS_SERVERS:-"wslua wslualoop wsreactor wsgorilla"}
+WS_SERVERS=${WS_SERVERS:-"wslua wslualoop wsreactor wsgorilla wsgws"}
 WS_LUA_SCRIPT=${WS_LUA_SCRIPT:-scripts/examples/ws_echo.lua}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120} # seconds; bound for any one loadgen/redis-benchmark/idleconns run
 
@@ -359,7 +360,7 @@ redis_scenarios() {
 ws_start() {
   local name=$1 port=0 argv out i first
   case $name in
-    wsreactor | wsgorilla)
+    wsreactor | wsgorilla | wsgws)
       (cd "$BENCH_DIR" && go build -o "$BIN/" "./cmd/$name") 2>"$LOGDIR/$name-build.txt" ||
         { note "skip $name: it does not build"; return 1; }
       printf -v argv '%q -addr 127.0.0.1:0' "$BIN/$name" ;;

@@ -53,6 +53,11 @@ type Conn struct {
 	// at the moment a producer calls, not only once the loop catches up.
 	asyncPending atomic.Int64
 	overCap      atomic.Bool // an AsyncWrite hit MaxOutbound: the close is posted
+	// maxOut overrides cfg.MaxOutbound when positive (SetMaxOutbound).
+	maxOut atomic.Int64
+	// offCap: the conn no longer counts against its listener's MaxConns
+	// (LeaveListenerCap). Loop goroutine.
+	offCap bool
 
 	// pauseReq is what Pause and Resume ask for; the loop applies it to
 	// paused (and the poller) before its next read, so Pause posts nothing.
@@ -300,9 +305,9 @@ func (c *Conn) postWrite(t task) error {
 	}
 	n := int64(t.size)
 	pending := c.asyncPending.Add(n)
-	if size := c.outAtom.Load() + pending; size > int64(c.cfg.MaxOutbound) {
+	if size, limit := c.outAtom.Load()+pending, c.maxOutbound(); size > int64(limit) {
 		c.asyncPending.Add(-n)
-		err := &OutboundFullError{Size: int(size), Max: c.cfg.MaxOutbound}
+		err := &OutboundFullError{Size: int(size), Max: limit}
 		if c.overCap.CompareAndSwap(false, true) {
 			c.loop.post(task{kind: taskCloseErr, c: c, err: err}, false)
 		}

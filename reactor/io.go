@@ -103,8 +103,8 @@ func (c *Conn) enqueue(p []byte, copyIt bool) error {
 	}
 	size := c.outLen + len(p)
 	inFlight := int(c.asyncPending.Load()) // AsyncWrite bytes not taken up yet count too
-	if size+inFlight > c.cfg.MaxOutbound {
-		err := &OutboundFullError{Size: size + inFlight, Max: c.cfg.MaxOutbound}
+	if limit := c.maxOutbound(); size+inFlight > limit {
+		err := &OutboundFullError{Size: size + inFlight, Max: limit}
 		c.fail(err)
 		return err
 	}
@@ -454,6 +454,9 @@ func (l *Loop) closeNow(c *Conn, err error) {
 	l.nconns.Add(-1)
 	l.eng.connClosed()
 	if c.ln != nil {
+		if c.offCap {
+			c.ln.offCap.Add(-1)
+		}
 		c.ln.connClosed(c.peerIP)
 	}
 	if c.dial != nil {

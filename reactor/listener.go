@@ -40,6 +40,7 @@ type Listener struct {
 	bytesIn    atomic.Uint64
 	bytesOut   atomic.Uint64
 	active     atomic.Int64
+	offCap     atomic.Int64 // active conns that left the MaxConns count (Conn.LeaveListenerCap)
 
 	closing   atomic.Bool
 	drainOnce sync.Once
@@ -396,7 +397,7 @@ func (ln *Listener) hand(from *Loop, fd int, sa unix.Sockaddr) {
 	if ln.perIP != nil {
 		ip = sockaddrIP(sa)
 	}
-	if e.active.Load() >= e.maxConns.Load() || ln.active.Load() >= ln.maxConns || !ln.perIP.acquire(ip) {
+	if e.active.Load() >= e.maxConns.Load() || ln.active.Load()-ln.offCap.Load() >= ln.maxConns || !ln.perIP.acquire(ip) {
 		ln.rejected.Add(1) // counted before the peer can see the close
 		e.rejected.Add(1)
 		unix.Close(fd)

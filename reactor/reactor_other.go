@@ -190,3 +190,9 @@ func (e *Engine) SetMaxConns(n int) error { return ErrUnsupported }
 
 // MaxConns returns 0.
 func (e *Engine) MaxConns() int { return 0 }
+
+// SetMaxOutbound is not supported on this platform.
+func (c *Conn) SetMaxOutbound(n int) {}
+
+// LeaveListenerCap is not supported on this platform.
+func (c *Conn) LeaveListenerCap() {}

@@ -50,6 +50,9 @@ type VM interface {
 	// Call2 is Call with two arguments and no allocation for them (a
 	// handler's (c, msg) on the per-message path).
 	Call2(fn *lua.LFunction, done Done, a, b lua.LValue)
+	// Call3 is Call2 with a third argument (a WebSocket handler's
+	// (c, msg, kind)).
+	Call3(fn *lua.LFunction, done Done, a, b, c lua.LValue)
 	// CallNow calls fn(arg) on the main state, which must not yield, under
 	// the budget, and returns its first result (codec.custom's decode).
 	CallNow(fn *lua.LFunction, arg lua.LValue) (lua.LValue, error)

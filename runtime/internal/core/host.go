@@ -32,6 +32,10 @@ func (v *vm) Call(fn *lua.LFunction, done host.Done, args ...lua.LValue) {
 
 func (v *vm) Call2(fn *lua.LFunction, done host.Done, a, b lua.LValue) { v.s.call2(fn, done, a, b) }
 
+func (v *vm) Call3(fn *lua.LFunction, done host.Done, a, b, c lua.LValue) {
+	v.s.call3(fn, done, a, b, c)
+}
+
 func (v *vm) CallNow(fn *lua.LFunction, arg lua.LValue) (lua.LValue, error) {
 	if err := v.s.callDecode(fn, arg); err != nil {
 		return lua.LNil, err

@@ -157,6 +157,16 @@ func (s *sched) call2(fn *lua.LFunction, done func([]lua.LValue, *host.ScriptErr
 	s.start(s.get(), fn, args[:], true, done)
 }
 
+// call3 is call2 with three arguments.
+func (s *sched) call3(fn *lua.LFunction, done func([]lua.LValue, *host.ScriptError), a, b, c lua.LValue) {
+	if s.cur != nil {
+		s.spawn(fn, []lua.LValue{a, b, c}, true, done)
+		return
+	}
+	args := [3]lua.LValue{a, b, c}
+	s.start(s.get(), fn, args[:], true, done)
+}
+
 func (s *sched) resume(co *coro, vals []lua.LValue) {
 	s.cur = co
 	s.running.Store(co)

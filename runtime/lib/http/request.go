@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/netplay-lab/netplay/codecs/http1"
 	"github.com/netplay-lab/netplay/reactor"
@@ -23,24 +24,38 @@ type request struct {
 	n                           int
 
 	st              *sconn
-	rp              *reply                         // the response under way
+	rp              *reply                         // the response under way: &own
+	own             reply                          // rp's storage: one allocation per request, not two
 	hijack          func(c *reactor.Conn) Takeover // set by Hijack (ws.upgrade)
 	headersT, listT *lua.LTable                    // req.headers and req.header_list, made on first access
 	extra           *lua.LTable                    // fields the handler set
 }
 
 func (st *sconn) copyRequest(r *http1.Request) *request {
-	q := &request{
-		method: string(r.Method), target: string(r.Target), minor: r.Minor,
-		body: string(r.Body), close: r.Close, upgrade: string(r.Upgrade),
+	// One string holds every byte the request keeps (method, target, body,
+	// upgrade, header names and values): two allocations however many
+	// fields it has.
+	n := len(r.Method) + len(r.Target) + len(r.Body) + len(r.Upgrade)
+	for _, f := range r.Header {
+		n += len(f.Name) + len(f.Value)
 	}
+	buf := make([]byte, 0, n)
+	buf = append(append(append(append(buf, r.Method...), r.Target...), r.Body...), r.Upgrade...)
+	for _, f := range r.Header {
+		buf = append(append(buf, f.Name...), f.Value...)
+	}
+	all := unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
+	off := 0
+	cut := func(l int) string { off += l; return all[off-l : off] }
+	q := &request{minor: r.Minor, close: r.Close}
+	q.method, q.target, q.body, q.upgrade = cut(len(r.Method)), cut(len(r.Target)), cut(len(r.Body)), cut(len(r.Upgrade))
 	q.path, q.query = q.target, ""
 	if i := strings.IndexByte(q.target, '?'); i >= 0 {
 		q.path, q.query = q.target[:i], q.target[i+1:]
 	}
 	q.header = make([][2]string, len(r.Header))
 	for i, f := range r.Header {
-		q.header[i] = [2]string{string(f.Name), string(f.Value)}
+		q.header[i] = [2]string{cut(len(f.Name)), cut(len(f.Value))}
 	}
 	return q
 }

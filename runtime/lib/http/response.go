@@ -3,6 +3,7 @@ package http
 import (
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/netplay-lab/netplay/codecs/http1"
 	"github.com/netplay-lab/netplay/reactor"
@@ -29,17 +30,35 @@ type reply struct {
 
 // dispatch runs the handler for r on st's VM. Loop goroutine.
 func (st *sconn) dispatch(r *request) {
-	st.run(func() { st.call(r) })
+	// One request at a time per conn (pump waits for busy to clear), so
+	// the next one waits in st.next for callNext, bound once per conn.
+	st.next = r
+	if st.callNext == nil {
+		st.callNext = func() { st.call(st.next) }
+	}
+	st.run(st.callNext)
+}
+
+// wantsRes reports whether handler fn may read its second argument, res: a
+// handler declared as function(req) gets nil there and the request costs
+// one userdata less.
+func wantsRes(fn *lua.LFunction) bool {
+	return fn.IsG || fn.Proto == nil || fn.Proto.NumParameters >= 2 || fn.Proto.IsVarArg != 0
 }
 
 // call runs the handler as a coroutine. VM goroutine.
 func (st *sconn) call(r *request) {
 	L := st.v.L()
-	rp := &reply{st: st, r: r}
+	rp := &r.own
+	*rp = reply{st: st, r: r}
 	r.rp = rp
-	ud := L.NewUserData()
-	ud.Value = rp
-	L.SetMetatable(ud, L.GetTypeMetatable(resType))
+	var res lua.LValue = lua.LNil
+	if wantsRes(st.fn) {
+		ud := L.NewUserData()
+		ud.Value = rp
+		L.SetMetatable(ud, L.GetTypeMetatable(resType))
+		res = ud
+	}
 	st.v.Call2(st.fn, func(rets []lua.LValue, err *host.ScriptError) {
 		if r.hijack != nil {
 			// ws.upgrade: the takeover answers; the handler's returns
@@ -62,7 +81,7 @@ func (st *sconn) call(r *request) {
 			return
 		}
 		rp.fromRets(L, rets)
-	}, st.reqValue(L, r), ud)
+	}, st.reqValue(L, r), res)
 }
 
 // fromRets reads (status, headers, body), ({status=, headers=, body=}) or
@@ -100,7 +119,8 @@ func (rp *reply) fromRets(L *lua.LState, rets []lua.LValue) {
 	rp.fields = appendFields(rp.fields[:0], hv)
 	var body []byte
 	if bv != lua.LNil {
-		body = []byte(luautil.ToString(L, bv))
+		s := luautil.ToString(L, bv)
+		body = unsafe.Slice(unsafe.StringData(s), len(s)) // read-only: send copies it into the response
 	}
 	rp.send(body)
 }
@@ -111,16 +131,17 @@ func appendFields(fs []http1.Pair, hv lua.LValue) []http1.Pair {
 	if !ok {
 		return fs
 	}
-	t.ForEach(func(k, v lua.LValue) {
+	// Next, not ForEach: no closure to allocate per response.
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
 		name := lua.LVAsString(k)
 		if vs, ok := v.(*lua.LTable); ok {
 			for i := 1; i <= vs.Len(); i++ {
 				fs = append(fs, http1.Pair{Name: name, Value: lua.LVAsString(vs.RawGetInt(i))})
 			}
-			return
+			continue
 		}
 		fs = append(fs, http1.Pair{Name: name, Value: lua.LVAsString(v)})
-	})
+	}
 	return fs
 }
 
@@ -156,11 +177,12 @@ func (rp *reply) send(body []byte) {
 	st := rp.st
 	fs := rp.head(time.Now(), len(body) > 0)
 	var dst []byte
-	if st.ch.RunsOn(st.c.Loop()) {
+	direct := st.ch.RunsOn(st.c.Loop())
+	if direct {
 		dst = st.scratch[:0] // a direct Write copies what it keeps
 	}
 	out, err := http1.AppendResponse(dst, rp.status, fs, body, rp.r.method == "HEAD")
-	if cap(out) <= 64<<10 && dst != nil {
+	if direct && cap(out) <= 64<<10 {
 		st.scratch = out[:0]
 	}
 	if err != nil {

@@ -166,6 +166,7 @@ func openServerType(L *lua.LState) {
 			t := L.NewTable()
 			t.RawSetString("accepted", lua.LNumber(st.Accepted))
 			t.RawSetString("active", lua.LNumber(ls.s.active.Load()))
+			t.RawSetString("upgraded", lua.LNumber(ls.s.upgraded.count()))
 			t.RawSetString("bytes_in", lua.LNumber(st.BytesIn))
 			t.RawSetString("bytes_out", lua.LNumber(st.BytesOut))
 			L.Push(t)

@@ -49,11 +49,13 @@ type sconn struct {
 
 	// Reused by the handler's VM from response to response (one request
 	// at a time per conn): the fields and the bytes of a direct write.
-	fields  []http1.Pair
-	scratch []byte
-	ctx     stdctx.Context
-	cancel  stdctx.CancelFunc
-	ctxUD   *lua.LUserData // req.ctx, made on v's goroutine
+	fields   []http1.Pair
+	scratch  []byte
+	next     *request // the request dispatch hands to callNext
+	callNext func()
+	ctx      stdctx.Context
+	cancel   stdctx.CancelFunc
+	ctxUD    *lua.LUserData // req.ctx, made on v's goroutine
 }
 
 // server is the reactor.Handler of one http.listen.

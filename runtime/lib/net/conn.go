@@ -191,91 +191,21 @@ func (lc *luaConn) describe() string {
 	return "conn " + luautil.FmtNumber(float64(lc.conn.ID())) + " " + network + " " + la + arrow + ra + " (" + state + ")"
 }
 
-// promoteAfter is how many lookups a conn makes through the shared __index
-// function before it gets a metatable of its own: enough that a conn which
-// answers one request and closes never pays for one.
-const promoteAfter = 8
-
-// connIndex is the __index of the conn type's shared metatable: a Go
-// function, since fields such as c.id belong to each conn. A conn that keeps
-// looking things up (a handler's c:send per message) gets a metatable of its
-// own (promote), in which its methods and fixed fields are found without
-// calling Go: the call costs more than the rest of a small c:send.
-func connIndex(methods, own *lua.LTable) lua.LGFunction {
-	return func(L *lua.LState) int {
-		lc := checkConn(L)
-		key := L.CheckString(2)
-		v, _, ok := connField(L, lc, key)
-		if !ok {
-			v = luautil.MethodOf(L, methods, "conn", key)
-		}
-		if lc.lookups++; lc.lookups >= promoteAfter {
-			lc.promote(L, own)
-		}
-		L.Push(v)
-		return 1
-	}
+// Field and Lookup make a conn luautil.Fielded: its type's __index
+// (luautil.SetPromotingIndex) answers c.id and friends through connField
+// and gives a busy conn a metatable of its own.
+func (lc *luaConn) Field(L *lua.LState, key string) (lua.LValue, bool, bool) {
+	return connField(L, lc, key)
 }
 
-// promote gives the conn a metatable of its own: a copy of the type's
-// metatable that is also its own __index, so methods and fields found once
-// are kept in it and found by table lookups; a miss goes to own's __index
-// (ownConnIndex). It costs about 850 B (a gopher-lua table with string
-// keys keeps two Go maps). The conn's userdata is kept for that miss under
-// the key own, a table no script names, so c[1] stays an error as before.
-func (lc *luaConn) promote(L *lua.LState, own *lua.LTable) {
-	shared, ok := lc.ud.Metatable.(*lua.LTable)
-	if !ok || shared != L.GetTypeMetatable(connType) {
-		return
-	}
-	mt := L.CreateTable(0, 4)
-	shared.ForEach(func(k, v lua.LValue) {
-		if k != lua.LString(luautil.MethodsField) { // the shell finds it behind, in own
-			mt.RawSet(k, v)
-		}
-	})
-	mt.RawSet(own, lc.ud)
-	mt.RawSetString("__index", mt)
-	mt.Metatable = own
-	lc.ud.Metatable = mt
-}
-
-// ownConnIndex is the __index behind a promoted conn's metatable (see
-// promote): it gets that metatable, finds the conn under the key own, and
-// keeps what it found there unless it can change.
-func ownConnIndex(methods, own *lua.LTable) lua.LGFunction {
-	return func(L *lua.LState) int {
-		mt := L.CheckTable(1)
-		key := L.CheckString(2)
-		var lc *luaConn
-		if ud, ok := mt.RawGet(own).(*lua.LUserData); ok {
-			lc, _ = ud.Value.(*luaConn)
-		}
-		if lc == nil { // a script took the conn out of getmetatable(c)
-			L.RaiseError("conn metatable without its conn")
-		}
-		v, fixed, ok := connField(L, lc, key)
-		if !ok {
-			v, fixed = luautil.MethodOf(L, methods, "conn", key), true
-		}
-		if fixed {
-			mt.RawSetString(key, v)
-		}
-		L.Push(v)
-		return 1
-	}
-}
+func (lc *luaConn) Lookup() int { lc.lookups++; return lc.lookups }
 
 // openConnType registers the conn type's metatable in L.
 func openConnType(L *lua.LState) {
 	cm := L.NewTypeMetatable(connType)
 	methods := L.SetFuncs(L.NewTable(), connMethods)
 	methods.RawSetString("receive", luautil.NamedExactResults(L, "receive", connReceive))
-	own := L.NewTable() // the metatable of a promoted conn's own metatable
-	own.RawSetString("__index", L.NewFunction(ownConnIndex(methods, own)))
-	own.RawSetString(luautil.MethodsField, methods)
-	L.SetField(cm, "__index", L.NewFunction(connIndex(methods, own)))
-	L.SetField(cm, luautil.MethodsField, methods)
+	luautil.SetPromotingIndex(L, cm, "conn", methods)
 	L.SetField(cm, "__tostring", L.NewFunction(func(L *lua.LState) int {
 		L.Push(lua.LString(checkConn(L).describe()))
 		return 1

@@ -280,8 +280,15 @@ func (c *SConn) traffic() reactor.Action {
 	c.beginCallback()
 	used, done := c.sc.Feed(time.Now(), in, c.out, c.emit)
 	rc.Discard(used)
+	if f, ok := c.srv.h.(feedDoner); ok {
+		f.FeedDone(c)
+	}
 	return c.endCallback(done)
 }
+
+// feedDoner is a Handler that wants to know when the events of one read
+// have all been passed to OnEvent (the Lua binding runs them as a batch).
+type feedDoner interface{ FeedDone(c *SConn) }
 
 // beginCallback lends the conn its loop's scratch buffer.
 func (c *SConn) beginCallback() {

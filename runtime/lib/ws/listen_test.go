@@ -34,7 +34,8 @@ func (h *echoH) OnEvent(c *SConn, ev Event) {
 		c.SendOnLoop(ev.Data, ev.Binary)
 	case EvClose:
 		h.mu.Lock()
-		h.closes = append(h.closes, strings.Fields(ev.Reason + " ")[0])
+		first, _, _ := strings.Cut(ev.Reason, " ") // "" for a close without a reason
+		h.closes = append(h.closes, first)
 		h.mu.Unlock()
 		c.FinishOnLoop(ev)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/inflow"
@@ -37,18 +38,23 @@ type luaServerH struct {
 	// inline on its loop, where the upgraded conn lives.
 	loopVM host.VM
 	ls     *luaServer
+	pool   *serverPool // pool = true (script VM only): pool.go
 }
 
 // luaConn is one server conn as one VM sees it.
 type luaConn struct {
-	c      *SConn
-	v      host.VM
-	cb     serverCallbacks
-	ud     *lua.LUserData
-	data   *lua.LTable
-	onLoop bool               // a loop VM's conn: sends are gathered on the loop
-	inline bool               // the script VM runs this conn's event on its loop right now
-	mem    *memwatch.Watchdog // the memory cap; nil: none
+	c       *SConn
+	v       host.VM
+	cb      serverCallbacks
+	ud      *lua.LUserData
+	data    *lua.LTable
+	onLoop  bool               // a loop VM's conn: sends are gathered on the loop
+	lookups int                // through the type's shared __index (luautil.Fielded)
+	inline  bool               // the script VM runs this conn's event on its loop right now
+	onErr   host.Done          // handlerDone, bound once: not a closure per message
+	backlog                    // loop VMs: the messages of a read, for one dispatch
+	pc      *poolConn          // pool = true: the conn's messages on the worker pool
+	mem     *memwatch.Watchdog // the memory cap, asked as c:send gathers; nil: none
 }
 
 // gatherAsk is the size of a callback's gathered writes from which their
@@ -62,7 +68,7 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		if ev.Kind == EvMessage {
 			data = lua.LString(ev.Data)
 		}
-		h.deliver(h.conn(c, h.loopVM, h.cb, true), ev, data, func() { c.FinishOnLoop(ev) })
+		h.deliver(h.conn(c, h.loopVM, h.cb, true), ev, data, true)
 		return
 	}
 	if h.handler != "" {
@@ -86,7 +92,7 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		}
 		lc := h.conn(c, v, h.cb, false)
 		lc.inline = true
-		h.deliver(lc, ev, data, func() { c.FinishOnLoop(ev) })
+		h.deliver(lc, ev, data, true)
 		lc.inline = false
 		ch.Leave()
 		return
@@ -95,14 +101,20 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		c.inInit = true
 		c.in.Init(inflow.Of(v), c.Conn())
 	}
-	size := int64(len(data))
-	c.in.Add(size, 1) // taken away once delivered; may pause the conn's reads
+	// Counted until delivered: may pause the conn's reads. Not for pool =
+	// true conns, which pause at 64 messages waiting for a worker
+	// (pool.go): two pausers of one conn would resume each other's pause.
+	size, n := int64(len(data)), int64(1)
+	if h.pool != nil {
+		size, n = 0, 0
+	}
+	c.in.Add(size, n)
 	c.queued.Add(1)
 	ch.PostConn(func() {
 		c.queued.Add(-1)
 		lc := h.conn(c, v, h.cb, false)
-		h.deliver(lc, ev, data, func() { c.Finish(ev) })
-		c.in.Add(-size, -1)
+		h.deliver(lc, ev, data, false)
+		c.in.Add(-size, -n)
 		if ev.Kind == EvClose {
 			c.in.Forget()
 		}
@@ -126,7 +138,7 @@ func (h *luaServerH) inline(c *SConn, ev Event) {
 	if ev.Kind == EvMessage {
 		data = lua.LString(ev.Data)
 	}
-	h.deliver(lc, ev, data, func() { c.FinishOnLoop(ev) })
+	h.deliver(lc, ev, data, true)
 }
 
 // conn returns c's Lua conn on v, made on first use.
@@ -136,6 +148,13 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 	}
 	L := v.L()
 	lc := &luaConn{c: c, v: v, cb: cb, onLoop: onLoop, mem: memwatch.Of(v.Shared)}
+	lc.onErr = lc.handlerDone
+	if onLoop && !c.inInit {
+		// a loop VM's conn: its backlog counts in the loop VM's account
+		c.inInit = true
+		c.in.Init(inflow.Of(v), c.Conn())
+		lc.backlog.in = &c.in
+	}
 	lc.ud = L.NewUserData()
 	lc.ud.Value = lc
 	L.SetMetatable(lc.ud, L.GetTypeMetatable(connType))
@@ -143,16 +162,31 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 	return lc
 }
 
-// deliver calls the handler for ev on lc's VM; finish writes an EvClose's
-// close frame after on_close.
-func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, finish func()) {
-	v := lc.v
-	onErr := func(_ []lua.LValue, e *host.ScriptError) {
-		if e != nil {
-			v.LogError(e)
-			lc.close(1011, "handler error")
-		}
+// handlerDone ends a handler's run: an error is logged and fails the conn
+// with 1011.
+func (lc *luaConn) handlerDone(_ []lua.LValue, e *host.ScriptError) {
+	if e != nil {
+		lc.v.LogError(e)
+		lc.close(1011, "handler error")
 	}
+}
+
+// The kinds on_message gets, boxed once.
+var (
+	kindText   lua.LValue = lua.LString("text")
+	kindBinary lua.LValue = lua.LString("binary")
+)
+
+// deliver calls the handler for ev on lc's VM. After on_close, an EvClose's
+// close frame is written: joining the loop callback's writes when onLoop
+// (SConn.FinishOnLoop), else from the VM (SConn.Finish).
+func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop bool) {
+	if h.pool != nil && ev.Kind != EvOpen && (lc.pc == nil || !lc.pc.closed) {
+		h.poolEvent(lc, ev, data)
+		return
+	}
+	v := lc.v
+	onErr := lc.onErr
 	switch ev.Kind {
 	case EvOpen:
 		if lc.cb.onOpen != nil {
@@ -160,22 +194,40 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, finish fun
 		}
 	case EvMessage:
 		if lc.cb.onMessage != nil {
-			kind := lua.LString("text")
+			kind := kindText
 			if ev.Binary {
-				kind = "binary"
+				kind = kindBinary
 			}
-			v.Call(lc.cb.onMessage, onErr, lc.ud, data, kind)
+			if lc.onLoop {
+				lc.queue(data, kind)
+				return
+			}
+			v.Call3(lc.cb.onMessage, onErr, lc.ud, data, kind)
 		}
 	case EvClose:
-		if lc.cb.onClose != nil {
-			v.Call(lc.cb.onClose, func(_ []lua.LValue, e *host.ScriptError) {
-				if e != nil {
-					v.LogError(e)
-				}
-			}, lc.ud, lua.LNumber(ev.Code), lua.LString(ev.Reason))
+		c := lc.c
+		finish := func() { c.Finish(ev) } // made here: a closure per message would escape
+		if onLoop {
+			finish = func() { c.FinishOnLoop(ev) }
 		}
-		finish()
+		if lc.onLoop && lc.closeAfter(ev, finish) {
+			return
+		}
+		lc.deliverClose(ev, finish)
 	}
+}
+
+// deliverClose runs on_close, then finish (the close frame).
+func (lc *luaConn) deliverClose(ev Event, finish func()) {
+	v := lc.v
+	if lc.cb.onClose != nil {
+		v.Call(lc.cb.onClose, func(_ []lua.LValue, e *host.ScriptError) {
+			if e != nil {
+				v.LogError(e)
+			}
+		}, lc.ud, lua.LNumber(ev.Code), lua.LString(ev.Reason))
+	}
+	finish()
 }
 
 // requestTable is on_open's req: path, headers (lower-case names), protocol.
@@ -229,7 +281,8 @@ func (lc *luaConn) close(code int, reason string) error {
 
 func connSend(L *lua.LState, binary bool) int {
 	lc := checkConn(L)
-	msg := []byte(L.CheckString(2))
+	s := L.CheckString(2)
+	msg := unsafe.Slice(unsafe.StringData(s), len(s)) // read-only: the frame encoder copies it
 	var err error
 	if lc.onLoop || lc.inline {
 		if c := lc.c; c.inCB && len(*c.out) >= gatherAsk && len(*c.out)+len(msg) > cap(*c.out) {
@@ -280,37 +333,39 @@ func checkConn(L *lua.LState) *luaConn {
 func openConnType(L *lua.LState) {
 	mt := L.NewTypeMetatable(connType)
 	methods := L.SetFuncs(L.NewTable(), connMethods)
-	L.SetField(mt, luautil.MethodsField, methods)
-	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
-		lc := checkConn(L)
-		key := L.CheckString(2)
-		switch key {
-		case "id":
-			L.Push(lua.LNumber(lc.c.ID()))
-		case "remote":
-			L.Push(lua.LString(lc.c.Remote()))
-		case "local_addr":
-			L.Push(lua.LString(lc.c.Local()))
-		case "path":
-			L.Push(lua.LString(lc.c.sc.Path))
-		case "protocol":
-			L.Push(lua.LString(lc.c.Protocol()))
-		case "data":
-			if lc.data == nil {
-				lc.data = L.NewTable() // made on first use: most conns never need one
-			}
-			L.Push(lc.data)
-		default:
-			L.Push(luautil.MethodOf(L, methods, "ws conn", key))
-		}
-		return 1
-	}))
+	luautil.SetPromotingIndex(L, mt, "ws conn", methods)
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
 		lc := checkConn(L)
 		L.Push(lua.LString("ws conn " + lc.c.Remote()))
 		return 1
 	}))
 }
+
+// Field answers c.id, c.remote, c.local_addr, c.path, c.protocol and
+// c.data (luautil.Fielded: the conn type's __index).
+func (lc *luaConn) Field(L *lua.LState, key string) (lua.LValue, bool, bool) {
+	switch key {
+	case "id":
+		return lua.LNumber(lc.c.ID()), true, true
+	case "remote":
+		return lua.LString(lc.c.Remote()), true, true
+	case "local_addr":
+		return lua.LString(lc.c.Local()), true, true
+	case "path":
+		return lua.LString(lc.c.sc.Path), true, true
+	case "protocol":
+		return lua.LString(lc.c.Protocol()), true, true
+	case "data":
+		if lc.data == nil {
+			lc.data = L.NewTable() // made on first use: most conns never need one
+		}
+		return lc.data, true, true
+	}
+	return nil, false, false
+}
+
+// Lookup counts a lookup through the type's shared __index.
+func (lc *luaConn) Lookup() int { lc.lookups++; return lc.lookups }
 
 // luaServer is a ws server as Lua sees it; script VM only.
 type luaServer struct {

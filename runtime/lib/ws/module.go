@@ -72,7 +72,7 @@ var (
 	wsListenOpts = luautil.NewOptions("ws.listen", "on_open:function", "on_message:function", "on_close:function",
 		"ping_interval:number", "ping_timeout:number", "max_message:integer", "subprotocols:table", "deflate:boolean",
 		"vm:string", "handler:string", "loops:integer", "max_conns:integer",
-		"tcp_no_delay:boolean", "tcp_keepalive:number", "max_outbound:integer")
+		"tcp_no_delay:boolean", "tcp_keepalive:number", "max_outbound:integer", "pool:boolean", "on_result:function")
 	wsDialOpts = luautil.NewOptions("ws.dial", "on_open:function", "on_message:function", "on_close:function", "on_state:function",
 		"queue:integer", "max_age:number", "connect_timeout:number", "reconnect:any", "heartbeat:table", "ctx:context",
 		"subprotocols:table", "deflate:boolean", "max_message:integer", "pool:boolean", "on_result:function")
@@ -99,24 +99,25 @@ func wsListen(v host.VM, L *lua.LState) int {
 	default:
 		L.RaiseError("option vm: \"script\" or \"loop\", got %q", mode)
 	}
+	if luautil.OptBool(L, o, "pool", false) {
+		if h.handler != "" {
+			L.RaiseError("option pool: only with vm = \"script\" (a loop VM's handler runs on its loop)")
+		}
+		checkPoolHandler(L, h.cb.onMessage)
+		h.pool = &serverPool{proto: h.cb.onMessage.Proto, onResult: optFunc(L, o, "on_result")}
+	}
 	opts.KeepRequest = h.cb.onOpen != nil || h.handler != "" // on_open's req.headers
 	eng, err := v.Engine()
 	if err != nil {
 		return pushErr(L, err)
 	}
-	maxMsg := opts.MaxMessage
-	if maxMsg <= 0 {
-		maxMsg = 1 << 20
-	}
 	cfg := reactor.ListenConfig{
 		Loops:    luautil.OptInt(L, o, "loops", 0),
 		MaxConns: luautil.OptInt(L, o, "max_conns", 0),
 		ConnConfig: reactor.ConnConfig{
-			NoDelayOff: !luautil.OptBool(L, o, "tcp_no_delay", true),
-			KeepAlive:  luautil.Seconds(luautil.OptNum(L, o, "tcp_keepalive", 30)),
-			// Room for a reply as large as the largest message (an echo),
-			// twice over, so max_message and the outbound cap agree.
-			MaxOutbound: luautil.OptInt(L, o, "max_outbound", int(max(4<<20, 2*maxMsg+1<<20))),
+			NoDelayOff:  !luautil.OptBool(L, o, "tcp_no_delay", true),
+			KeepAlive:   luautil.Seconds(luautil.OptNum(L, o, "tcp_keepalive", 30)),
+			MaxOutbound: luautil.OptInt(L, o, "max_outbound", defaultMaxOutbound(opts.MaxMessage)),
 		},
 	}
 	srv, err := Listen(eng, raw, opts, cfg, h)

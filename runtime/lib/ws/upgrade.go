@@ -1,6 +1,8 @@
 package ws
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	wsc "github.com/netplay-lab/netplay/codecs/ws"
@@ -59,6 +61,16 @@ func (a *Adopted) GoingAway() { a.c.Close(wsc.CloseGoingAway, "server shutting d
 // OnClose reports the end of the TCP conn. Loop goroutine.
 func (a *Adopted) OnClose(_ *reactor.Conn, err error) { a.c.closed(err) }
 
+// defaultMaxOutbound is max_outbound's default: room for a reply as large
+// as the largest message (an echo), twice over, so max_message and the
+// outbound cap agree.
+func defaultMaxOutbound(maxMessage int64) int {
+	if maxMessage <= 0 {
+		maxMessage = wsc.DefaultMaxMessage
+	}
+	return int(max(4<<20, 2*maxMessage+1<<20))
+}
+
 // wsUpgrade is ws.upgrade(req, opts): from an http.listen handler, turn
 // its conn into a WebSocket conn once the handler returns.
 func wsUpgrade(v host.VM, L *lua.LState) int {
@@ -74,13 +86,21 @@ func wsUpgrade(v host.VM, L *lua.LState) int {
 		L.RaiseError("ws.upgrade: only from an http.listen handler on the script VM or a loop VM")
 	}
 	opts.KeepRequest = h.cb.onOpen != nil
+	// The conn leaves http.listen's limits for these (docs/websocket.md,
+	// "Counting and limits").
+	maxConns := luautil.OptInt(L, o, "max_conns", reactor.DefaultListenMaxConns)
+	maxOutbound := luautil.OptInt(L, o, "max_outbound", defaultMaxOutbound(opts.MaxMessage))
 	var head *wsc.Head
-	up, err := nphttp.Hijack(reqV, func(rc *reactor.Conn) nphttp.Takeover {
+	up, err := nphttp.Hijack(reqV, maxConns, func(rc *reactor.Conn) nphttp.Takeover {
+		rc.SetMaxOutbound(maxOutbound) // before the 101 and on_open's sends
 		if a := Adopt(rc, head, opts, h); a != nil {
 			return a
 		}
 		return nil // refused: the HTTP server closes the conn after the answer
 	})
+	if errors.Is(err, nphttp.ErrUpgradeLimit) {
+		return pushErr(L, fmt.Errorf("ws.upgrade: max_conns: %d upgraded conns of this server are open", maxConns))
+	}
 	if err != nil {
 		L.RaiseError("ws.upgrade: %v", err)
 	}
