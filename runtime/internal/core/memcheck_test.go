@@ -22,6 +22,7 @@ func TestMemoryCapChecksBuiltins(t *testing.T) {
 	}{
 		{"string.rep", `return string.rep("x", 2^30)`, 0},
 		{"string.rep", `return ("x"):rep(200 * 2^20)`, 0},
+		{"string.rep", `return ("x"):rep("209715200")`, 0},
 		{"table.concat", `local t = {} for i = 1, 200 do t[i] = MB end return table.concat(t)`, 0},
 		{"string.format", `local a = {} for i = 1, 150 do a[i] = MB end return string.format(("%s"):rep(150), unpack(a))`, 0},
 		{"string.format", `return string.format(("%999999d"):rep(200), unpack({}, 1, 200))`, 0},
@@ -57,7 +58,13 @@ OK, ERR = ok, tostring(err)`)
 			t.Errorf("%s: allocated %d MiB under a 64 MiB cap", c.src, grew>>20)
 		}
 	}
-	err := rt.RunString("after.lua", `MB = nil
+	// a pool job's builtins ask the same cap
+	err := rt.RunString("job.lua", `local ok, err = pcall(pool.run, function() return ("x"):rep(2^30) end)
+assert(not ok and err:find("string.rep: memory limit exceeded"), tostring(err))`)
+	if err != nil {
+		t.Fatalf("pool job: %v", err)
+	}
+	err = rt.RunString("after.lua", `MB = nil
 assert(("x"):rep(3) == "xxx" and table.concat({"a", "b"}, ",") == "a,b")
 assert(string.format("%5d|%s", 42, "ok") == "   42|ok" and ("abc"):gsub("b", "B") == "aBc")`)
 	if err != nil {

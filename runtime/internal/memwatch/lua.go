@@ -82,8 +82,8 @@ func argLen(L *lua.LState) int64 { return strLen(L, 1) }
 
 // repSize is string.rep(s, n)'s result.
 func repSize(L *lua.LState) int64 {
-	n, ok := L.Get(2).(lua.LNumber)
-	if !ok || n <= 0 {
+	n := lua.LVAsNumber(L.Get(2)) // "1e9" converts, as string.rep's CheckInt does
+	if n <= 0 {
 		return 0
 	}
 	if n > 1<<53 {
@@ -137,11 +137,11 @@ func concatSize(L *lua.LState) int64 {
 	sep := strLen(L, 2)
 	n := t.Len()
 	i, j := 1, n
-	if v, ok := L.Get(3).(lua.LNumber); ok {
-		i = max(int(v), 1)
+	if v := L.Get(3); v != lua.LNil {
+		i = max(int(lua.LVAsNumber(v)), 1)
 	}
-	if v, ok := L.Get(4).(lua.LNumber); ok {
-		j = min(int(v), n)
+	if v := L.Get(4); v != lua.LNil {
+		j = min(int(lua.LVAsNumber(v)), n)
 	}
 	var size int64
 	for ; i <= j; i++ {
