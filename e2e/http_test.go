@@ -180,13 +180,14 @@ func TestHTTPApacheBenchKeepAlive(t *testing.T) {
 	}
 }
 
-// TestHTTPClientAgainstPythonServer: netplay's client against python3's
-// http.server (HTTP/1.0 by default: every response closes its conn).
-func TestHTTPClientAgainstPythonServer(t *testing.T) {
+// startPythonServer runs python3's http.server on a free loopback port with
+// args added and returns the port once it accepts.
+func startPythonServer(t *testing.T, args ...string) string {
+	t.Helper()
 	needTool(t, "/usr/bin/python3")
 	_, port, _ := net.SplitHostPort(freePort(t))
 	dir := t.TempDir()
-	srv := exec.Command("/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, port)
+	srv := exec.Command("/usr/bin/python3", append(append([]string{"-m", "http.server", "--bind", "127.0.0.1", "--directory", dir}, args...), port)...)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -196,21 +197,44 @@ func TestHTTPClientAgainstPythonServer(t *testing.T) {
 		c, err := net.Dial("tcp", "127.0.0.1:"+port)
 		if err == nil {
 			c.Close()
-			break
+			return port
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("python3 http.server did not start")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	code := fmt.Sprintf(`local cl = http.client{}
+}
+
+// pythonServerFetches fetches / three times from port with one client and
+// prints each response and the conns opened.
+func pythonServerFetches(port string) string {
+	return fmt.Sprintf(`local cl = http.client{}
 for i = 1, 3 do
   local res = assert(cl:get('http://127.0.0.1:%s/'))
   print(res.status, res.version, tostring(res.reused), #res.body > 0)
 end
 print('opened', cl:stats()['http://127.0.0.1:%s'].opened)`, port, port)
-	out := run(t, 20*time.Second, "", netplayBin, "-e", code)
+}
+
+// TestHTTPClientAgainstPythonServer: netplay's client against python3's
+// http.server (HTTP/1.0 by default: every response closes its conn).
+func TestHTTPClientAgainstPythonServer(t *testing.T) {
+	port := startPythonServer(t)
+	out := run(t, 20*time.Second, "", netplayBin, "-e", pythonServerFetches(port))
 	want := "200\tHTTP/1.0\tfalse\ttrue\n200\tHTTP/1.0\tfalse\ttrue\n200\tHTTP/1.0\tfalse\ttrue\nopened\t3\n"
+	if out != want {
+		t.Fatalf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestHTTPClientAgainstPythonServerKeepAlive: python3's http.server
+// speaking HTTP/1.1 (--protocol, Python 3.11) keeps the conn: the client
+// reuses one conn for the three requests.
+func TestHTTPClientAgainstPythonServerKeepAlive(t *testing.T) {
+	port := startPythonServer(t, "--protocol", "HTTP/1.1")
+	out := run(t, 20*time.Second, "", netplayBin, "-e", pythonServerFetches(port))
+	want := "200\tHTTP/1.1\tfalse\ttrue\n200\tHTTP/1.1\ttrue\ttrue\n200\tHTTP/1.1\ttrue\ttrue\nopened\t1\n"
 	if out != want {
 		t.Fatalf("got\n%s\nwant\n%s", out, want)
 	}

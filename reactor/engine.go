@@ -115,6 +115,18 @@ func (e *Engine) Conns() []ConnInfo {
 	return out
 }
 
+// Conn returns the open conn with id, or nil: for a tool that acts on a
+// conn a listing showed (the shell's :close ID). It searches every loop's
+// conns, so it is not for a hot path. Safe for concurrent use.
+func (e *Engine) Conn(id uint64) *Conn {
+	for _, l := range e.loops {
+		if c := l.lookup(id); c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
 func (e *Engine) connClosed() {
 	if e.active.Add(-1) <= 0 && e.stopping.Load() {
 		e.drainOnce.Do(func() { close(e.drained) })

@@ -351,6 +351,18 @@ func (l *Loop) snapshot(dst []ConnInfo, ln *Listener) []ConnInfo {
 	return dst
 }
 
+// lookup returns the loop's open conn with id, or nil. Any goroutine.
+func (l *Loop) lookup(id uint64) *Conn {
+	l.regMu.Lock()
+	defer l.regMu.Unlock()
+	for c := range l.reg {
+		if c.id == id {
+			return c
+		}
+	}
+	return nil
+}
+
 // forEachConn calls fn for every open conn; loop goroutine only.
 func (l *Loop) forEachConn(fn func(c *Conn)) {
 	for _, c := range l.conns {

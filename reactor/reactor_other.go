@@ -47,6 +47,9 @@ func (e *Engine) Stats() EngineStats { return EngineStats{} }
 // Conns returns nil.
 func (e *Engine) Conns() []ConnInfo { return nil }
 
+// Conn returns nil.
+func (e *Engine) Conn(id uint64) *Conn { return nil }
+
 // Loop is an event loop; never live on this system.
 type Loop struct {
 	nconns atomic.Int64 // read by the shared balancer code in lb.go

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -35,13 +36,14 @@ func commandRegistry() map[string]*command {
 			run: (*shell).cmdServers},
 		{name: "timers", summary: "timers started in this shell that have not fired or been stopped",
 			run: (*shell).cmdTimers},
-		{name: "close", args: "ID", summary: "close server ID (sN, from :servers), or stop timer ID (tN)",
-			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
-		{name: "stop", args: "ID", summary: "stop timer ID (tN, from :timers), or close server ID (sN)",
-			run: (*shell).cmdEnd, complete: (*shell).handleIDs},
+		{name: "close", args: "ID", summary: "close conn ID (a number, from :conns), server ID (sN, from :servers), or stop timer ID (tN)",
+			run: (*shell).cmdEnd, complete: (*shell).endIDs},
+		{name: "stop", args: "ID", summary: "stop timer ID (tN, from :timers), or close server ID (sN) or conn ID (a number)",
+			run: (*shell).cmdEnd, complete: (*shell).endIDs},
 		{name: "budget", args: "[on|off]", summary: "show or set whether a line runs under the handlers' budget (on by default)",
 			run: (*shell).cmdBudget, complete: func(*shell, string) []string { return []string{"on", "off"} }},
 		tapCommand,
+		traceCommand,
 		reloadCommand,
 		{name: "stats", summary: "engine statistics (the same as stats() in Lua)",
 			run: (*shell).cmdStats},
@@ -317,10 +319,33 @@ func (s *shell) handleIDs(string) []string {
 	return ids
 }
 
-// cmdEnd is :close ID and :stop ID.
+// endIDs completes :close and :stop: server and timer ids, then conn ids.
+func (s *shell) endIDs(arg string) []string {
+	ids := s.handleIDs(arg)
+	if s.be.conns != nil {
+		for _, r := range s.be.conns() {
+			ids = append(ids, strconv.FormatUint(r.ID, 10))
+		}
+	}
+	return ids
+}
+
+// cmdEnd is :close ID and :stop ID: a number is a conn (:conns), sN a
+// server, tN a timer.
 func (s *shell) cmdEnd(arg string) error {
 	if arg == "" {
-		return fmt.Errorf("which one? give an ID from :servers or :timers")
+		return fmt.Errorf("which one? give an ID from :conns, :servers or :timers")
+	}
+	if id, err := strconv.ParseUint(arg, 10, 64); err == nil {
+		if s.be.closeConn == nil {
+			return fmt.Errorf("not available: the runtime has no engine")
+		}
+		msg, err := s.be.closeConn(id)
+		if err != nil {
+			return fmt.Errorf("%v (see :conns)", err)
+		}
+		fmt.Fprintln(s.out, msg)
+		return nil
 	}
 	var msg string
 	var err error

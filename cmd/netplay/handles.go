@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -59,16 +58,13 @@ func listHandles(L *lua.LState, module, fn, prefix string) ([]liveHandle, error)
 func liveServers(L *lua.LState) ([]liveHandle, error) { return listHandles(L, "net", "servers", "s") }
 func liveTimers(L *lua.LState) ([]liveHandle, error)  { return listHandles(L, "timer", "list", "t") }
 
-// endHandle closes server id (srv:close()) or stops timer id (t:stop()).
+// endHandle closes server id (srv:close()) or stops timer id (t:stop());
+// a conn id (a number) is the shell's backend's (cmdEnd).
 // It reports what it did, or an error naming the id.
 func endHandle(L *lua.LState, id string) (string, error) {
 	list, method, done := liveServers, "close", "closed"
 	if strings.HasPrefix(id, "t") {
 		list, method, done = liveTimers, "stop", "stopped"
-	} else if !strings.HasPrefix(id, "s") {
-		if _, err := strconv.Atoi(id); err == nil {
-			return "", fmt.Errorf("%s looks like a conn id: close a conn from Lua (c:close()); :close takes sN or tN from :servers and :timers", id)
-		}
 	}
 	hs, err := list(L)
 	if err != nil {
@@ -84,7 +80,7 @@ func endHandle(L *lua.LState, id string) (string, error) {
 		}
 		return id + " " + done, nil
 	}
-	return "", fmt.Errorf("no server or timer %s (see :servers and :timers)", id)
+	return "", fmt.Errorf("no server or timer %s (see :servers and :timers; a number is a conn from :conns)", id)
 }
 
 // describe is v's __tostring, or its type name.

@@ -79,10 +79,16 @@ type helpTopic struct {
 // backend is what the shell needs besides evaluation. Any func may be nil
 // when the runtime does not provide it.
 type backend struct {
-	ev     evaluator
-	conns  func() []connRow
-	topics func() []helpTopic
-	stop   func(ctx context.Context) error
+	ev    evaluator
+	conns func() []connRow
+	// closeConn closes conn id (:close ID) and describes it; nil when the
+	// runtime has no engine.
+	closeConn func(id uint64) (string, error)
+	// connTracer finds conn id's trace switch (:trace ID) and describes
+	// the conn; nil when the runtime has no engine.
+	connTracer func(id uint64) (tracer, string, error)
+	topics     func() []helpTopic
+	stop       func(ctx context.Context) error
 }
 
 // shell is the interactive loop. It is used from one goroutine, except

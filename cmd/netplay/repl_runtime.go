@@ -93,10 +93,12 @@ func runPiped(rt *runtime.Runtime, in io.Reader, stderr io.Writer) int {
 // runtimeBackend adapts a runtime to what the shell needs.
 func runtimeBackend(rt *runtime.Runtime) backend {
 	return backend{
-		ev:     rtEvaluator{rt},
-		topics: moduleTopics,
-		stop:   rt.Stop,
-		conns:  engineConns(rt),
+		ev:         rtEvaluator{rt},
+		topics:     moduleTopics,
+		stop:       rt.Stop,
+		conns:      engineConns(rt),
+		closeConn:  engineClose(rt),
+		connTracer: engineTracer(rt),
 	}
 }
 

@@ -49,7 +49,7 @@ func TestPathologicalPatternsStopAtTheDeadline(t *testing.T) {
 	// about 100-110 ms on an idle machine; the margin is for a loaded one,
 	// where the loop is late too (without the check these patterns run for
 	// seconds to minutes)
-	limit := max(5*deadline, 3*loopTook)
+	limit := max(10*deadline, 5*loopTook) // wide: a loaded CI machine stretches wall time; unbounded patterns run for minutes
 	cases := []struct{ name, src string }{
 		{name: "trim idiom on a 30 KB line", src: `local m = "x" .. (" "):rep(30000) .. "x"
 			return m:match("^%s*(.-)%s*$")`},

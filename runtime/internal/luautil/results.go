@@ -149,3 +149,21 @@ func ToString(L *lua.LState, v lua.LValue) string {
 		return v.String()
 	}
 }
+
+// CallbackLocal is the local through which netplay's hidden chunks (the
+// scheduler's trampoline, net's dispatch loop) call a script's callback; a
+// traceback names the callback's frame by it until NameCallback renames it.
+const CallbackLocal = "callback"
+
+// NameCallback returns tb, a traceback of a callback netplay ran, with the
+// callback's frame (the outermost, called by a hidden chunk) named name:
+// "echo.lua:5: in function 'on_message'". It is called on the error path
+// only, so naming costs nothing per call.
+func NameCallback(tb, name string) string {
+	const unnamed = " in function '" + CallbackLocal + "'"
+	i := strings.LastIndexByte(tb, '\n')
+	if i < 0 || !strings.HasSuffix(tb, unnamed) {
+		return tb
+	}
+	return tb[:len(tb)-len(unnamed)] + " in function '" + name + "'"
+}

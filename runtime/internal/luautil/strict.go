@@ -1,7 +1,9 @@
 package luautil
 
 import (
+	"errors"
 	"sort"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -21,8 +23,10 @@ type Options struct {
 
 // NewOptions describes function fn's options, each written "name:type".
 // The types Lua checks are number, integer, boolean, string, function and
-// table; "any" accepts every value; any other word names a userdata kind
-// ("codec", "context") that the function checks itself.
+// table; "any" accepts every value; "false" only false (an option that
+// false clears); any other word names a userdata kind ("codec",
+// "context") that the function checks itself. "number|false" accepts
+// either.
 func NewOptions(fn string, spec ...string) *Options {
 	o := &Options{fn: fn, types: make(map[string]string, len(spec))}
 	for _, s := range spec {
@@ -64,23 +68,69 @@ func (o *Options) Table(L *lua.LState, n int) *lua.LTable {
 // or whose value has the wrong type ("net.listen: option 'on_message' must
 // be a function, got string").
 func (o *Options) Check(L *lua.LState, t *lua.LTable) {
-	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
-		ks, ok := k.(lua.LString)
-		if !ok {
-			L.RaiseError("%s: option keys are names, got %s %s", o.fn, k.Type(), k.String())
-		}
-		typ, ok := o.types[string(ks)]
-		if !ok {
-			L.RaiseError("%s: unknown option '%s'%s", o.fn, ks, DidYouMean(string(ks), o.names))
-		}
-		if !typeMatches(typ, v) {
-			L.RaiseError("%s: option '%s' must be %s, got %s", o.fn, ks, article(typ), typeOf(v))
-		}
+	if err := o.Err(t); err != nil {
+		L.RaiseError("%s", err.Error())
 	}
 }
 
+// Err is Check's error as a value, nil when t is fine: for a table that
+// does not come from a call (a callback's result), where the error is
+// logged rather than raised.
+func (o *Options) Err(t *lua.LTable) error {
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		ks, ok := k.(lua.LString)
+		if !ok {
+			return errors.New(o.fn + ": option keys are names, got " + k.Type().String() + " " + k.String())
+		}
+		typ, ok := o.types[string(ks)]
+		if !ok {
+			return errors.New(o.fn + ": unknown option '" + string(ks) + "'" + DidYouMean(string(ks), o.names))
+		}
+		if !typeMatches(typ, v) {
+			return errors.New(o.fn + ": option '" + string(ks) + "' must be " + describeType(typ) + ", got " + typeOf(v))
+		}
+	}
+	return nil
+}
+
+// Checker returns a Lua function check(t) that raises Check's error for t
+// (nil passes) and returns t: strict options for functions written in Lua
+// (the lab's check module). The error names the caller of the Lua function
+// that called check, the user's line.
+func (o *Options) Checker(L *lua.LState) *lua.LFunction {
+	return L.NewFunction(func(L *lua.LState) int {
+		switch t := L.Get(1).(type) {
+		case *lua.LNilType:
+		case *lua.LTable:
+			if err := o.Err(t); err != nil {
+				L.Error(lua.LString(userWhere(L, 2)+" "+err.Error()), 0)
+			}
+		default:
+			L.Error(lua.LString(userWhere(L, 2)+" "+o.fn+": options table expected, got "+t.Type().String()), 0)
+		}
+		L.Push(L.Get(1))
+		return 1
+	})
+}
+
+// userWhere is "file:line:" of the Lua frame level levels up (1: the
+// caller of the Go function), or "".
+func userWhere(L *lua.LState, level int) string {
+	if dbg, ok := L.GetStack(level); ok {
+		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.CurrentLine > 0 {
+			return dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ":"
+		}
+	}
+	return ""
+}
+
 func typeMatches(typ string, v lua.LValue) bool {
+	if a, b, ok := strings.Cut(typ, "|"); ok {
+		return typeMatches(a, v) || typeMatches(b, v)
+	}
 	switch typ {
+	case "false":
+		return v == lua.LFalse
 	case "any":
 		return true
 	case "number":
@@ -108,7 +158,19 @@ func typeOf(v lua.LValue) string {
 	return v.Type().String()
 }
 
+// describeType is "a number", "an integer", "a number or false".
+func describeType(typ string) string {
+	if a, b, ok := strings.Cut(typ, "|"); ok {
+		return describeType(a) + " or " + describeType(b)
+	}
+	return article(typ)
+}
+
 func article(typ string) string {
+	switch typ {
+	case "false", "true", "nil":
+		return typ
+	}
 	switch typ[0] {
 	case 'a', 'e', 'i', 'o', 'u':
 		return "an " + typ

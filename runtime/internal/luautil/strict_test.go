@@ -49,3 +49,37 @@ func TestOptionsCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionsUnionErrAndChecker(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	o := NewOptions("p:set", "latency:number|false", "stream:string")
+	L.SetGlobal("check", L.NewFunction(func(L *lua.LState) int { o.Table(L, 1); return 0 }))
+	L.SetGlobal("lcheck", o.Checker(L))
+	if err := L.DoString(`function stage(t) lcheck(t) end`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ src, want string }{
+		{`check{latency = 0.1}`, ""},
+		{`check{latency = false}`, ""},
+		{`check{latency = true}`, "p:set: option 'latency' must be a number or false, got boolean"},
+		{`check{latncy = 1}`, "p:set: unknown option 'latncy' (did you mean 'latency'?)"},
+		{`stage{latency = 1}`, ""},
+		{`stage(nil)`, ""},
+		{"\n\nstage{strem = 'up'}", "<string>:3: p:set: unknown option 'strem' (did you mean 'stream'?)"},
+		{`stage(4)`, "p:set: options table expected, got number"},
+	} {
+		err := L.DoString(c.src)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.src, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want %q", c.src, err, c.want)
+		}
+	}
+	tb := L.NewTable()
+	tb.RawSetString("strem", lua.LString("x"))
+	if err := o.Err(tb); err == nil || err.Error() != "p:set: unknown option 'strem' (did you mean 'stream'?)" {
+		t.Errorf("Err = %v", err)
+	}
+}

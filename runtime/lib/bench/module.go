@@ -33,9 +33,14 @@ var Module = &host.Module{
 	},
 }
 
+// runOpts are bench.run's options (luautil.Options: a typo is an error
+// naming the closest key).
+var runOpts = luautil.NewOptions("bench.run", "url:string", "mode:string", "c:integer", "d:number", "n:integer",
+	"size:integer", "depth:integer", "rate:number", "timeout:number", "cmd:string", "verify:boolean", "loops:integer")
+
 // luaConfig reads bench.run's options table; a bad option raises.
 func luaConfig(L *lua.LState) Config {
-	o := luautil.OptTable(L, 1)
+	o := runOpts.Table(L, 1)
 	secs := func(k string) time.Duration {
 		s := luautil.OptNum(L, o, k, 0)
 		if s != s || s < 0 {

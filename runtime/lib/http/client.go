@@ -38,8 +38,20 @@ type client struct {
 	reapArmed       bool
 }
 
+// The options of http.client and of each request (luautil.Options).
+var (
+	clientOpts = luautil.NewOptions("http.client", "disable_keep_alives:boolean", "timeout:number",
+		"response_header_timeout:number", "follow_redirects:boolean", "trace:boolean", "max_body_bytes:integer",
+		"max_idle_conns:integer", "max_idle_conns_per_host:integer", "max_conns_per_host:integer", "idle_conn_timeout:number")
+	requestOpts  = luautil.NewOptions("cl:request", "method:string", "url:string", "headers:table", "body:any", "ctx:context", "timeout:number")
+	clGetOpts    = luautil.NewOptions("cl:get", "headers:table", "ctx:context", "timeout:number")
+	clPostOpts   = luautil.NewOptions("cl:post", "headers:table", "ctx:context", "timeout:number")
+	httpGetOpts  = luautil.NewOptions("http.get", "headers:table", "ctx:context", "timeout:number")
+	httpPostOpts = luautil.NewOptions("http.post", "headers:table", "ctx:context", "timeout:number")
+)
+
 func newClient(v host.VM, L *lua.LState) int {
-	o := luautil.OptTable(L, 1)
+	o := clientOpts.Table(L, 1)
 	cl := clientFromOptions(v, L, o)
 	L.Push(cl.value(L))
 	return 1
@@ -96,11 +108,12 @@ func checkClient(L *lua.LState) *client {
 func openClientType(L *lua.LState) {
 	mt := L.NewTypeMetatable(clientType)
 	methods := L.NewTable()
-	methods.RawSetString("get", luautil.ExactResults(L, func(L *lua.LState) int { return checkClient(L).get(L, 2) }))
-	methods.RawSetString("post", luautil.ExactResults(L, func(L *lua.LState) int { return checkClient(L).post(L, 2) }))
+	methods.RawSetString("get", luautil.ExactResults(L, func(L *lua.LState) int { return checkClient(L).get(L, 2, clGetOpts) }))
+	methods.RawSetString("post", luautil.ExactResults(L, func(L *lua.LState) int { return checkClient(L).post(L, 2, clPostOpts) }))
 	methods.RawSetString("request", luautil.ExactResults(L, func(L *lua.LState) int {
 		cl := checkClient(L)
 		o := L.CheckTable(2)
+		requestOpts.Check(L, o)
 		return cl.do(L, luautil.OptString(L, o, "method", "GET"), luautil.OptString(L, o, "url", ""), o.RawGetString("body"), o)
 	}))
 	methods.RawSetString("stats", L.NewFunction(func(L *lua.LState) int {
@@ -125,15 +138,16 @@ func openClientType(L *lua.LState) {
 	L.SetField(mt, "__index", methods)
 }
 
-// get is cl:get(url, opts) with the url at stack index i.
-func (cl *client) get(L *lua.LState, i int) int {
-	o := luautil.OptTable(L, i+1)
+// get is cl:get(url, opts) with the url at stack index i; opts are
+// checked against oo.
+func (cl *client) get(L *lua.LState, i int, oo *luautil.Options) int {
+	o := oo.Table(L, i+1)
 	return cl.do(L, "GET", L.CheckString(i), lua.LNil, o)
 }
 
 // post is cl:post(url, body, opts).
-func (cl *client) post(L *lua.LState, i int) int {
-	o := luautil.OptTable(L, i+2)
+func (cl *client) post(L *lua.LState, i int, oo *luautil.Options) int {
+	o := oo.Table(L, i+2)
 	return cl.do(L, "POST", L.CheckString(i), L.Get(i+1), o)
 }
 

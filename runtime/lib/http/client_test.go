@@ -199,7 +199,18 @@ return a.body .. '|' .. tostring(err) .. '|' .. c.status .. '|' .. d.body`)
 
 func TestClientMaxConnsPerHost(t *testing.T) {
 	l := newLab(t)
-	l.serve(`function(req) sleep(0.05); return 200, nil, tostring(req.conn_id) end`, "")
+	// A handler waits for a second one in flight (bounded), so two conns are
+	// in use at once however loaded the machine; peak is the most in flight.
+	l.serve(`function(req)
+  inflight = inflight + 1
+  peak = math.max(peak, inflight)
+  local t0 = timer.now()
+  while inflight < 2 and timer.now() - t0 < 2 do sleep(0.01) end
+  sleep(0.02)
+  inflight = inflight - 1
+  return 200, nil, tostring(req.conn_id)
+end`, "")
+	l.eval("inflight, peak = 0, 0")
 	got := l.eval(`
 local cl = http.client{max_conns_per_host = 2}
 local left, ids = 6, {}
@@ -209,9 +220,9 @@ end
 while left > 0 do sleep(0.01) end
 local n = 0
 for _ in pairs(ids) do n = n + 1 end
-return n .. ' ' .. cl:stats()[srv.url].opened`)
-	if got != "2 2" {
-		t.Fatalf("6 concurrent requests with max_conns_per_host 2 used conns/opened: %s", got)
+return n .. ' ' .. cl:stats()[srv.url].opened .. ' ' .. peak`)
+	if got != "2 2 2" {
+		t.Fatalf("6 concurrent requests with max_conns_per_host 2 used conns/opened/peak in flight: %s", got)
 	}
 }
 

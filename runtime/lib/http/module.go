@@ -41,8 +41,8 @@ var Module = &host.Module{
 			"listen": func(L *lua.LState) int { return listen(v, L) },
 			"client": func(L *lua.LState) int { return newClient(v, L) },
 		})
-		mod.RawSetString("get", luautil.ExactResults(L, func(L *lua.LState) int { return defaultClient(v, L).get(L, 1) }))
-		mod.RawSetString("post", luautil.ExactResults(L, func(L *lua.LState) int { return defaultClient(v, L).post(L, 1) }))
+		mod.RawSetString("get", luautil.ExactResults(L, func(L *lua.LState) int { return defaultClient(v, L).get(L, 1, httpGetOpts) }))
+		mod.RawSetString("post", luautil.ExactResults(L, func(L *lua.LState) int { return defaultClient(v, L).post(L, 1, httpPostOpts) }))
 		return mod
 	},
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/netplay-lab/netplay/codecs/http1"
 	"github.com/netplay-lab/netplay/reactor"
-	luactx "github.com/netplay-lab/netplay/runtime/lib/context"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -112,10 +111,7 @@ func (r *request) field(L *lua.LState, key string) lua.LValue {
 		}
 		return lua.LString(r.upgrade)
 	case "ctx":
-		if r.st.ctxUD == nil {
-			r.st.ctxUD = luactx.New(L, r.st.ctx)
-		}
-		return r.st.ctxUD
+		return r.ctxValue(L)
 	case "headers":
 		if r.headersT == nil {
 			r.headersT = L.CreateTable(0, len(r.header))

@@ -25,7 +25,9 @@ type reply struct {
 	done    bool
 	async   bool // a write went through AsyncWrite: keep order, stay async
 	keep    bool
-	conn    string // the Connection field
+	ended   bool        // the handler returned: req.ctx is over
+	conn    string      // the Connection field
+	ctx     *reqContext // req.ctx, made on first read (reqctx.go)
 }
 
 // dispatch runs the handler for r on st's VM. Loop goroutine.
@@ -60,6 +62,13 @@ func (st *sconn) call(r *request) {
 		res = ud
 	}
 	st.v.Call2(st.fn, func(rets []lua.LValue, err *host.ScriptError) {
+		// As Go cancels r.Context() when ServeHTTP returns, before its
+		// buffered response is flushed; before the send also keeps the
+		// next request's ctx (dispatched inline by the send) untouched.
+		rp.endCtx()
+		if err != nil {
+			err.Traceback = luautil.NameCallback(err.Traceback, "handler")
+		}
 		if r.hijack != nil {
 			// ws.upgrade: the takeover answers; the handler's returns
 			// (and an error after the upgrade) change nothing.

@@ -26,6 +26,13 @@ type serverOptions struct {
 	handler     string // loop mode: a .lua file or module returning the handler
 }
 
+// listenOpts are http.listen's options (luautil.Options: a typo is an
+// error naming the closest key).
+var listenOpts = luautil.NewOptions("http.listen", "keep_alives_enabled:boolean", "idle_timeout:number",
+	"read_header_timeout:number", "read_timeout:number", "write_timeout:number", "max_header_bytes:integer",
+	"max_body_bytes:integer", "max_requests_per_conn:integer", "max_conns:integer", "vm:string", "handler:string",
+	"loops:integer", "reuse_port:boolean", "max_outbound:integer")
+
 // DefaultMaxConns is http.listen's max_conns: past it a new conn gets a 503.
 const DefaultMaxConns = 1024
 
@@ -53,7 +60,7 @@ func listen(v host.VM, L *lua.LState) int {
 	default:
 		L.ArgError(2, "handler function expected")
 	}
-	o := luautil.OptTable(L, optIdx)
+	o := listenOpts.Table(L, optIdx)
 	if v.Kind() != host.Script {
 		L.RaiseError("http.listen: only the script VM can listen")
 	}

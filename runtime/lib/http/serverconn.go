@@ -53,9 +53,8 @@ type sconn struct {
 	scratch  []byte
 	next     *request // the request dispatch hands to callNext
 	callNext func()
-	ctx      stdctx.Context
-	cancel   stdctx.CancelFunc
-	ctxUD    *lua.LUserData // req.ctx, made on v's goroutine
+	rctx     ctxSlot    // the request under way's req.ctx, once read
+	ctxMT    lua.LValue // req.ctx's metatable, fetched on the conn's first read
 }
 
 // server is the reactor.Handler of one http.listen.
@@ -84,7 +83,6 @@ func (s *server) OnOpen(c *reactor.Conn) reactor.Action {
 	}
 	st := &sconn{s: s, c: c, dec: http1.NewRequestDecoder(s.opts.limits), timer: NewConnTimer(s.opts.timeouts, now),
 		remote: c.RemoteAddr().String()}
-	st.ctx, st.cancel = stdctx.WithCancel(s.ctx)
 	if s.opts.loopMode {
 		st.v = s.v.Conns().LoopVM(c.Loop())
 		fn, err := loopHandler(st.v, s.opts.handler)
@@ -122,7 +120,6 @@ func (s *server) OnClose(c *reactor.Conn, err error) {
 	st, ok := c.Context().(*sconn)
 	if ok && st != nil && st.upgraded {
 		st.gone.Store(true)
-		st.cancel()
 		if st.up != nil {
 			s.upgraded.remove(st.up)
 			st.up.OnClose(c, err)
@@ -138,7 +135,7 @@ func (s *server) OnClose(c *reactor.Conn, err error) {
 	if st.tm != nil {
 		st.tm.Stop()
 	}
-	st.cancel()
+	st.cancelCtx()
 	s.conns.remove(st)
 	st.releaseInflow()
 }

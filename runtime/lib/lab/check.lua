@@ -4,6 +4,7 @@
 -- runner (runtime/lib/lab) calls check._run(i) per stage and formats the
 -- record it returns; __lab is the runner's bridge (url, output, liveness).
 local lab = __lab
+local opt = lab.opts -- strict option tables: opt.stage(t) raises on a typo, naming the closest key
 check = {stages = {}} -- a global for check.lua
 package.loaded.check = check
 
@@ -19,6 +20,7 @@ check.escape = lab.escape
 -- check.stage{name = "...", hint = "...", timeout = 5, run = function() ... end}
 -- registers a stage; stages run in the order they are declared.
 function check.stage(t)
+  opt.stage(t)
   assert(type(t) == "table" and type(t.name) == "string" and type(t.run) == "function",
     "check.stage{name = ..., run = function() ... end}")
   check.stages[#check.stages + 1] = t
@@ -34,6 +36,8 @@ function check.note(text) step("note", nil, nil, text) end
 -- check.fail{message =, expected =, got =, expected_how =, got_how =, hint =}
 -- (or check.fail(message, {hint = ...})) stops the stage with a failure.
 function check.fail(msg, opts)
+  if type(msg) == "table" then opt.fail(msg) end
+  opt.fail(opts)
   local f = type(msg) == "table" and msg or {message = msg}
   if opts then for k, v in pairs(opts) do f[k] = v end end
   f.hint = f.hint or (cur and cur.hint)
@@ -50,6 +54,7 @@ end
 -- check.expect(got, expected, opts) compares two values (strings byte by
 -- byte); opts: what, hint, got_how, expected_how.
 function check.expect(got, expected, opts)
+  opt.expect(opts)
   if got == expected then return got end
   opts = opts or {}
   check.fail{message = opts.what and ("wrong " .. opts.what) or nil,
@@ -61,7 +66,7 @@ end
 -- check.eventually(seconds, fn, opts) calls fn until it returns true (or the
 -- deadline passes: a failure with fn's second result as what was got).
 function check.eventually(seconds, fn, opts)
-  opts = opts or {}
+  opts = opt.eventually(opts) or {}
   local deadline = check.now() + seconds
   local last
   while true do
@@ -84,7 +89,7 @@ check.output = lab.output
 -- check.expect_output(text, seconds, opts) waits until the learner's script
 -- has printed text (a plain substring) in this stage.
 function check.expect_output(text, seconds, opts)
-  opts = opts or {}
+  opts = opt.expect_output(opts) or {}
   check.eventually(seconds, function() return check.output():find(text, 1, true) ~= nil end,
     {what = opts.what or ("your script printing " .. check.escape(text)), hint = opts.hint,
      expected = "a line containing " .. check.escape(text), expected_raw = true})
@@ -153,7 +158,7 @@ local nconn = 0
 -- check.connect{name =, wait = 3} connects to the learner's server, retrying
 -- while the script starts (up to wait seconds, while it is running).
 function check.connect(opts)
-  opts = opts or {}
+  opts = opt.connect(opts) or {}
   nconn = nconn + 1
   local name = opts.name or ("conn " .. nconn)
   local deadline = check.now() + (opts.wait or 3)
@@ -258,7 +263,7 @@ end
 -- c:expect_line(expected, opts) reads up to "\n" and compares, "\n" included.
 -- opts: seconds (1), what, hint.
 function Client:expect_line(expected, opts)
-  opts = opts or {}
+  opts = opt.expect_line(opts) or {}
   local got, partial, why = self:read_until("\n", opts.seconds)
   if got == expected then return got end
   check.fail{message = opts.what and ("wrong " .. opts.what) or nil, expected = expected, got = got or partial,
@@ -267,7 +272,7 @@ end
 
 -- c:expect_bytes(expected, opts) reads #expected bytes and compares.
 function Client:expect_bytes(expected, opts)
-  opts = opts or {}
+  opts = opt.expect_bytes(opts) or {}
   local got, partial, why = self:read_n(#expected, opts.seconds)
   if got == expected then return got end
   check.fail{message = opts.what and ("wrong " .. opts.what) or nil, expected = expected, got = got or partial,
@@ -277,7 +282,7 @@ end
 
 -- c:expect_silence(seconds, opts): nothing may arrive for seconds.
 function Client:expect_silence(seconds, opts)
-  opts = opts or {}
+  opts = opt.expect_silence(opts) or {}
   if self.buf == "" then self:fill(seconds) end
   if self.buf ~= "" then
     check.fail{message = opts.what or ("expected no reply yet, but bytes came back"), expected = "", got = self.buf,
@@ -287,7 +292,7 @@ end
 
 -- c:expect_closed(seconds, opts): the server must close the conn.
 function Client:expect_closed(seconds, opts)
-  opts = opts or {}
+  opts = opt.expect_closed(opts) or {}
   local deadline = check.now() + seconds
   while not self.eof do
     local left = deadline - check.now()
@@ -380,7 +385,7 @@ end
 
 -- c:expect_resp(expected_raw, opts) reads one RESP value and compares bytes.
 function Client:expect_resp(expected, opts)
-  opts = opts or {}
+  opts = opt.expect_resp(opts) or {}
   local got, partial, why = self:read_resp(opts.seconds)
   if got == expected then return got end
   check.fail{message = opts.what and ("wrong " .. opts.what) or nil, expected = expected, got = got or partial,

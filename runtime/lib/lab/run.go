@@ -15,6 +15,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/netplay-lab/netplay/runtime"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 )
 
 //go:embed check.lua
@@ -69,6 +70,25 @@ type Step struct {
 	Text string
 }
 
+// checkOpts are the option tables of the check module's functions: a typo
+// in a lab's check.lua is an error naming the closest key
+// (luautil.Options), never a silently ignored hint or timeout.
+var checkOpts = map[string]*luautil.Options{
+	"stage": luautil.NewOptions("check.stage", "name:string", "hint:string", "timeout:number", "run:function"),
+	"fail": luautil.NewOptions("check.fail", "message:string", "expected:any", "got:any", "expected_how:string",
+		"got_how:string", "expected_raw:boolean", "got_raw:boolean", "hint:string"),
+	"expect": luautil.NewOptions("check.expect", "what:string", "hint:string", "got_how:string", "expected_how:string"),
+	"eventually": luautil.NewOptions("check.eventually", "what:string", "expected:any", "expected_raw:boolean",
+		"expected_how:string", "hint:string", "every:number"),
+	"expect_output":  luautil.NewOptions("check.expect_output", "what:string", "hint:string"),
+	"connect":        luautil.NewOptions("check.connect", "name:string", "wait:number"),
+	"expect_line":    luautil.NewOptions("c:expect_line", "seconds:number", "what:string", "hint:string"),
+	"expect_bytes":   luautil.NewOptions("c:expect_bytes", "seconds:number", "what:string", "hint:string", "expected_how:string"),
+	"expect_silence": luautil.NewOptions("c:expect_silence", "what:string", "hint:string"),
+	"expect_closed":  luautil.NewOptions("c:expect_closed", "what:string", "hint:string", "allow_data:boolean"),
+	"expect_resp":    luautil.NewOptions("c:expect_resp", "seconds:number", "what:string", "hint:string"),
+}
+
 // bridge is the __lab table the check module reads: the learner's address,
 // its output and liveness, a clock, escaping, and programs to run.
 func bridge(L *lua.LState, url, addr string, port int, debug bool, lr *learner) *lua.LTable {
@@ -106,6 +126,11 @@ func bridge(L *lua.LState, url, addr string, port int, debug bool, lr *learner) 
 		L.Push(lua.LString(p))
 		return 1
 	}))
+	opts := L.NewTable()
+	for name, o := range checkOpts {
+		L.SetField(opts, name, o.Checker(L))
+	}
+	L.SetField(t, "opts", opts)
 	L.SetField(t, "exec", L.NewFunction(func(L *lua.LState) int {
 		argv := L.CheckTable(1)
 		secs := L.OptNumber(2, 3)

@@ -218,12 +218,13 @@ func (lc *luaConn) messageDone(rets []lua.LValue, e *host.ScriptError) {
 // starts its budget. Resuming a coroutine per message costs more than the
 // handler of a small protocol (about 150 ns of 300); the order and the
 // one-at-a-time rule are the same either way, since a suspended handler
-// suspends the loop that called it.
+// suspends the loop that called it. The handler is called through a local
+// named luautil.CallbackLocal, which failed renames in tracebacks.
 const dispatchSrc = `local next = ...
-return function(fn, c)
+return function(callback, c)
   local m = next(c)
   while m ~= nil do
-    fn(c, m)
+    callback(c, m)
     m = next(c)
   end
 end`

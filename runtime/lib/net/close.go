@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -37,7 +38,7 @@ func (lc *luaConn) writableDone(_ []lua.LValue, e *host.ScriptError) {
 // closeDoneLog logs a failed on_close naming the conn.
 func (lc *luaConn) closeDoneLog(_ []lua.LValue, e *host.ScriptError) {
 	if e != nil {
-		lc.v.LogError(&host.ScriptError{Msg: lc.origin() + " on_close: " + e.Msg, Traceback: e.Traceback})
+		lc.v.LogError(&host.ScriptError{Msg: lc.origin() + " on_close: " + e.Msg, Traceback: luautil.NameCallback(e.Traceback, "on_close")})
 	}
 }
 
@@ -64,7 +65,7 @@ func (lc *luaConn) failed(cb string, e *host.ScriptError) {
 	if e == nil {
 		return
 	}
-	lc.v.LogError(&host.ScriptError{Msg: lc.origin() + " " + cb + ": " + e.Msg, Traceback: e.Traceback})
+	lc.v.LogError(&host.ScriptError{Msg: lc.origin() + " " + cb + ": " + e.Msg, Traceback: luautil.NameCallback(e.Traceback, cb)})
 	if lc.conn != nil {
 		lc.w.flush() // replies sent before the failure still go out, as unbatched ones would
 		lc.conn.CloseWithError(errors.New(e.Msg))

@@ -71,6 +71,7 @@ type netHandler struct {
 	srv       *luaServer
 	trace     bool   // trace = true: a tap printing all traffic (initTrace)
 	taps      tapSet // net.tap, :tap, trace (tap.go)
+	traces    traces // the trace taps on now: trace = true and the shell's :trace (trace.go)
 	highWater int
 	idle      time.Duration // idle_timeout; 0: none
 	// frameTimeout bounds a started frame (limits.go); 0: none.

@@ -101,6 +101,9 @@ func (h *netHandler) tapClosed(c *reactor.Conn) {
 		for _, t := range *l {
 			t.ConnClosed(ev)
 		}
+		if h.dial == nil && h.traced(c.ID()) { // a shell's :trace of this conn ends with it
+			h.setTrace(c.ID(), false)
+		}
 	}
 }
 
@@ -163,13 +166,11 @@ func (p printer) Write(b []byte) (int, error) {
 }
 
 // initTrace turns trace = true into a tap that prints every conn's
-// traffic: the same mechanism as net.tap.
+// traffic: the same mechanism as net.tap (trace.go).
 func (h *netHandler) initTrace() {
-	if !h.trace {
-		return
+	if h.trace {
+		h.setTrace(0, true)
 	}
-	t, _ := tap.New(tap.Options{Text: printer{h.v}}) // fails only writing a pcap header
-	h.taps.add(t)
 }
 
 const tapType = "netplay.tap"

@@ -77,15 +77,30 @@ func checkProxy(L *lua.LState) *luaProxy {
 	return nil
 }
 
-// proxyOptions are net.proxy's options that are not faults.
-var proxyOptions = map[string]bool{"seed": true, "max_buffer": true, "on_open": true, "on_close": true}
+// faultSpec is every fault as a luautil.Options key: a number (or a
+// table, or a word) sets it, false clears it.
+var faultSpec = []string{"latency:number|false", "jitter:number|false", "slow_close:number|false",
+	"timeout:number|false", "reset_peer:number|false", "bandwidth:number|false", "limit_data:number|false",
+	"loss:number|false", "duplicate:number|false", "reorder:number|false", "toxicity:number|false",
+	"down:boolean", "stream:string|false", "slicer:table|false"}
+
+// The option tables that take faults (luautil.Options: a typo is an error
+// naming the closest key). net.proxy's own options are not faults.
+var (
+	proxyOpts   = luautil.NewOptions("net.proxy", append([]string{"seed:number", "max_buffer:integer", "on_open:function", "on_close:function"}, faultSpec...)...)
+	setOpts     = luautil.NewOptions("p:set", faultSpec...)
+	setConnOpts = luautil.NewOptions("p:set_conn", faultSpec...)
+	onOpenOpts  = luautil.NewOptions("proxy on_open", faultSpec...)
+	slicerOpts  = luautil.NewOptions("slicer", "average_size:number", "size_variation:number", "delay:number")
+	proxyOwn    = map[string]bool{"seed": true, "max_buffer": true, "on_open": true, "on_close": true}
+)
 
 func netProxy(v host.VM, L *lua.LState) int {
 	listen, upstream := L.CheckString(1), L.CheckString(2)
 	o := luautil.OptTable(L, 3)
 	var f Faults
-	if err := setFaults(&f, o, proxyOptions); err != nil {
-		L.RaiseError("net.proxy: %v", err)
+	if err := setFaults(&f, o, proxyOpts, proxyOwn); err != nil {
+		L.RaiseError("%v", err)
 	}
 	if err := f.Validate(strings.HasPrefix(listen, "udp")); err != nil {
 		L.RaiseError("net.proxy: %v", err) // a bad fault is a bug in the script, not a network failure
@@ -151,8 +166,8 @@ func callOnOpen(v host.VM, fn *lua.LFunction, ci ConnInfo, done func(*Faults)) {
 			return
 		}
 		var f Faults
-		if err := setFaults(&f, t, nil); err != nil {
-			v.Logf("proxy on_open: %v", err)
+		if err := setFaults(&f, t, onOpenOpts, nil); err != nil {
+			v.Logf("%v", err)
 			done(nil)
 			return
 		}
@@ -170,8 +185,8 @@ var proxyMethods = map[string]lua.LGFunction{
 	"set": func(L *lua.LState) int {
 		lp := checkProxy(L)
 		f := lp.p.Faults()
-		if err := setFaults(&f, L.CheckTable(2), nil); err != nil {
-			L.RaiseError("p:set: %v", err)
+		if err := setFaults(&f, L.CheckTable(2), setOpts, nil); err != nil {
+			L.RaiseError("%v", err)
 		}
 		if err := lp.p.Set(f); err != nil {
 			L.RaiseError("p:set: %v", err)
@@ -194,8 +209,8 @@ var proxyMethods = map[string]lua.LGFunction{
 		var own *Faults
 		if t, ok := L.Get(3).(*lua.LTable); ok {
 			own = &Faults{}
-			if err := setFaults(own, t, nil); err != nil {
-				L.RaiseError("p:set_conn: %v", err)
+			if err := setFaults(own, t, setConnOpts, nil); err != nil {
+				L.RaiseError("%v", err)
 			}
 		} else if L.Get(3) != lua.LNil {
 			L.ArgError(3, "faults table or nil expected")
@@ -325,21 +340,19 @@ func faultsTable(L *lua.LState, f *Faults) *lua.LTable {
 }
 
 // setFaults changes f by the fault keys of t: a number or table sets a
-// fault, false clears it. Keys in extra are skipped; any other key is an
-// error naming it (a typo must not pass as "no fault").
-func setFaults(f *Faults, t *lua.LTable, extra map[string]bool) error {
+// fault, false clears it. t is first checked against opts, so a typo is an
+// error naming the closest key (it must not pass as "no fault"); keys in
+// own are opts' keys that are not faults. Errors start with opts' function.
+func setFaults(f *Faults, t *lua.LTable, opts *luautil.Options, own map[string]bool) error {
+	if err := opts.Err(t); err != nil {
+		return err
+	}
 	var err error
 	t.ForEach(func(k, v lua.LValue) {
-		if err != nil {
-			return
-		}
-		ks, ok := k.(lua.LString)
-		if !ok {
-			err = fmt.Errorf("fault names are strings, got %s", k.Type())
-			return
-		}
-		if !extra[string(ks)] {
-			err = setFault(f, string(ks), v)
+		if ks, ok := k.(lua.LString); ok && err == nil && !own[string(ks)] {
+			if e := setFault(f, string(ks), v); e != nil {
+				err = fmt.Errorf("%s: %v", opts.Func(), e)
+			}
 		}
 	})
 	return err
@@ -453,6 +466,9 @@ func setSlicer(f *Faults, v lua.LValue, clear bool) error {
 	t, ok := v.(*lua.LTable)
 	if !ok {
 		return fmt.Errorf("slicer: table {average_size, size_variation, delay} expected, got %s", v.Type())
+	}
+	if err := slicerOpts.Err(t); err != nil {
+		return err
 	}
 	s := &Slicer{}
 	for k, dst := range map[string]*int{"average_size": &s.AverageSize, "size_variation": &s.SizeVariation} {

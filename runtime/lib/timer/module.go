@@ -189,6 +189,16 @@ func (t *luaTimer) done() {
 	}
 }
 
+// logCallbackError logs a one-shot timer's error with its frame named.
+func logCallbackError(v host.VM) host.Done {
+	return func(_ []lua.LValue, e *host.ScriptError) {
+		if e != nil {
+			e.Traceback = luautil.NameCallback(e.Traceback, "timer callback")
+			v.LogError(e)
+		}
+	}
+}
+
 func (t *luaTimer) fire() {
 	if !t.active() {
 		return
@@ -196,7 +206,7 @@ func (t *luaTimer) fire() {
 	v := t.v
 	if t.period == 0 {
 		t.done()
-		v.Call(t.fn, nil)
+		v.Call(t.fn, logCallbackError(v))
 		return
 	}
 	if !t.running {
@@ -204,6 +214,7 @@ func (t *luaTimer) fire() {
 		v.Call(t.fn, func(_ []lua.LValue, e *host.ScriptError) {
 			t.running = false
 			if e != nil {
+				e.Traceback = luautil.NameCallback(e.Traceback, "timer callback")
 				v.LogError(e)
 				if t.active() {
 					t.stopFn()

@@ -9,12 +9,12 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// backlog holds a loop-VM conn's messages between their decoding and
-// on_message. The messages of one read run in one coroutine (dispatch), as
-// net.listen's conns do: a coroutine resume per message costs more than a
-// small handler. One message at a time per conn: while a handler is
-// suspended, later messages wait, and on_close waits behind them. Loop
-// goroutine only.
+// backlog holds a conn's messages between their decoding and on_message,
+// on the VM that runs the conn's handlers. One message at a time per
+// conn: while a handler is suspended, later messages wait, and on_close
+// waits behind them. On a loop VM the messages of one read run in one
+// coroutine (dispatch), as net.listen's conns do: a coroutine resume per
+// message costs more than a small handler.
 type backlog struct {
 	msgs          []lua.LValue // msg, kind pairs waiting: msgs[head:]
 	head          int
@@ -80,14 +80,15 @@ func (h *luaServerH) FeedDone(c *SConn) {
 	}
 }
 
-// queue adds a message for on_message; outside a read (a message decoded
-// by a timer's or another callback's Feed) it runs at once.
+// queue adds a message for on_message. A loop VM's conn inside a read
+// waits for FeedDone to run the read's messages as one batch; otherwise
+// (the script VM, or a message decoded outside a read) it runs at once.
 func (lc *luaConn) queue(msg, kind lua.LValue) {
 	if lc.cb.onMessage == nil {
 		return
 	}
 	lc.push(msg, kind)
-	if !lc.c.inCB {
+	if !lc.onLoop || !lc.c.inCB {
 		lc.pump()
 	}
 }
@@ -135,18 +136,23 @@ func (lc *luaConn) closeAfter(ev Event, finish func()) bool {
 	if !lc.busy && lc.queued() == 0 {
 		return false
 	}
+	if !lc.onLoop { // the script VM may resume on its own goroutine: not in a loop callback then
+		c := lc.c
+		finish = func() { c.Finish(ev) }
+	}
 	lc.closing, lc.finish = &ev, finish
 	return true
 }
 
 // dispatchSrc runs on_message over a conn's waiting messages in one
 // coroutine: next(c) hands out the next message and its kind (nil when
-// none waits) and starts its budget.
+// none waits) and starts its budget. The handler is called through a local
+// named luautil.CallbackLocal, which handlerDone renames in tracebacks.
 const dispatchSrc = `local next = ...
-return function(fn, c)
+return function(callback, c)
   local m, k = next(c)
   while m ~= nil do
-    fn(c, m, k)
+    callback(c, m, k)
     m, k = next(c)
   end
 end`

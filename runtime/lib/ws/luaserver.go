@@ -166,6 +166,7 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 // with 1011.
 func (lc *luaConn) handlerDone(_ []lua.LValue, e *host.ScriptError) {
 	if e != nil {
+		e.Traceback = luautil.NameCallback(e.Traceback, "on_message")
 		lc.v.LogError(e)
 		lc.close(1011, "handler error")
 	}
@@ -186,11 +187,16 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop boo
 		return
 	}
 	v := lc.v
-	onErr := lc.onErr
 	switch ev.Kind {
 	case EvOpen:
 		if lc.cb.onOpen != nil {
-			v.Call(lc.cb.onOpen, onErr, lc.ud, requestTable(v.L(), lc.c))
+			v.Call(lc.cb.onOpen, func(_ []lua.LValue, e *host.ScriptError) {
+				if e != nil {
+					e.Traceback = luautil.NameCallback(e.Traceback, "on_open")
+					lc.v.LogError(e)
+					lc.close(1011, "handler error")
+				}
+			}, lc.ud, requestTable(v.L(), lc.c))
 		}
 	case EvMessage:
 		if lc.cb.onMessage != nil {
@@ -198,11 +204,7 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop boo
 			if ev.Binary {
 				kind = kindBinary
 			}
-			if lc.onLoop {
-				lc.queue(data, kind)
-				return
-			}
-			v.Call3(lc.cb.onMessage, onErr, lc.ud, data, kind)
+			lc.queue(data, kind)
 		}
 	case EvClose:
 		c := lc.c
@@ -210,7 +212,7 @@ func (h *luaServerH) deliver(lc *luaConn, ev Event, data lua.LString, onLoop boo
 		if onLoop {
 			finish = func() { c.FinishOnLoop(ev) }
 		}
-		if lc.onLoop && lc.closeAfter(ev, finish) {
+		if lc.closeAfter(ev, finish) {
 			return
 		}
 		lc.deliverClose(ev, finish)
@@ -223,6 +225,7 @@ func (lc *luaConn) deliverClose(ev Event, finish func()) {
 	if lc.cb.onClose != nil {
 		v.Call(lc.cb.onClose, func(_ []lua.LValue, e *host.ScriptError) {
 			if e != nil {
+				e.Traceback = luautil.NameCallback(e.Traceback, "on_close")
 				v.LogError(e)
 			}
 		}, lc.ud, lua.LNumber(ev.Code), lua.LString(ev.Reason))

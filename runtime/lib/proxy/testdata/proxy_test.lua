@@ -128,11 +128,11 @@ end
 
 -- bad faults raise, naming the fault
 do
-  t:error(function() net.proxy('tcp://127.0.0.1:0', 'tcp://127.0.0.1:9', {latncy = 1}) end, 'unknown fault "latncy"')
+  t:error(function() net.proxy('tcp://127.0.0.1:0', 'tcp://127.0.0.1:9', {latncy = 1}) end, "net.proxy: unknown option 'latncy' (did you mean 'latency'?)")
   t:error(function() net.proxy('tcp://127.0.0.1:0', 'tcp://127.0.0.1:9', {loss = 0.1}) end, 'TCP turns loss into delay')
   t:error(function() net.proxy('tcp://127.0.0.1:0', 'tcp://127.0.0.1:9', {slicer = {average_size = 0}}) end, 'slicer.average_size')
   local p = assert(net.proxy('tcp://127.0.0.1:0', 'tcp://127.0.0.1:9'))
-  t:error(function() p:set{jitter = 'x'} end, 'jitter: number expected')
+  t:error(function() p:set{jitter = 'x'} end, "p:set: option 'jitter' must be a number or false, got string")
   t:error(function() p:nope() end, "proxy has no field or method 'nope'")
   local ok, err = net.proxy('tcp://127.0.0.1:' .. p.addr:match(':(%d+)$'), 'tcp://127.0.0.1:9')
   t:ok(ok == nil and err:find('address already in use', 1, true), 'listen error returned: ' .. tostring(err))

@@ -1,0 +1,2 @@
+-- The benchmarks' hello handler on loop VMs (bench_test.go).
+return function() return 200, nil, 'hello' end
