@@ -98,6 +98,11 @@ func New(opts Config) (*Runtime, error) {
 		rt.stderr = os.Stderr
 	}
 	rt.errLog = &ratelog.Limiter{W: lockedWriter{rt}, Window: errLogWindow}
+	if opts.MaxMemory > 0 {
+		// before the VMs: their builtins ask it (memwatch.Install)
+		rt.mem = &memwatch.Watchdog{Limit: uint64(opts.MaxMemory), Over: rt.overMemory}
+	}
+	rt.shared = map[any]any{memwatch.SharedKey{}: rt.mem}
 	rt.wd = newWatchdog(rt.budgetLimit())
 	rt.q = newQueue()
 	rt.script = newVM(rt, host.Script)
@@ -107,8 +112,7 @@ func New(opts Config) (*Runtime, error) {
 		rt.q.timers.add(tm)
 		return func() bool { return rt.q.timers.remove(tm) }
 	}
-	if opts.MaxMemory > 0 {
-		rt.mem = &memwatch.Watchdog{Limit: uint64(opts.MaxMemory), Over: rt.overMemory}
+	if rt.mem != nil {
 		rt.mem.Start()
 	}
 	go rt.vmLoop()

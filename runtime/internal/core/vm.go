@@ -8,6 +8,7 @@ import (
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luapat"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
 	"github.com/netplay-lab/netplay/runtime/internal/sandbox"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -103,7 +104,9 @@ func newVM(rt *Runtime, kind host.Kind) *vm {
 	// find/match/gmatch/gsub of netplay's own: they check the calling
 	// thread's context as they go, so the budget, a pool job's ctx and a
 	// stop reach a pathological pattern as they reach a Lua loop.
-	luapat.Install(L)
+	luapat.InstallReserve(L, v.rt.mem.ReserveFor("string.gsub"))
+	// string.rep, table.concat, string.format…: ask the memory cap first
+	memwatch.Install(L, v.rt.mem)
 	for _, m := range v.rt.modules {
 		if m.Kinds&kind == 0 {
 			continue

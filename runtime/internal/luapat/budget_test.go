@@ -156,7 +156,7 @@ func TestInit(t *testing.T) {
 func TestGsubResultBound(t *testing.T) {
 	L := lua.NewState()
 	defer L.Close()
-	install(L, 1<<20)
+	install(L, 1<<20, nil)
 	err := L.DoString(`
 		local big = ("y"):rep(64 * 1024)
 		local ok, err = pcall(string.gsub, ("x"):rep(20), "x", big)

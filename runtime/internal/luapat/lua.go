@@ -14,16 +14,20 @@ import (
 // passes) the match stops within CheckEvery steps and raises the context's
 // error, as gopher-lua does for a Lua loop. Call it after the string
 // library is open.
-func Install(L *lua.LState) { install(L, MaxResult) }
+func Install(L *lua.LState) { install(L, MaxResult, nil) }
+
+// InstallReserve is Install with reserve asked before string.gsub's result
+// grows (netplay's memory cap): its error fails the call.
+func InstallReserve(L *lua.LState, reserve func(n int64) error) { install(L, MaxResult, reserve) }
 
 // install is Install with gsub's results bounded by maxResult bytes.
-func install(L *lua.LState, maxResult int) {
+func install(L *lua.LState, maxResult int, reserve func(n int64) error) {
 	funcs := map[string]lua.LGFunction{
 		"find":   strFind,
 		"match":  strMatch,
 		"gmatch": strGmatch,
 		"gfind":  strGmatch,
-		"gsub":   func(L *lua.LState) int { return strGsub(L, maxResult) },
+		"gsub":   func(L *lua.LState) int { return strGsub(L, maxResult, reserve) },
 	}
 	set := func(t *lua.LTable) {
 		for name, fn := range funcs {
@@ -132,7 +136,7 @@ func strGmatch(L *lua.LState) int {
 
 // strGsub is string.gsub(s, pattern, repl [, n]), its result bounded by
 // maxResult bytes.
-func strGsub(L *lua.LState, maxResult int) int {
+func strGsub(L *lua.LState, maxResult int, reserve func(n int64) error) int {
 	s, p := L.CheckString(1), L.CheckString(2)
 	repl := L.Get(3)
 	maxN := L.OptInt(4, len(s)+1)
@@ -165,6 +169,7 @@ func strGsub(L *lua.LState, maxResult int) int {
 	}
 	opt := options(L)
 	opt.MaxResult = maxResult
+	opt.Reserve = reserve
 	out, n, err := Gsub(s, p, maxN, replace, opt)
 	if err != nil {
 		raise(L, err)

@@ -201,6 +201,16 @@ func Gsub(subject, pattern string, maxN int, replace Replacer, opt Options) (out
 		if opt.MaxResult > 0 && b.Len()+len(str) > opt.MaxResult {
 			panic(tooLarge(opt.MaxResult))
 		}
+		if opt.Reserve != nil && b.Len()+len(str) > b.Cap() {
+			// The builder is about to grow: ask for the new buffer and the
+			// old one it copies (garbage until the next GC) first, then
+			// double it (Grow), so the growths add up to twice the result
+			// rather than the several times of append's 1.25 steps.
+			if err := opt.Reserve(int64(3*b.Cap() + len(str))); err != nil {
+				panic(stopped{err})
+			}
+			b.Grow(len(str))
+		}
 		b.WriteString(str)
 	}
 	s := 0

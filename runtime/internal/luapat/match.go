@@ -66,6 +66,9 @@ type Options struct {
 	// MaxResult bounds the bytes Gsub may build; past it Gsub fails with
 	// "result too large". 0: no bound.
 	MaxResult int
+	// Reserve, when set, is asked before Gsub's result grows by n bytes
+	// (netplay's memory cap); its error ends Gsub with that error.
+	Reserve func(n int64) error
 }
 
 // stopped carries Check's error up through the recursion.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -19,8 +20,9 @@ var docMD string
 // Module is the bin Lua module.
 var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
 	L := v.L()
+	mem := memwatch.Of(v.Shared)
 	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"pack":   binPack,
+		"pack":   func(L *lua.LState) int { return binPack(L, mem) },
 		"unpack": binUnpack,
 		"size":   binSize,
 	})
@@ -203,10 +205,14 @@ func putInt(buf []byte, v uint64, little bool, size int, neg bool) []byte {
 	return append(buf, out...)
 }
 
-func binPack(L *lua.LState) int {
+// binPack is bin.pack. It asks mem for its result first: a format of a few
+// bytes can ask for megabytes ("c999999" a thousand times).
+func binPack(L *lua.LState, mem *memwatch.Watchdog) int {
 	f := newBinFormat(L, L.CheckString(1))
 	arg := 1
-	var buf []byte
+	size := packSize(L, f.fmt)
+	mem.Check(L, "bin.pack", size)
+	buf := make([]byte, 0, min(size, 1<<20))
 	for !f.done() {
 		kind, size, pad := f.details(len(buf))
 		for ; pad > 0; pad-- {
@@ -267,6 +273,26 @@ func binPack(L *lua.LState) int {
 	}
 	L.Push(lua.LString(buf))
 	return 1
+}
+
+// packSize bounds bin.pack(format, …)'s result from above: 16 bytes of
+// value and alignment per format byte, every size written in the format
+// ("c999999") and every string argument.
+func packSize(L *lua.LState, format string) int64 {
+	n := 16 * int64(len(format))
+	for i := 0; i < len(format); i++ {
+		num := int64(0)
+		for ; i < len(format) && isDigit(format[i]); i++ {
+			num = min(num*10+int64(format[i]-'0'), 1<<40)
+		}
+		n += num
+	}
+	for i := 2; i <= L.GetTop(); i++ {
+		if s, ok := L.Get(i).(lua.LString); ok {
+			n += int64(len(s))
+		}
+	}
+	return n
 }
 
 func getInt(b []byte, little bool, size int, signed bool) (uint64, bool) {

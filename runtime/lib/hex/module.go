@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -16,13 +17,17 @@ var docMD string
 // Module is the hex Lua module.
 var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
 	L := v.L()
+	mem := memwatch.Of(v.Shared) // each call asks for its output first
 	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"encode": func(L *lua.LState) int {
-			L.Push(lua.LString(hex.EncodeToString([]byte(L.CheckString(1)))))
+			s := L.CheckString(1)
+			mem.Check(L, "hex.encode", 2*int64(len(s)))
+			L.Push(lua.LString(hex.EncodeToString([]byte(s))))
 			return 1
 		},
 		"decode": func(L *lua.LState) int {
 			s := L.CheckString(1)
+			mem.Check(L, "hex.decode", int64(len(s)))
 			clean := make([]byte, 0, len(s))
 			for i := 0; i < len(s); i++ {
 				switch s[i] {
@@ -41,7 +46,9 @@ var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
 			return 1
 		},
 		"dump": func(L *lua.LState) int {
-			L.Push(lua.LString(hex.Dump([]byte(L.CheckString(1)))))
+			s := L.CheckString(1)
+			mem.Check(L, "hex.dump", 5*int64(len(s))+80) // 79 bytes a line of 16
+			L.Push(lua.LString(hex.Dump([]byte(s))))
 			return 1
 		},
 	})

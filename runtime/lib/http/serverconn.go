@@ -8,6 +8,7 @@ import (
 	"github.com/netplay-lab/netplay/codecs/http1"
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/inflow"
 	"github.com/netplay-lab/netplay/runtime/lib/tap"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -34,6 +35,14 @@ type sconn struct {
 	// upgraded: the conn was handed to up (ws.upgrade); HTTP is done with it.
 	upgraded bool
 	up       Takeover
+
+	// in bounds what the peer sent that waits for the handler: the request
+	// with it and the pipelined ones behind it in the inbound buffer, as
+	// net.listen bounds its frames (runtime/internal/inflow); counted and
+	// reqBytes are the loop's, what in holds now and the request's size.
+	in                inflow.Conn
+	counted, reqBytes int64
+	countedReq        int64
 
 	queued atomic.Int32 // events waiting in the script VM's queue
 	gone   atomic.Bool  // the conn has closed (read by the handler's VM)
@@ -91,6 +100,7 @@ func (s *server) OnOpen(c *reactor.Conn) reactor.Action {
 	}
 	st.ch = st.v.Conns()
 	st.own = st.ch.OwnLoop()
+	st.in.Init(inflow.Of(st.v), c)
 	c.SetContext(st)
 	s.conns.add(st)
 	st.rearm(now)
@@ -135,6 +145,7 @@ func (s *server) OnClose(c *reactor.Conn, err error) {
 	}
 	st.cancelCtx()
 	s.conns.remove(st)
+	st.releaseInflow()
 }
 
 func (s *server) OnShutdown(*reactor.Listener) {
@@ -195,9 +206,36 @@ func (st *sconn) pump() {
 		st.n++
 		r.n = st.n
 		st.busy = true
+		st.reqBytes = int64(n)
 		st.dispatch(r)
 	}
+	st.account()
 	st.rearm(time.Now())
+}
+
+// account brings st's inflow account up to what waits now: the request
+// with the handler and the bytes buffered behind it. Past the bound the
+// conn's reads pause; the pump after the response brings it down and
+// resumes them. Loop goroutine.
+func (st *sconn) account() {
+	if st.closing {
+		return
+	}
+	var req int64
+	if st.busy {
+		req = 1
+	}
+	b := int64(st.c.InboundBuffered()) + st.reqBytes
+	st.in.Add(b-st.counted, req-st.countedReq)
+	st.counted, st.countedReq = b, req
+}
+
+// releaseInflow takes what st counts off its VM's account: the conn has
+// closed or left HTTP (ws.upgrade). Loop goroutine.
+func (st *sconn) releaseInflow() {
+	st.in.Add(-st.counted, -st.countedReq)
+	st.counted, st.countedReq, st.reqBytes = 0, 0, 0
+	st.in.Forget()
 }
 
 // fail answers a malformed request with its status and closes the conn.
@@ -242,7 +280,7 @@ func safely(v host.VM, fn func()) {
 // responseDone runs on the loop once a response has been handed to the
 // conn: close, or wait for (and pump) the next request.
 func (st *sconn) responseDone(closeAfter bool) {
-	st.busy = false
+	st.busy, st.reqBytes = false, 0
 	if st.closing {
 		return
 	}

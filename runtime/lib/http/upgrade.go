@@ -141,6 +141,7 @@ func (st *sconn) takeover(start func(c *reactor.Conn) Takeover) {
 			return // closed meanwhile: OnClose did the HTTP accounting
 		}
 		st.busy, st.closing, st.upgraded = false, true, true
+		st.releaseInflow() // the upgraded protocol bounds its own
 		if st.tm != nil {
 			st.tm.Stop()
 			st.tm = nil

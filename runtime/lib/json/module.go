@@ -12,6 +12,7 @@ import (
 
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -26,6 +27,7 @@ var docMD string
 // Module is the json Lua module.
 var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
 	L := v.L()
+	mem := memwatch.Of(v.Shared)
 	null := L.NewUserData()
 	null.Value = jsonNull{}
 	mt := L.NewTable()
@@ -33,7 +35,8 @@ var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
 	L.SetMetatable(null, mt)
 	t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"encode": func(L *lua.LState) int {
-			gv, err := luaToJSON(L.CheckAny(1), 0)
+			var size int64
+			gv, err := luaToJSON(L.CheckAny(1), 0, &size)
 			if u, ok := err.(*unencodable); ok {
 				// a conn or a function where data belongs is a bug in the
 				// script, not a value to report: raise, naming it
@@ -41,6 +44,9 @@ var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
 					article(u.v.Type().String()), u.path, luautil.ToString(L, u.v))
 			}
 			if err == nil {
+				// a table can hold one big string many times: the text
+				// can be far larger than the table
+				mem.Check(L, "json.encode", size)
 				var buf bytes.Buffer
 				enc := json.NewEncoder(&buf)
 				enc.SetEscapeHTML(false)
@@ -54,7 +60,9 @@ var Module = host.NewModule(docMD, host.All, func(v host.VM) *lua.LTable {
 			return 2
 		},
 		"decode": func(L *lua.LState) int {
-			dec := json.NewDecoder(bytes.NewReader([]byte(L.CheckString(1))))
+			src := L.CheckString(1)
+			mem.Check(L, "json.decode", decodeSize(src))
+			dec := json.NewDecoder(strings.NewReader(src))
 			dec.UseNumber()
 			var gv any
 			err := dec.Decode(&gv)
@@ -94,11 +102,14 @@ func article(t string) string {
 
 const maxJSONDepth = 200
 
-// luaToJSON maps a Lua value onto what encoding/json prints.
-func luaToJSON(v lua.LValue, depth int) (any, error) {
+// luaToJSON maps a Lua value onto what encoding/json prints, adding to
+// *size about the bytes it will print (strings as they are: escapes can
+// make them up to 6 times longer).
+func luaToJSON(v lua.LValue, depth int, size *int64) (any, error) {
 	if depth > maxJSONDepth {
 		return nil, fmt.Errorf("nested too deep (a cycle?)")
 	}
+	*size += 8 // a number, a literal, punctuation
 	switch x := v.(type) {
 	case *lua.LNilType:
 		return nil, nil
@@ -114,6 +125,7 @@ func luaToJSON(v lua.LValue, depth int) (any, error) {
 		}
 		return f, nil
 	case lua.LString:
+		*size += int64(len(x))
 		return string(x), nil
 	case *lua.LUserData:
 		if _, ok := x.Value.(jsonNull); ok {
@@ -126,7 +138,7 @@ func luaToJSON(v lua.LValue, depth int) (any, error) {
 		if n > 0 && n == count {
 			arr := make([]any, n)
 			for i := 1; i <= n; i++ {
-				e, err := luaToJSON(x.RawGetInt(i), depth+1)
+				e, err := luaToJSON(x.RawGetInt(i), depth+1, size)
 				if err != nil {
 					return nil, atPath(err, "["+strconv.Itoa(i)+"]")
 				}
@@ -150,7 +162,8 @@ func luaToJSON(v lua.LValue, depth int) (any, error) {
 				err = fmt.Errorf("cannot encode a %s table key", k.Type())
 				return
 			}
-			obj[key], err = luaToJSON(val, depth+1)
+			*size += int64(len(key)) + 4
+			obj[key], err = luaToJSON(val, depth+1, size)
 			if err != nil {
 				err = atPath(err, "."+key)
 			}
@@ -167,6 +180,20 @@ func atPath(err error, step string) error {
 		return &unencodable{v: u.v, path: " at " + step + p}
 	}
 	return err
+}
+
+// decodeSize estimates what decoding src holds at its peak: encoding/json's
+// values and then the Lua ones, about 64 bytes for each value (one per
+// '[', '{' and ',') and the text of the strings twice.
+func decodeSize(src string) int64 {
+	n := int64(2 * len(src))
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '[', '{', ',':
+			n += 64
+		}
+	}
+	return n
 }
 
 // jsonToLua maps a decoded value to Lua; null becomes the json.null sentinel.

@@ -116,7 +116,7 @@ func (lc *luaConn) maybeFinishClose() {
 	}
 	lc.closeDone = true
 	if lc.st != nil {
-		lc.st.in.forget(lc.st)
+		lc.st.in.Forget()
 	}
 	lc.untrack()
 	if lc.cancel != nil {

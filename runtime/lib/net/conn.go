@@ -6,6 +6,7 @@ import (
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	luactx "github.com/netplay-lab/netplay/runtime/lib/context"
 	lua "github.com/yuin/gopher-lua"
@@ -54,7 +55,7 @@ type luaConn struct {
 func newLuaConn(v host.VM, f codec.Framer, cb callbacks, highWater int) *luaConn {
 	lc := &luaConn{v: v, framer: f, cf: f.Conn(v), cb: cb, counters: v.Counters()}
 	lc.w.init(highWater)
-	lc.w.ch, lc.w.counters = v.Conns(), lc.counters
+	lc.w.ch, lc.w.counters, lc.w.mem = v.Conns(), lc.counters, memwatch.Of(v.Shared)
 	lc.msgDone = lc.messageDone
 	L := v.L()
 	lc.ud = L.NewUserData()

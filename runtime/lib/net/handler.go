@@ -9,6 +9,7 @@ import (
 	"github.com/netplay-lab/netplay/codecs"
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/inflow"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 )
 
@@ -36,10 +37,8 @@ type connState struct {
 
 	// What the peer sent that waits for the VM: frames in the VM's queue
 	// plus messages in the conn's backlog (inflow.go). Any goroutine.
-	conn            *reactor.Conn
-	in              *inflow
-	inBytes, inMsgs atomic.Int64
-	pausedIn        bool // reads paused by account; under in.mu
+	conn *reactor.Conn
+	in   inflow.Conn
 }
 
 // errIdle closes a conn that read nothing for idle_timeout.
@@ -145,7 +144,8 @@ func (h *netHandler) newState(c *reactor.Conn) (*connState, codec.Framer, callba
 	}
 	st.ch = st.v.Conns()
 	st.own = st.ch.OwnLoop()
-	st.conn, st.in = c, inflowOf(st.v)
+	st.conn = c
+	st.in.Init(inflow.Of(st.v), c)
 	st.split = f.Splitter()
 	st.tap.framer = f
 	c.SetContext(st)

@@ -1,16 +1,21 @@
 package net
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/netplay-lab/netplay/reactor"
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
 	"github.com/netplay-lab/netplay/runtime/lib/codec"
 	lua "github.com/yuin/gopher-lua"
 )
 
 // maxScratch bounds the buffers a conn keeps between sends.
 const maxScratch = 64 << 10
+
+// pendAsk is the batch size from which its growth asks the memory cap.
+const pendAsk = 1 << 20
 
 // writer is a conn's write path. A write takes one of four routes:
 //
@@ -33,6 +38,7 @@ type writer struct {
 	taps      *tapSet      // the conn's handler's taps (tap.go)
 	framer    codec.Framer // describes what c:send writes, for the taps
 	highWater int
+	mem       *memwatch.Watchdog // the memory cap, asked as a batch grows; nil: none
 
 	direct   bool // the VM is a loop VM of the conn's loop: write inline
 	closing  bool // the reactor closed the conn: no more writes
@@ -86,6 +92,16 @@ func (w *writer) send(L *lua.LState, cf codec.ConnFramer, msg lua.LValue) (ok bo
 	b, err := cf.Encode(L, dst, msg)
 	if err != nil {
 		return false, "", err
+	}
+	if w.batching && len(w.pend) >= pendAsk && len(w.pend)+len(b) > cap(w.pend) {
+		// A handler building a huge reply in pieces: the batch is about to
+		// grow. Double it here (append's 1.25 steps would allocate several
+		// times the batch in all), asking the memory cap first for the new
+		// buffer and the old one it copies (garbage until the next GC); it
+		// raises in L.
+		grown := 2 * (len(w.pend) + len(b))
+		w.mem.Check(L, "c:send", int64(grown+cap(w.pend)))
+		w.pend = slices.Grow(w.pend, grown-len(w.pend))
 	}
 	ok, why = w.write(b)
 	if reuse && cap(b) <= maxScratch {

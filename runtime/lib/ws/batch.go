@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/inflow"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -21,14 +22,33 @@ type backlog struct {
 	msgDone       host.Done // messageDone, bound once
 	closing       *Event    // an EvClose waiting for the messages before it
 	finish        func()    // its close frame
+	// in counts the waiting messages in the VM's inflow account (the
+	// conn's reads pause past its bound); nil: not counted.
+	in *inflow.Conn
 }
 
 func (b *backlog) queued() int { return (len(b.msgs) - b.head) / 2 }
 
-func (b *backlog) push(msg, kind lua.LValue) { b.msgs = append(b.msgs, msg, kind) }
+func (b *backlog) push(msg, kind lua.LValue) {
+	b.msgs = append(b.msgs, msg, kind)
+	if b.in != nil {
+		b.in.Add(msgSize(msg), 1)
+	}
+}
+
+// msgSize is what a waiting message counts in the inflow account.
+func msgSize(msg lua.LValue) int64 {
+	if s, ok := msg.(lua.LString); ok {
+		return int64(len(s))
+	}
+	return 0
+}
 
 func (b *backlog) pop() (msg, kind lua.LValue) {
 	msg, kind = b.msgs[b.head], b.msgs[b.head+1]
+	if b.in != nil {
+		b.in.Add(-msgSize(msg), -1)
+	}
 	b.msgs[b.head], b.msgs[b.head+1] = nil, nil
 	if b.head += 2; b.head == len(b.msgs) {
 		b.msgs, b.head = b.msgs[:0], 0
@@ -38,6 +58,13 @@ func (b *backlog) pop() (msg, kind lua.LValue) {
 
 // drop forgets the waiting messages (a failed handler's conn is closing).
 func (b *backlog) drop() {
+	if b.in != nil {
+		var n int64
+		for i := b.head; i < len(b.msgs); i += 2 {
+			n += msgSize(b.msgs[i])
+		}
+		b.in.Add(-n, -int64(b.queued()))
+	}
 	clear(b.msgs)
 	b.msgs, b.head = b.msgs[:0], 0
 }

@@ -8,6 +8,7 @@ import (
 
 	wsc "github.com/netplay-lab/netplay/codecs/ws"
 	"github.com/netplay-lab/netplay/reactor"
+	"github.com/netplay-lab/netplay/runtime/internal/inflow"
 	"github.com/netplay-lab/netplay/runtime/lib/tap"
 )
 
@@ -111,6 +112,11 @@ type SConn struct {
 	// queued counts this conn's events waiting for the script VM (the
 	// binding's, for host.ConnHost.Enter).
 	queued atomic.Int32
+	// in bounds the messages waiting in the script VM's queue, as
+	// net.listen bounds its frames (runtime/internal/inflow): past the
+	// bound the conn's reads pause. Init on the loop before the first post.
+	in     inflow.Conn
+	inInit bool
 
 	timer *reactor.Timer // heartbeat; loop only
 	out   *[]byte        // during a loop callback: its loop's scratch, gathering writes

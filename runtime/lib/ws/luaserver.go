@@ -2,12 +2,15 @@ package ws
 
 import (
 	stdctx "context"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
 
 	"github.com/netplay-lab/netplay/runtime/host"
+	"github.com/netplay-lab/netplay/runtime/internal/inflow"
 	"github.com/netplay-lab/netplay/runtime/internal/luautil"
+	"github.com/netplay-lab/netplay/runtime/internal/memwatch"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -45,13 +48,18 @@ type luaConn struct {
 	cb      serverCallbacks
 	ud      *lua.LUserData
 	data    *lua.LTable
-	onLoop  bool      // a loop VM's conn: sends are gathered on the loop
-	lookups int       // through the type's shared __index (luautil.Fielded)
-	inline  bool      // the script VM runs this conn's event on its loop right now
-	onErr   host.Done // handlerDone, bound once: not a closure per message
-	backlog           // loop VMs: the messages of a read, for one dispatch
-	pc      *poolConn // pool = true: the conn's messages on the worker pool
+	onLoop  bool               // a loop VM's conn: sends are gathered on the loop
+	lookups int                // through the type's shared __index (luautil.Fielded)
+	inline  bool               // the script VM runs this conn's event on its loop right now
+	onErr   host.Done          // handlerDone, bound once: not a closure per message
+	backlog                    // loop VMs: the messages of a read, for one dispatch
+	pc      *poolConn          // pool = true: the conn's messages on the worker pool
+	mem     *memwatch.Watchdog // the memory cap, asked as c:send gathers; nil: none
 }
+
+// gatherAsk is the size of a callback's gathered writes from which their
+// growth asks the memory cap.
+const gatherAsk = 1 << 20
 
 // OnEvent runs on the conn's loop goroutine.
 func (h *luaServerH) OnEvent(c *SConn, ev Event) {
@@ -89,11 +97,27 @@ func (h *luaServerH) OnEvent(c *SConn, ev Event) {
 		ch.Leave()
 		return
 	}
+	if !c.inInit {
+		c.inInit = true
+		c.in.Init(inflow.Of(v), c.Conn())
+	}
+	// Counted until delivered: may pause the conn's reads. Not for pool =
+	// true conns, which pause at 64 messages waiting for a worker
+	// (pool.go): two pausers of one conn would resume each other's pause.
+	size, n := int64(len(data)), int64(1)
+	if h.pool != nil {
+		size, n = 0, 0
+	}
+	c.in.Add(size, n)
 	c.queued.Add(1)
 	ch.PostConn(func() {
 		c.queued.Add(-1)
 		lc := h.conn(c, v, h.cb, false)
 		h.deliver(lc, ev, data, false)
+		c.in.Add(-size, -n)
+		if ev.Kind == EvClose {
+			c.in.Forget()
+		}
 	})
 }
 
@@ -123,8 +147,14 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 		return lc
 	}
 	L := v.L()
-	lc := &luaConn{c: c, v: v, cb: cb, onLoop: onLoop}
+	lc := &luaConn{c: c, v: v, cb: cb, onLoop: onLoop, mem: memwatch.Of(v.Shared)}
 	lc.onErr = lc.handlerDone
+	if onLoop && !c.inInit {
+		// a loop VM's conn: its backlog counts in the loop VM's account
+		c.inInit = true
+		c.in.Init(inflow.Of(v), c.Conn())
+		lc.backlog.in = &c.in
+	}
 	lc.ud = L.NewUserData()
 	lc.ud.Value = lc
 	L.SetMetatable(lc.ud, L.GetTypeMetatable(connType))
@@ -258,6 +288,15 @@ func connSend(L *lua.LState, binary bool) int {
 	msg := unsafe.Slice(unsafe.StringData(s), len(s)) // read-only: the frame encoder copies it
 	var err error
 	if lc.onLoop || lc.inline {
+		if c := lc.c; c.inCB && len(*c.out) >= gatherAsk && len(*c.out)+len(msg) > cap(*c.out) {
+			// A huge reply built in pieces inside one callback: the
+			// gathered writes are about to grow. Ask the memory cap for
+			// the new buffer and the old (garbage until the next GC), then
+			// double it (append's 1.25 steps add up to several times it).
+			grown := 2 * (len(*c.out) + len(msg) + 14) // 14: a frame header
+			lc.mem.Check(L, "c:send", int64(grown+cap(*c.out)))
+			*c.out = slices.Grow(*c.out, grown-len(*c.out))
+		}
 		err = lc.c.SendOnLoop(msg, binary)
 	} else {
 		err = lc.c.Send(msg, binary)
