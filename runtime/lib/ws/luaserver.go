@@ -51,8 +51,7 @@ type luaConn struct {
 	onLoop  bool               // a loop VM's conn: sends are gathered on the loop
 	lookups int                // through the type's shared __index (luautil.Fielded)
 	inline  bool               // the script VM runs this conn's event on its loop right now
-	onErr   host.Done          // handlerDone, bound once: not a closure per message
-	backlog                    // loop VMs: the messages of a read, for one dispatch
+	backlog                    // messages waiting for on_message, one at a time (batch.go)
 	pc      *poolConn          // pool = true: the conn's messages on the worker pool
 	mem     *memwatch.Watchdog // the memory cap, asked as c:send gathers; nil: none
 }
@@ -148,7 +147,6 @@ func (h *luaServerH) conn(c *SConn, v host.VM, cb serverCallbacks, onLoop bool) 
 	}
 	L := v.L()
 	lc := &luaConn{c: c, v: v, cb: cb, onLoop: onLoop, mem: memwatch.Of(v.Shared)}
-	lc.onErr = lc.handlerDone
 	if onLoop && !c.inInit {
 		// a loop VM's conn: its backlog counts in the loop VM's account
 		c.inInit = true
