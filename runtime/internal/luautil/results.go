@@ -27,6 +27,20 @@ func Compile(src string) *lua.FunctionProto {
 	return proto
 }
 
+// ChunkFunction runs the chunk proto (from Compile) on L with args and
+// returns the function it returns: how a hidden chunk that closes over Go
+// functions (a dispatch loop over next(c)) is made, once per VM.
+func ChunkFunction(L *lua.LState, proto *lua.FunctionProto, args ...lua.LValue) *lua.LFunction {
+	L.Push(L.NewFunctionFromProto(proto))
+	for _, a := range args {
+		L.Push(a)
+	}
+	L.Call(len(args), 1)
+	fn := L.Get(-1).(*lua.LFunction)
+	L.Pop(1)
+	return fn
+}
+
 // exactResultsSrc calls a Go function that may yield from an argument
 // list, where Lua takes as many results as come back.
 const exactResultsSrc = `local fn = ...

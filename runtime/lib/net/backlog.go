@@ -238,12 +238,7 @@ type dispatchKey struct{}
 func dispatch(v host.VM) *lua.LFunction {
 	return v.Local(dispatchKey{}, func() any {
 		L := v.L()
-		L.Push(L.NewFunctionFromProto(dispatchProto()))
-		L.Push(L.NewFunction(func(L *lua.LState) int { return nextMessage(v, L) }))
-		L.Call(1, 1)
-		fn := L.Get(-1).(*lua.LFunction)
-		L.Pop(1)
-		return fn
+		return luautil.ChunkFunction(L, dispatchProto(), L.NewFunction(func(L *lua.LState) int { return nextMessage(v, L) }))
 	}).(*lua.LFunction)
 }
 

@@ -2,7 +2,6 @@ package net_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	goruntime "runtime"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/netplay-lab/netplay/internal/testkit"
 	"github.com/netplay-lab/netplay/runtime"
-	lua "github.com/yuin/gopher-lua"
+	"github.com/netplay-lab/netplay/runtime/internal/rttest"
 )
 
 // A handler that sends a huge reply in pieces (c:send in a loop, the
@@ -21,28 +20,8 @@ import (
 // "c:send: memory limit exceeded" before the batch passes the cap, the
 // conn closes with that error, and the server goes on.
 func TestMemoryCapStopsHugeReply(t *testing.T) {
-	rt, err := runtime.New(runtime.Options{MaxMemory: 32 << 20, Stdout: io.Discard, Stderr: io.Discard,
-		Budget: 30 * time.Second}) // copying 256 MiB takes seconds under -race
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		rt.Stop(ctx)
-	})
-	eval := func(src string) (got string) {
-		t.Helper()
-		err := rt.Eval(context.Background(), "test", src, func(_ *lua.LState, vals []lua.LValue) {
-			if len(vals) > 0 {
-				got = vals[0].String()
-			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	_, eval := rttest.Start(t, runtime.Options{MaxMemory: 32 << 20, Stdout: io.Discard, Stderr: io.Discard,
+		Budget: 30 * time.Second})
 	addr := eval(`MB = ("y"):rep(1024 * 1024)
 srv = assert(net.listen('tcp://127.0.0.1:0', {codec = codec.line{max_length = 2 * 1024 * 1024}, max_outbound = 1024 * 1024 * 1024,
   on_message = function(c, msg)

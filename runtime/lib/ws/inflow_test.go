@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/netplay-lab/netplay/internal/testkit"
 	"github.com/netplay-lab/netplay/runtime"
+	"github.com/netplay-lab/netplay/runtime/internal/rttest"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -23,27 +24,7 @@ import (
 // all of them for the VM), loses nothing, the handler sees them in order,
 // and a second client is answered within a second once the VM is free.
 func TestMessageFloodIsBounded(t *testing.T) {
-	rt, err := runtime.New(runtime.Options{Stdout: io.Discard, Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		rt.Stop(ctx)
-	})
-	eval := func(src string) (got string) {
-		t.Helper()
-		err := rt.Eval(context.Background(), "test", src, func(_ *lua.LState, vals []lua.LValue) {
-			if len(vals) > 0 {
-				got = vals[0].String()
-			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	rt, eval := rttest.Start(t, runtime.Options{Stdout: io.Discard, Stderr: io.Discard})
 	addr := eval(`seen, bad = 0, 0
 srv = assert(ws.listen('ws://127.0.0.1:0/', {max_message = 1048576, on_message = function(c, msg)
   if msg == 'ping' then c:send('pong') return end
@@ -202,27 +183,7 @@ func (l *lockedBuf) String() string {
 // streaming 48 MiB at a handler that waits stalls at the bound (before,
 // the loop read and held all of it), and nothing is lost or reordered.
 func TestLoopBacklogIsBounded(t *testing.T) {
-	rt, err := runtime.New(runtime.Options{Stdout: io.Discard, Stderr: io.Discard, Loops: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		rt.Stop(ctx)
-	})
-	eval := func(src string) (got string) {
-		t.Helper()
-		err := rt.Eval(context.Background(), "test", src, func(_ *lua.LState, vals []lua.LValue) {
-			if len(vals) > 0 {
-				got = vals[0].String()
-			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	_, eval := rttest.Start(t, runtime.Options{Stdout: io.Discard, Stderr: io.Discard, Loops: 1})
 	addr := eval(`srv = assert(ws.listen('ws://127.0.0.1:0/', {vm = 'loop', handler = 'testdata/flood_handler.lua', max_message = 1048576}))
 return srv.addr`)
 	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/", nil)
