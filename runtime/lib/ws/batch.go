@@ -23,16 +23,29 @@ type backlog struct {
 	closing       *Event    // an EvClose waiting for the messages before it
 	finish        func()    // its close frame
 	// in counts the waiting messages in the VM's inflow account (the
-	// conn's reads pause past its bound); nil: not counted.
-	in *inflow.Conn
+	// conn's reads pause past its bound); nil: not counted. bytes is the
+	// size of the waiting messages; repBytes and repMsgs what settle last
+	// reported, so a read whose messages all ran costs no atomic operation.
+	in                       *inflow.Conn
+	bytes, repBytes, repMsgs int64
 }
 
 func (b *backlog) queued() int { return (len(b.msgs) - b.head) / 2 }
 
 func (b *backlog) push(msg, kind lua.LValue) {
 	b.msgs = append(b.msgs, msg, kind)
-	if b.in != nil {
-		b.in.Add(msgSize(msg), 1)
+	b.bytes += msgSize(msg)
+}
+
+// settle brings the inflow account up to date with what waits now.
+func (b *backlog) settle() {
+	if b.in == nil {
+		return
+	}
+	n := int64(b.queued())
+	if db, dm := b.bytes-b.repBytes, n-b.repMsgs; db != 0 || dm != 0 {
+		b.in.Add(db, dm)
+		b.repBytes, b.repMsgs = b.bytes, n
 	}
 }
 
@@ -46,9 +59,7 @@ func msgSize(msg lua.LValue) int64 {
 
 func (b *backlog) pop() (msg, kind lua.LValue) {
 	msg, kind = b.msgs[b.head], b.msgs[b.head+1]
-	if b.in != nil {
-		b.in.Add(-msgSize(msg), -1)
-	}
+	b.bytes -= msgSize(msg)
 	b.msgs[b.head], b.msgs[b.head+1] = nil, nil
 	if b.head += 2; b.head == len(b.msgs) {
 		b.msgs, b.head = b.msgs[:0], 0
@@ -58,15 +69,9 @@ func (b *backlog) pop() (msg, kind lua.LValue) {
 
 // drop forgets the waiting messages (a failed handler's conn is closing).
 func (b *backlog) drop() {
-	if b.in != nil {
-		var n int64
-		for i := b.head; i < len(b.msgs); i += 2 {
-			n += msgSize(b.msgs[i])
-		}
-		b.in.Add(-n, -int64(b.queued()))
-	}
 	clear(b.msgs)
-	b.msgs, b.head = b.msgs[:0], 0
+	b.msgs, b.head, b.bytes = b.msgs[:0], 0, 0
+	b.settle()
 }
 
 // FeedDone runs the handler over the messages one read decoded: called by
@@ -90,6 +95,8 @@ func (lc *luaConn) queue(msg, kind lua.LValue) {
 	lc.push(msg, kind)
 	if !lc.onLoop || !lc.c.inCB {
 		lc.pump()
+	} else if lc.queued() >= inflow.MaxConnMsgs/2 {
+		lc.settle() // a huge read: let the account pause the conn before FeedDone
 	}
 }
 
@@ -112,6 +119,7 @@ func (lc *luaConn) pump() {
 		}
 	}
 	lc.pumping = false
+	lc.settle()
 	if !lc.busy && lc.closing != nil {
 		ev, finish := *lc.closing, lc.finish
 		lc.closing, lc.finish = nil, nil
