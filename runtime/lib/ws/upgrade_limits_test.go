@@ -64,7 +64,12 @@ func TestUpgradeLimits(t *testing.T) {
 	if !strings.Contains(string(body), "max_conns: 70 upgraded conns") {
 		t.Fatalf("503 body %q does not name the limit", body)
 	}
-	// Plain HTTP still works: the WebSockets are not HTTP conns.
+	// Plain HTTP still works: the WebSockets are not HTTP conns. (The 71st
+	// attempt's conn is an HTTP conn until the server sees the dialer
+	// close it after the 503: wait for that, as max_conns is 1.)
+	waitUntil(t, "the refused attempt's conn to close", 3*time.Second, func() bool {
+		return l.eval("local s = srv:stats() return s.active .. ' ' .. s.upgraded") == "0 70"
+	})
 	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	res, err := hc.Get("http://" + addr + "/")
 	if err != nil {
