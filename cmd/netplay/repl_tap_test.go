@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // :tap prints a server's traffic above the prompt, leaving a half-typed
@@ -13,24 +10,9 @@ import (
 func TestPTYTap(t *testing.T) {
 	p := startShell(t, histPath(t))
 	p.Expect("\n> ")
-	p.line(`srv = net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m) c:send(m) end})`)
-	out := p.line(`print("ADDR " .. srv.addr)`)
-	m := regexp.MustCompile(`ADDR (127\.0\.0\.1:\d+)`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no address in %q", out)
-	}
+	echo := lineEcho(t, p)
 	if out := p.line(":tap"); !strings.Contains(out, "tapping every server") {
 		t.Fatalf(":tap printed %q", out)
-	}
-	c := dialTCP(t, m[1])
-	r := bufio.NewReader(c)
-	echo := func(s string) {
-		t.Helper()
-		c.Write([]byte(s + "\n"))
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if got, err := r.ReadString('\n'); err != nil || got != s+"\n" {
-			t.Fatalf("echo %q: %q, %v", s, got, err)
-		}
 	}
 	p.Send("local half") // typed, not entered, while the tap prints
 	p.Expect("> local half")

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestPTYTrace: :trace sN on|off and :trace CONN on|off turn the trace =
@@ -14,24 +12,9 @@ import (
 func TestPTYTrace(t *testing.T) {
 	p := startShell(t, histPath(t))
 	p.Expect("\n> ")
-	p.line(`srv = net.listen("tcp://127.0.0.1:0", {codec = codec.line(), on_message = function(c, m) c:send(m) end})`)
-	out := p.line(`print("ADDR " .. srv.addr)`)
-	m := regexp.MustCompile(`ADDR (127\.0\.0\.1:\d+)`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no address in %q", out)
-	}
+	echo := lineEcho(t, p)
 	if out := p.line(":trace"); !strings.Contains(out, "nothing traced") {
 		t.Fatalf(":trace with nothing traced printed %q", out)
-	}
-	c := dialTCP(t, m[1])
-	r := bufio.NewReader(c)
-	echo := func(s string) {
-		t.Helper()
-		c.Write([]byte(s + "\n"))
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if got, err := r.ReadString('\n'); err != nil || got != s+"\n" {
-			t.Fatalf("echo %q: %q, %v", s, got, err)
-		}
 	}
 	// sync waits until everything printed so far is read: a line printing a
 	// word its own echo does not contain
@@ -45,7 +28,7 @@ func TestPTYTrace(t *testing.T) {
 		return out + p.Expect("> ")
 	}
 	echo("untraced")
-	out = p.line(`print("CONN " .. srv:conns()[1].id)`)
+	out := p.line(`print("CONN " .. srv:conns()[1].id)`)
 	id := regexp.MustCompile(`CONN (\d+)`).FindStringSubmatch(out)
 	if id == nil || strings.Contains(out, "untraced") {
 		t.Fatalf("no conn id, or untraced traffic printed: %q", out)
